@@ -1,0 +1,45 @@
+# kefu — run `make help` for the list of targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+APP_ENV = $$(scripts/env.sh app)
+RASA_ENV = $$(scripts/env.sh rasa)
+export HF_HUB_OFFLINE ?= 1
+export RASA_TELEMETRY_ENABLED = false
+export TOKENIZERS_PARALLELISM = false
+
+.PHONY: help setup models index bot run test test-unit test-bot test-e2e lint lock clean-cache
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+setup: ## build the two Python environments (cached by lock-file hash)
+	@scripts/env.sh rasa >/dev/null && scripts/env.sh app >/dev/null && echo "environments ready"
+
+models: setup ## resolve every configured model, building offline ones once
+	@$(APP_ENV)/bin/python -m knowledge models
+
+index: setup ## build the passage index if data/ or the model changed
+	@$(APP_ENV)/bin/python -m knowledge index
+
+bot: setup ## train the Rasa model if bot/ changed
+	@scripts/bot_model.sh
+
+run: ## build what is missing, then start rasa + actions + web and print the shopper URL
+	@scripts/run.sh
+
+test: ## everything CI runs: unit tests, bot validation and stories, end-to-end
+	@scripts/test.sh
+
+test-unit: setup ## fast unit tests only
+	@$(APP_ENV)/bin/python -m pytest -q
+
+lint: setup ## ruff and mypy on knowledge/, actions/, web/, tests/
+	@$(APP_ENV)/bin/ruff check knowledge actions web tests
+	@$(APP_ENV)/bin/ruff format --check knowledge actions web tests
+	@$(APP_ENV)/bin/mypy
+
+lock: ## regenerate requirements/*.lock from requirements/*.in
+	@scripts/lock.sh rasa && scripts/lock.sh app
+
+clean-cache: ## delete kefu's cache (environments, models, indexes, Rasa models)
+	rm -rf "$${KEFU_CACHE:-$$HOME/.cache/kefu}"

@@ -1,0 +1,42 @@
+"""Answer store-policy questions from the knowledge engine."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.service import get_service
+from actions.texts import answer_text, failure_text
+from knowledge.errors import KnowledgeError
+from knowledge.lang import detect_language
+
+log = logging.getLogger(__name__)
+
+
+class ActionAnswerPolicy(Action):
+    """Quote the passage that answers the question, with its source, or abstain."""
+
+    def name(self) -> str:
+        """Action name in the domain."""
+        return "action_answer_policy"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """Call the knowledge service once and utter its answer in the question's language."""
+        question = tracker.latest_message.get("text") or ""
+        lang = detect_language(question)
+        try:
+            answer = await asyncio.to_thread(get_service().answer, question)
+        except Exception as exc:  # the action boundary: the shopper always gets a reply
+            level = logging.ERROR if isinstance(exc, KnowledgeError) else logging.CRITICAL
+            log.log(level, "knowledge service failed for %r", question[:200], exc_info=True)
+            dispatcher.utter_message(text=failure_text(lang))
+            return [SlotSet("language", lang)]
+        dispatcher.utter_message(text=answer_text(answer), evidence=answer.evidence())
+        return [SlotSet("language", lang), SlotSet("kefu_abstained", answer.abstained)]

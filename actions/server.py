@@ -1,0 +1,39 @@
+"""Start the action server with the knowledge service loaded before the first request.
+
+``python -m actions.server --port 5055``. Models and the index load here, once, so the
+first shopper does not wait for them and a missing index stops start-up with a sentence
+saying what to run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from knowledge.errors import KnowledgeError
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Warm up, then serve rasa-sdk's HTTP API until stopped."""
+    parser = argparse.ArgumentParser(prog="python -m actions.server")
+    parser.add_argument("--port", type=int, default=5055)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+
+    from actions.service import get_service
+
+    try:
+        get_service()
+    except KnowledgeError as exc:
+        print(f"kefu actions: cannot start: {exc}", file=sys.stderr)
+        return 2
+
+    from rasa_sdk.endpoint import run
+
+    run("actions", port=args.port, cors_origins=[], auto_reload=False)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

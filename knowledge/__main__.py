@@ -1,0 +1,51 @@
+"""Command line: ``python -m knowledge {models,index,ask,check}``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+
+from knowledge.errors import KnowledgeError
+from knowledge.pipeline import KnowledgeService
+from knowledge.settings import Settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the exit status."""
+    parser = argparse.ArgumentParser(prog="python -m knowledge", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("models", help="resolve (and build offline) every configured model")
+    index = sub.add_parser("index", help="build the passage index if the documents changed")
+    index.add_argument("--force", action="store_true", help="rebuild even if up to date")
+    ask = sub.add_parser("ask", help="answer questions from the command line")
+    ask.add_argument("questions", nargs="+")
+    sub.add_parser("check", help="exit 0 when models and index are ready to serve")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+
+    try:
+        settings = Settings.from_env()
+        service = KnowledgeService(settings)
+        if args.command == "models":
+            for name in (settings.retriever_model,):
+                print(f"{name} -> {service.resolver.resolve(name)}")
+        elif args.command == "index":
+            built = service.build_index(force=args.force)
+            print(f"index {built.manifest['key']}: {built.manifest['passages']} passages")
+        elif args.command == "ask":
+            service.warm_up()
+            for answer in service.answer_batch(args.questions):
+                print(json.dumps(answer.evidence() | {"answer": answer.text}, ensure_ascii=False))
+        elif args.command == "check":
+            service.warm_up()
+            print("ready")
+    except KnowledgeError as exc:
+        print(f"kefu: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

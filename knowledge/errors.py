@@ -1,0 +1,35 @@
+"""Domain errors. Every failure the knowledge engine reports is a ``KnowledgeError``."""
+
+from __future__ import annotations
+
+
+class KnowledgeError(Exception):
+    """Base class: something the knowledge engine cannot do, with a sentence saying why."""
+
+
+class ConfigError(KnowledgeError):
+    """A setting has an invalid value."""
+
+
+class ModelNotFoundError(KnowledgeError):
+    """A model name resolves to no local folder and no offline source."""
+
+
+class ModelBuildError(KnowledgeError):
+    """An offline model source exists but building the model from it failed."""
+
+
+class IndexMissingError(KnowledgeError):
+    """The passage index has not been built (or was deleted)."""
+
+
+class IndexStaleError(KnowledgeError):
+    """The passage index was built from other documents or another model."""
+
+
+class DocumentError(KnowledgeError):
+    """A document could not be parsed; it is skipped and named."""
+
+
+class NotReadyError(KnowledgeError):
+    """A component was used before ``warm_up()``."""

