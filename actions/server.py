@@ -8,10 +8,10 @@ saying what to run.
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 
 from knowledge.errors import KnowledgeError
+from knowledge.logs import setup_logging
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -19,7 +19,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m actions.server")
     parser.add_argument("--port", type=int, default=5055)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    setup_logging()
 
     from actions.service import get_service
 

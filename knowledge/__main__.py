@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import sys
 
 from knowledge.errors import KnowledgeError
+from knowledge.logs import setup_logging
 from knowledge.pipeline import KnowledgeService
 from knowledge.settings import Settings
 
@@ -22,17 +22,18 @@ def main(argv: list[str] | None = None) -> int:
     ask = sub.add_parser("ask", help="answer questions from the command line")
     ask.add_argument("questions", nargs="+")
     sub.add_parser("check", help="exit 0 when models and index are ready to serve")
+    sub.add_parser("prepare", help="models, then the index: what 'make run' needs")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    setup_logging()
 
     try:
         settings = Settings.from_env()
         service = KnowledgeService(settings)
-        if args.command == "models":
+        if args.command in ("models", "prepare"):
             for name in (settings.retriever_model,):
                 print(f"{name} -> {service.resolver.resolve(name)}")
-        elif args.command == "index":
-            built = service.build_index(force=args.force)
+        if args.command in ("index", "prepare"):
+            built = service.build_index(force=getattr(args, "force", False))
             print(f"index {built.manifest['key']}: {built.manifest['passages']} passages")
         elif args.command == "ask":
             service.warm_up()

@@ -21,7 +21,14 @@ from knowledge.encode import Encoder
 from knowledge.errors import IndexMissingError, IndexStaleError
 from knowledge.types import Passage
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+
+
+def embedding_text(passage: Passage) -> str:
+    """What the encoder sees for a passage: its headings give the text its topic."""
+    src = passage.source
+    heading = " › ".join(h for h in (src.title, src.section) if h)
+    return f"{heading}\n{passage.text}" if heading else passage.text
 
 
 def index_key(model_name: str, passages: list[Passage]) -> str:
@@ -57,7 +64,7 @@ def build_index(encoder: Encoder, passages: list[Passage], folder: Path) -> Pass
 
     encoder.warm_up()
     start = time.perf_counter()
-    vectors = encoder.encode_passages([p.text for p in passages], progress=True)
+    vectors = encoder.encode_passages([embedding_text(p) for p in passages], progress=True)
     index = faiss.IndexFlatIP(vectors.shape[1])
     index.add(vectors)
     manifest = {

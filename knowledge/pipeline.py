@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from pathlib import Path
 
 from knowledge.encode import Encoder
 from knowledge.errors import KnowledgeError
@@ -28,15 +29,20 @@ MAX_QUESTION_CHARS = 2000
 class KnowledgeService:
     """Everything the action server needs from ``knowledge``; build once per process."""
 
-    def __init__(self, settings: Settings, resolver: ModelResolver | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        resolver: ModelResolver | None = None,
+        encoder: Encoder | None = None,
+    ) -> None:
         self.settings = settings
         self.resolver = resolver or ModelResolver(settings)
-        self.encoder = Encoder(settings.retriever_model, self.resolver, settings.device)
+        self.encoder = encoder or Encoder(settings.retriever_model, self.resolver, settings.device)
         self.retriever = Retriever(self.encoder, top_k=settings.top_k)
         self.ready = False
 
     @property
-    def docs_dir(self):  # type: ignore[no-untyped-def]
+    def docs_dir(self) -> Path:
         """Folder of the store's documents."""
         return self.settings.data_dir / "docs"
 
@@ -67,7 +73,9 @@ class KnowledgeService:
 
             torch.set_num_threads(self.settings.torch_threads)
         passages = self.load_passages()
-        index = open_index(self.settings.index_dir, index_key(self.settings.retriever_model, passages))
+        index = open_index(
+            self.settings.index_dir, index_key(self.settings.retriever_model, passages)
+        )
         self.retriever.warm_up(index)
         self.ready = True
         log.info("knowledge service ready in %.1f s", time.perf_counter() - start)

@@ -28,6 +28,7 @@ from pathlib import Path
 from knowledge.errors import ConfigError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CACHE = Path("~/.cache/kefu").expanduser()
 DEVICES = ("cpu", "cuda")
 
 
@@ -57,7 +58,7 @@ def _number(env: Mapping[str, str], key: str, default: float) -> float:
 class Settings:
     """Every knob of the knowledge engine. Construct directly in tests, from env in processes."""
 
-    cache_dir: Path = Path("~/.cache/kefu").expanduser()
+    cache_dir: Path = DEFAULT_CACHE
     data_dir: Path = REPO_ROOT / "data"
     retriever_model: str = "intfloat/multilingual-e5-small"
     model_paths: Mapping[str, Path] = field(default_factory=dict)

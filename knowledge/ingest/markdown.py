@@ -1,7 +1,7 @@
 """Markdown policy pages: an optional front-matter block, then headed sections.
 
-Each paragraph of a section becomes one passage; the passage keeps the document, the page
-title, the section heading and the effective date.
+Each section (the text under one heading) becomes one passage; the passage keeps the
+document, the page title, the section heading and the effective date.
 
 Front matter is a ``---`` block of ``key: value`` lines (``title``, ``lang``, ``effective``).
 """
@@ -34,7 +34,7 @@ def _front_matter(text: str, name: str) -> tuple[dict[str, str], str]:
 
 
 def parse_markdown(text: str, doc: str) -> list[Passage]:
-    """Split one Markdown document into passages (one per paragraph)."""
+    """Split one Markdown document into passages, one per section (paragraphs kept as lines)."""
     meta, body = _front_matter(text, doc)
     title = meta.get("title", "")
     section = ""
@@ -43,7 +43,11 @@ def parse_markdown(text: str, doc: str) -> list[Passage]:
 
     def flush() -> None:
         if current:
-            paragraphs.append((section, " ".join(current)))
+            paragraph = " ".join(current)
+            if paragraphs and paragraphs[-1][0] == section:
+                paragraphs[-1] = (section, paragraphs[-1][1] + "\n" + paragraph)
+            else:
+                paragraphs.append((section, paragraph))
             current.clear()
 
     for raw in body.splitlines():

@@ -103,7 +103,11 @@ def read_packed(path: Path) -> PackedE5:
         if dtype == 0:
             tensors[name] = np.frombuffer(raw, np.float32, count).copy()
         else:
-            cols = hidden if name == "emb.word" or name.endswith((".q.w", ".k.w", ".v.w", ".ao.w", ".fi.w")) else ffn
+            cols = (
+                hidden
+                if name == "emb.word" or name.endswith((".q.w", ".k.w", ".v.w", ".ao.w", ".fi.w"))
+                else ffn
+            )
             tensors[name] = dequantize_q4_0(raw, count // cols, cols)
     config = {
         "hidden": hidden, "layers": layers, "heads": heads, "ffn": ffn, "vocab": vocab,
@@ -131,7 +135,9 @@ def build_tokenizer(packed: PackedE5):  # type: ignore[no-untyped-def]
         and cp not in packed.norm_map
         and unicodedata.normalize("NFKC", chr(cp)) != chr(cp)
     ]
-    steps = [normalizers.Replace(chr(cp), chr(_PROTECT_BASE + i)) for i, cp in enumerate(kept)]
+    steps: list[normalizers.Normalizer] = [
+        normalizers.Replace(chr(cp), chr(_PROTECT_BASE + i)) for i, cp in enumerate(kept)
+    ]
     steps += [
         normalizers.Replace(Regex("[" + "".join(f"\\x{{{cp:x}}}" for cp in removed) + "]"), ""),
         normalizers.Replace(Regex("[" + "".join(f"\\x{{{cp:x}}}" for cp in spaced) + "]"), " "),
@@ -220,9 +226,7 @@ def build_e5_folder(target: Path, source: Path | None = None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         model.save_pretrained(tmp)
         build_tokenizer(packed).save_pretrained(tmp)
-        transformer = Transformer(
-            tmp, max_seq_length=512, model_args={"add_pooling_layer": False}
-        )
+        transformer = Transformer(tmp, max_seq_length=512, model_args={"add_pooling_layer": False})
         pooling = Pooling(transformer.get_embedding_dimension(), pooling_mode="mean")
         st = SentenceTransformer(
             modules=[transformer, pooling, Normalize()],

@@ -67,7 +67,9 @@ class OfflineSource:
                 self.build(target)
             except Exception as exc:
                 shutil.rmtree(target, ignore_errors=True)
-                raise ModelBuildError(f"Building {self.name!r} from {self.package!r} failed: {exc}") from exc
+                raise ModelBuildError(
+                    f"Building {self.name!r} from {self.package!r} failed: {exc}"
+                ) from exc
             (target / ".ok").touch()
         return target
 

@@ -1,0 +1,69 @@
+import asyncio
+
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+
+import actions.policy
+from actions.policy import ActionAnswerPolicy
+from knowledge.errors import IndexMissingError
+from knowledge.lang import detect_language
+from knowledge.types import Answer, Hit, Passage, Source
+from tests.actions.conftest import tracker_with
+
+SOURCE = Source(doc="zh/returns.md", title="退货政策", section="退款", effective="2026-07-01")
+PASSAGE = Passage(
+    id="zh/returns.md#1", text="退款 3 个工作日内原路退回。", source=SOURCE, lang="zh"
+)
+
+
+class FakeService:
+    def __init__(self, abstain: bool = False, error: Exception | None = None) -> None:
+        self.abstain = abstain
+        self.error = error
+        self.questions: list[str] = []
+
+    def answer(self, question: str) -> Answer:
+        self.questions.append(question)
+        if self.error:
+            raise self.error
+        hit = Hit(PASSAGE, 0.91)
+        if self.abstain:
+            return Answer(question, detect_language(question), "", "", 0.3, None, True, (hit,))
+        return Answer(question, "zh", PASSAGE.text, PASSAGE.text, 0.91, SOURCE, False, (hit,))
+
+
+def run(monkeypatch: pytest.MonkeyPatch, service: FakeService, text: str):
+    monkeypatch.setattr(actions.policy, "get_service", lambda: service)
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(ActionAnswerPolicy().run(dispatcher, tracker_with(text), {}))
+    return dispatcher.messages, events
+
+
+def test_quotes_the_passage_and_names_its_source(monkeypatch: pytest.MonkeyPatch) -> None:
+    service = FakeService()
+    messages, events = run(monkeypatch, service, "退款多久到账？")
+    assert service.questions == ["退款多久到账？"]
+    (message,) = messages
+    assert message["text"].startswith("退款 3 个工作日内原路退回。")
+    assert "《退货政策》" in message["text"] and "退款" in message["text"]
+    assert message["evidence"]["passages"][0]["id"] == "zh/returns.md#1"
+    assert {"event": "slot", "name": "kefu_abstained", "value": False, "timestamp": None} in events
+
+
+def test_abstains_in_the_shoppers_language_and_offers_a_human(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    messages, events = run(monkeypatch, FakeService(abstain=True), "你们卖汽车吗")
+    assert "人工客服" in messages[0]["text"]
+    assert {"event": "slot", "name": "kefu_abstained", "value": True, "timestamp": None} in events
+    messages, _ = run(monkeypatch, FakeService(abstain=True), "Do you sell cars?")
+    assert "human agent" in messages[0]["text"]
+
+
+@pytest.mark.parametrize("error", [IndexMissingError("no index"), RuntimeError("boom")])
+def test_a_failing_engine_still_gets_the_shopper_a_polite_reply(
+    monkeypatch: pytest.MonkeyPatch, error: Exception
+) -> None:
+    messages, _ = run(monkeypatch, FakeService(error=error), "How long is delivery?")
+    assert len(messages) == 1 and "try again" in messages[0]["text"]
+    assert "boom" not in messages[0]["text"] and "index" not in messages[0]["text"]

@@ -1,0 +1,95 @@
+"""Shared fixtures: a tiny store, a fake encoder, settings pointing at a temp cache."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from knowledge.settings import Settings
+
+RETURNS_ZH = """---
+title: 退货政策
+lang: zh
+effective: 2026-07-01
+---
+# 退货政策
+
+## 七天无理由退货
+签收后 7 天内，商品未使用可以无理由退货。
+
+## 退款
+退款 3 个工作日内原路退回。
+"""
+
+SHIPPING_EN = """---
+title: Shipping
+lang: en
+effective: 2026-07-01
+---
+# Shipping
+
+## Delivery times
+Standard delivery takes 2-4 days in mainland China.
+
+## Fees
+Shipping is free on orders of 99 or more.
+"""
+
+
+class FakeEncoder:
+    """Bag of character trigrams hashed into 256 dims: similar texts get similar vectors."""
+
+    model_name = "fake/char-trigrams"
+    dim = 256
+
+    def __init__(self) -> None:
+        self.warmed = False
+        self.calls: list[list[str]] = []
+
+    def warm_up(self) -> None:
+        self.warmed = True
+
+    def _vec(self, text: str) -> np.ndarray:
+        v = np.zeros(self.dim, np.float32)
+        t = f"  {text.lower()}  "
+        for i in range(len(t) - 2):
+            h = int(hashlib.md5(t[i : i + 3].encode()).hexdigest()[:8], 16)
+            v[h % self.dim] += 1.0
+        return v / (np.linalg.norm(v) or 1.0)
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        self.calls.append(list(texts))
+        return np.stack([self._vec(t) for t in texts]) if texts else np.zeros((0, self.dim))
+
+    def encode_passages(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        return self.encode_queries(texts)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Path:
+    """A data folder with two small policy pages."""
+    docs = tmp_path / "data" / "docs"
+    (docs / "zh").mkdir(parents=True)
+    (docs / "en").mkdir(parents=True)
+    (docs / "zh" / "returns.md").write_text(RETURNS_ZH, encoding="utf-8")
+    (docs / "en" / "shipping.md").write_text(SHIPPING_EN, encoding="utf-8")
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def settings(tmp_path: Path, store: Path) -> Settings:
+    return Settings(
+        cache_dir=tmp_path / "cache",
+        data_dir=store,
+        retriever_model="fake/char-trigrams",
+        min_score=0.2,
+        top_k=3,
+    )
+
+
+@pytest.fixture
+def fake_encoder() -> FakeEncoder:
+    return FakeEncoder()

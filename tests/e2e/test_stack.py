@@ -1,0 +1,158 @@
+"""End to end: `scripts/run.sh` (what `make run` runs) on free ports, driven over REST.
+
+Starts the real processes (rasa, action server, web), sends shopper messages to Rasa's REST
+channel and checks each reply carries the right passage and its source. Ends with Ctrl-C
+(SIGINT to the process group, as a terminal sends it) and checks that everything stopped.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+ROOT = Path(__file__).resolve().parents[2]
+START_TIMEOUT = 420
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+@dataclass
+class Stack:
+    process: subprocess.Popen[bytes]
+    ports: dict[str, int]
+    tracker_db: Path
+    log: Path
+
+    def send(self, text: str, sender: str) -> list[str]:
+        body = json.dumps({"sender": sender, "message": text}).encode()
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.ports['rasa']}/webhooks/rest/webhook",
+            data=body,
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return [m.get("text", "") for m in json.loads(response.read())]
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    tmp = tmp_path_factory.mktemp("stack")
+    ports = {"rasa": free_port(), "actions": free_port(), "web": free_port()}
+    env = {
+        **os.environ,
+        "KEFU_RASA_PORT": str(ports["rasa"]),
+        "KEFU_ACTIONS_PORT": str(ports["actions"]),
+        "KEFU_WEB_PORT": str(ports["web"]),
+        "KEFU_TRACKER_DB": str(tmp / "tracker.db"),
+    }
+    log = tmp / "stack.log"
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            ["bash", str(ROOT / "scripts" / "run.sh")],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    stack = Stack(process, ports, tmp / "tracker.db", log)
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while "kefu: ready in" not in log.read_text(errors="replace"):
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail("the stack did not start:\n" + log.read_text(errors="replace")[-4000:])
+            time.sleep(1)
+        yield stack
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def test_shopper_page_and_widget_are_served(stack: Stack) -> None:
+    with urllib.request.urlopen(f"http://127.0.0.1:{stack.ports['web']}/", timeout=5) as r:
+        assert "/widget.js" in r.read().decode()
+
+
+def test_zh_policy_question_quotes_the_returns_policy(stack: Stack) -> None:
+    # The bi-encoder alone ranks the returns sections nearly level for this broad question
+    # (the reranker and reader of the knowledge issue separate them): check the document.
+    (reply,) = stack.send("退货政策是什么？", "e2e-zh")
+    assert "退货" in reply and "来源：《退货与退款政策》" in reply
+
+
+def test_zh_shipping_fee_question_quotes_the_fee_passage(stack: Stack) -> None:
+    (reply,) = stack.send("满多少钱包邮？", "e2e-zh-fee")
+    assert "满 99 元免运费" in reply and "来源：《配送说明》· 运费" in reply
+
+
+def test_en_policy_question_quotes_the_delivery_times(stack: Stack) -> None:
+    (reply,) = stack.send("How long does delivery take?", "e2e-en")
+    assert "Standard delivery takes 2-4 days in mainland China" in reply
+    assert "Source: Shipping and Delivery" in reply
+
+
+def test_mixed_question_is_answered_in_chinese(stack: Stack) -> None:
+    (reply,) = stack.send("请问 refund 多久到账?", "e2e-mixed")
+    assert "3 个工作日内" in reply and "来源：" in reply
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("你好", "您好"),
+        ("hello", "Hello"),
+        ("谢谢", "不客气"),
+        ("thank you", "welcome"),
+        ("再见", "再见"),
+        ("bye", "Goodbye"),
+    ],
+)
+def test_greetings_thanks_goodbye_in_both_languages(stack: Stack, text: str, expected: str) -> None:
+    (reply,) = stack.send(text, f"e2e-small-{text}")
+    assert expected in reply
+
+
+def test_unknown_question_gets_an_honest_abstention(stack: Stack) -> None:
+    (reply,) = stack.send("What is the capital of France?", "e2e-oos")
+    assert "human agent" in reply
+
+
+def test_conversations_are_stored_in_the_sql_tracker_store(stack: Stack) -> None:
+    with sqlite3.connect(stack.tracker_db) as db:
+        (count,) = db.execute(
+            "select count(*) from events where sender_id = 'e2e-zh' and type_name = 'user'"
+        ).fetchone()
+    assert count == 1
+
+
+def test_ctrl_c_stops_every_process(stack: Stack) -> None:
+    os.killpg(stack.process.pid, signal.SIGINT)
+    stack.process.wait(timeout=60)
+    for port in stack.ports.values():
+        assert not answers(f"http://127.0.0.1:{port}/"), f"port {port} still answers"

@@ -1,0 +1,49 @@
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from knowledge.errors import IndexMissingError, IndexStaleError
+from knowledge.index import build_index, index_key, open_index
+from knowledge.ingest import load_documents
+from tests.conftest import FakeEncoder
+
+
+def test_build_then_open_round_trip(store: Path, tmp_path: Path, fake_encoder: FakeEncoder) -> None:
+    passages = load_documents(store / "docs").passages
+    key = index_key(fake_encoder.model_name, passages)
+    built = build_index(fake_encoder, passages, tmp_path / "idx" / key)  # type: ignore[arg-type]
+    opened = open_index(tmp_path / "idx", key)
+    assert opened.passages == passages
+    assert opened.manifest["passages"] == len(passages) == built.manifest["passages"]
+    query = fake_encoder.encode_queries(["Standard delivery takes 2-4 days"])
+    (best, score), *_ = opened.search(query, k=2)[0]
+    assert passages[best].source.section == "Delivery times" and score > 0.5
+
+
+def test_key_changes_with_documents_and_model(store: Path) -> None:
+    passages = load_documents(store / "docs").passages
+    key = index_key("m/one", passages)
+    assert key == index_key("m/one", list(passages))
+    assert key != index_key("m/two", passages)
+    assert key != index_key("m/one", passages[:-1])
+
+
+def test_missing_and_stale_indexes_say_what_to_run(
+    store: Path, tmp_path: Path, fake_encoder: FakeEncoder
+) -> None:
+    passages = load_documents(store / "docs").passages
+    with pytest.raises(IndexMissingError, match="make index"):
+        open_index(tmp_path / "idx", index_key("m/one", passages))
+    build_index(fake_encoder, passages, tmp_path / "idx" / index_key("m/one", passages))  # type: ignore[arg-type]
+    with pytest.raises(IndexStaleError, match="make index"):
+        open_index(tmp_path / "idx", index_key("m/one", passages[:1]))
+
+
+def test_search_never_asks_for_more_than_it_has(
+    store: Path, tmp_path: Path, fake_encoder: FakeEncoder
+) -> None:
+    passages = load_documents(store / "docs").passages
+    index = build_index(fake_encoder, passages, tmp_path / "k")  # type: ignore[arg-type]
+    rows = index.search(np.ones((1, fake_encoder.dim), np.float32), k=100)
+    assert len(rows[0]) == len(passages)
