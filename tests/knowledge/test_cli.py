@@ -1,0 +1,34 @@
+from pathlib import Path
+
+import pytest
+
+from knowledge.__main__ import main
+
+
+def test_check_without_index_says_what_to_run(
+    store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("KEFU_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("KEFU_DATA_DIR", str(store))
+    assert main(["check"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("kefu: No passage index") and "make index" in err
+
+
+def test_unknown_model_is_one_sentence_not_a_traceback(
+    store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("KEFU_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("KEFU_DATA_DIR", str(store))
+    monkeypatch.setenv("KEFU_RETRIEVER_MODEL", "nobody/no-such-model")
+    assert main(["models"]) == 1
+    err = capsys.readouterr().err
+    assert "nobody/no-such-model" in err and "Traceback" not in err
+
+
+def test_bad_setting_is_reported(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("KEFU_TOP_K", "lots")
+    assert main(["check"]) == 1
+    assert "KEFU_TOP_K must be a number" in capsys.readouterr().err
