@@ -42,15 +42,16 @@ class KnowledgeService:
         self.ready = False
 
     @property
-    def docs_dir(self) -> Path:
-        """Folder of the store's documents."""
-        return self.settings.data_dir / "docs"
+    def doc_dirs(self) -> list[Path]:
+        """Folders of the store's documents: policy pages (docs/) and FAQ exports (faq/)."""
+        folders = [self.settings.data_dir / "docs", self.settings.data_dir / "faq"]
+        return [f for f in folders if f.is_dir()] or folders[:1]
 
     def load_passages(self) -> list[Passage]:
         """Parse the store's documents (bad documents are logged and skipped)."""
-        result = load_documents(self.docs_dir)
+        result = load_documents(*self.doc_dirs)
         if not result.passages:
-            raise KnowledgeError(f"No passages could be read from {self.docs_dir}.")
+            raise KnowledgeError(f"No passages could be read from {self.doc_dirs}.")
         return result.passages
 
     def build_index(self, force: bool = False) -> PassageIndex:

@@ -1,0 +1,177 @@
+"""Extractive reader: the exact answer span in each passage, or "no answer".
+
+A BERT-style ``AutoModelForQuestionAnswering`` scores every token as a span start and end.
+This module decodes those logits itself (transformers 5 removed the QA pipeline): long
+passages are cut into overlapping windows (``doc_stride``), spans are limited to
+``max_answer_tokens``, and the [CLS] position gives the no-answer score. Batched: lists of
+(question, passage) pairs in, one best span per pair out.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from knowledge.errors import NotReadyError
+from knowledge.models import ModelResolver
+from knowledge.types import Passage
+
+if TYPE_CHECKING:
+    import torch
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Span:
+    """The reader's best span in one passage.
+
+    ``score`` is start logit + end logit of the span; ``null_score`` the same at [CLS];
+    ``margin = score - null_score`` is how much the reader prefers the span to "no answer".
+    """
+
+    passage: Passage
+    start: int
+    end: int
+    score: float
+    null_score: float
+
+    @property
+    def text(self) -> str:
+        """The answer text (empty when the reader found none)."""
+        return self.passage.text[self.start : self.end]
+
+    @property
+    def margin(self) -> float:
+        """Span score minus no-answer score."""
+        return self.score - self.null_score
+
+
+def best_span(
+    start_logits: np.ndarray,
+    end_logits: np.ndarray,
+    context_mask: np.ndarray,
+    max_answer_tokens: int,
+) -> tuple[int, int, float]:
+    """Best (start token, end token, score) with start <= end < start + max_answer_tokens.
+
+    Only tokens where ``context_mask`` is true may be part of the span.
+    """
+    neg = np.float32(-1e9)
+    s = np.where(context_mask, start_logits, neg)
+    e = np.where(context_mask, end_logits, neg)
+    scores = s[:, None] + e[None, :]
+    n = len(s)
+    i, j = np.indices((n, n))
+    scores = np.where((j >= i) & (j - i < max_answer_tokens), scores, neg)
+    flat = int(np.argmax(scores))
+    start, end = divmod(flat, n)
+    return start, end, float(scores[start, end])
+
+
+class Reader:
+    """Extractive QA over passages.
+
+    Args:
+        model: Hugging Face id or folder of an ``AutoModelForQuestionAnswering`` checkpoint.
+        resolver: maps ``model`` to a local folder.
+        device: ``cpu`` or ``cuda``.
+        max_seq_len: tokens per window (question + passage).
+        doc_stride: tokens of overlap between windows of a long passage.
+        max_answer_tokens: longest span considered.
+        batch_size: windows per forward pass.
+    """
+
+    def __init__(
+        self,
+        model: str,
+        resolver: ModelResolver,
+        device: str = "cpu",
+        max_seq_len: int = 256,
+        doc_stride: int = 96,
+        max_answer_tokens: int = 48,
+        batch_size: int = 16,
+    ) -> None:
+        if doc_stride >= max_seq_len:
+            raise ValueError(f"doc_stride ({doc_stride}) must be below max_seq_len ({max_seq_len})")
+        self.model_name = model
+        self.resolver = resolver
+        self.device = device
+        self.max_seq_len = max_seq_len
+        self.doc_stride = doc_stride
+        self.max_answer_tokens = max_answer_tokens
+        self.batch_size = batch_size
+        self._model: Any = None
+        self._tokenizer: Any = None
+        self.load_seconds = 0.0
+
+    def warm_up(self) -> None:
+        """Load the checkpoint once."""
+        if self._model is not None:
+            return
+        from transformers import AutoModelForQuestionAnswering, AutoTokenizer
+
+        start = time.perf_counter()
+        folder = self.resolver.resolve(self.model_name)
+        self._tokenizer = AutoTokenizer.from_pretrained(str(folder))
+        self._model = AutoModelForQuestionAnswering.from_pretrained(str(folder))
+        self._model.to(self.device).eval()
+        self.load_seconds = time.perf_counter() - start
+        log.info("loaded reader %s in %.1f s", self.model_name, self.load_seconds)
+
+    def encode(self, questions: list[str], contexts: list[str]) -> Any:
+        """Tokenise pairs into windows (``overflow_to_sample_mapping`` maps them back)."""
+        if self._tokenizer is None:
+            raise NotReadyError("Reader used before warm_up().")
+        return self._tokenizer(
+            questions,
+            contexts,
+            truncation="only_second",
+            max_length=self.max_seq_len,
+            stride=self.doc_stride,
+            return_overflowing_tokens=True,
+            return_offsets_mapping=True,
+            padding="longest",
+            return_tensors="np",
+        )
+
+    def _forward(self, features: Any) -> tuple[np.ndarray, np.ndarray]:
+        import torch
+
+        starts, ends = [], []
+        names = [k for k in ("input_ids", "attention_mask", "token_type_ids") if k in features]
+        with torch.inference_mode():
+            for b in range(0, len(features["input_ids"]), self.batch_size):
+                batch: dict[str, torch.Tensor] = {
+                    k: torch.as_tensor(features[k][b : b + self.batch_size], device=self.device)
+                    for k in names
+                }
+                out = self._model(**batch)
+                starts.append(out.start_logits.float().cpu().numpy())
+                ends.append(out.end_logits.float().cpu().numpy())
+        return np.concatenate(starts), np.concatenate(ends)
+
+    def run(self, questions: list[str], passages: list[Passage]) -> list[Span]:
+        """The best span of each (question, passage) pair, pairs given as parallel lists."""
+        if len(questions) != len(passages):
+            raise ValueError("questions and passages must have the same length")
+        if not questions:
+            return []
+        features = self.encode(questions, [p.text for p in passages])
+        start_logits, end_logits = self._forward(features)
+        best: dict[int, Span] = {}
+        for w, pair in enumerate(features["overflow_to_sample_mapping"]):
+            seq_ids = features.sequence_ids(w)
+            mask = np.array([sid == 1 for sid in seq_ids])
+            offsets = features["offset_mapping"][w]
+            s, e, score = best_span(start_logits[w], end_logits[w], mask, self.max_answer_tokens)
+            null = float(start_logits[w][0] + end_logits[w][0])
+            span = Span(passages[pair], int(offsets[s][0]), int(offsets[e][1]), score, null)
+            kept = best.get(int(pair))
+            if kept is None or span.margin > kept.margin:
+                best[int(pair)] = span
+        return [best[i] for i in range(len(questions))]
