@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE ?= 1
 export RASA_TELEMETRY_ENABLED = false
 export TOKENIZERS_PARALLELISM = false
 
-.PHONY: help setup models index bot run test test-unit test-bot test-e2e lint lock clean-cache
+.PHONY: help setup models eval index bot run test test-unit lint lock clean-cache
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -15,8 +15,11 @@ help: ## list the targets
 setup: ## build the two Python environments (cached by lock-file hash)
 	@scripts/env.sh rasa >/dev/null && scripts/env.sh app >/dev/null && echo "environments ready"
 
-models: setup ## resolve every configured model, building offline ones once
+models: setup ## build/train every configured model once (reader: ~10 min on 2 cores)
 	@$(APP_ENV)/bin/python -m knowledge models
+
+eval: models ## dev-split figures -> reports/eval.json, reports/eval.png
+	@$(APP_ENV)/bin/python -m knowledge eval
 
 index: setup ## build the passage index if data/ or the model changed
 	@$(APP_ENV)/bin/python -m knowledge index

@@ -23,22 +23,30 @@ def main(argv: list[str] | None = None) -> int:
     ask.add_argument("questions", nargs="+")
     sub.add_parser("check", help="exit 0 when models and index are ready to serve")
     sub.add_parser("prepare", help="models, then the index: what 'make run' needs")
+    sub.add_parser("eval", help="dev-split figures -> reports/eval.json and reports/eval.png")
     args = parser.parse_args(argv)
     setup_logging()
 
     try:
         settings = Settings.from_env()
         service = KnowledgeService(settings)
-        if args.command in ("models", "prepare"):
-            for name in (settings.retriever_model,):
-                print(f"{name} -> {service.resolver.resolve(name)}")
-        if args.command in ("index", "prepare"):
+        if args.command in ("index", "prepare", "models"):
             built = service.build_index(force=getattr(args, "force", False))
             print(f"index {built.manifest['key']}: {built.manifest['passages']} passages")
+        if args.command in ("models", "prepare"):
+            for name in (settings.reader_model, settings.reranker_model):
+                if name:
+                    print(f"{name} -> {service.resolver.resolve(name)}")
         elif args.command == "ask":
             service.warm_up()
             for answer in service.answer_batch(args.questions):
                 print(json.dumps(answer.evidence() | {"answer": answer.text}, ensure_ascii=False))
+        elif args.command == "eval":
+            from knowledge.evaluate.run import evaluate
+            from knowledge.settings import REPO_ROOT
+
+            report = evaluate(settings, REPO_ROOT / "reports")
+            print(json.dumps({"dev": report["dev"], "abstention": report["abstention"]}, indent=2))
         elif args.command == "check":
             service.warm_up()
             print("ready")

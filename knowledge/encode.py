@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -29,7 +30,14 @@ class Encoder:
         self.resolver = resolver
         self.device = device
         self._model: SentenceTransformer | None = None
+        self._folder: Path | None = None
         self.load_seconds = 0.0
+
+    def resolve(self) -> Path:
+        """The model's local folder (resolved once; building it offline if needed)."""
+        if self._folder is None:
+            self._folder = self.resolver.resolve(self.model_name)
+        return self._folder
 
     def warm_up(self) -> None:
         """Resolve and load the model once."""
@@ -38,7 +46,7 @@ class Encoder:
         from sentence_transformers import SentenceTransformer
 
         start = time.perf_counter()
-        folder = self.resolver.resolve(self.model_name)
+        folder = self.resolve()
         self._model = SentenceTransformer(str(folder), device=self.device)
         self.load_seconds = time.perf_counter() - start
         log.info("loaded encoder %s from %s in %.1f s", self.model_name, folder, self.load_seconds)

@@ -36,7 +36,7 @@ def index_key(model_name: str, passages: list[Passage]) -> str:
     digest = hashlib.sha256(f"v{FORMAT_VERSION}\n{model_name}\n".encode())
     for p in passages:
         digest.update(json.dumps(p.to_dict(), ensure_ascii=False, sort_keys=True).encode())
-    slug = model_name.strip("/").replace("/", "--")[-60:]
+    slug = model_name.split("@")[0].strip("/").replace("/", "--")[-60:]
     return f"{slug}-{digest.hexdigest()[:16]}"
 
 

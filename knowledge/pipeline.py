@@ -1,22 +1,31 @@
-"""The knowledge service: question -> grounded answer with its source, or an abstention.
+"""The knowledge service: question -> exact answer with its sentence and source, or abstain.
 
-Walking-skeleton version: bi-encoder retrieval, the best passage in the shopper's language
-is the answer; below ``Settings.min_score`` kefu abstains. The reranker and extractive reader
-plug in here as further stages.
+Stages, each a batched component: retrieve (bi-encoder + FAISS, optionally hybrid with
+BM25) -> keep passages in the question's language -> rerank (cross-encoder, when
+configured) -> read (extractive QA over the ``read_k`` best passages) -> decide. The decision
+scores each passage's best span by the reader's margin over "no answer", minus a penalty per
+retrieval rank, and abstains below a threshold fitted on the dev split (``make models``).
+Without a reader (``KEFU_READER_MODEL=none``) the best passage is the answer.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import math
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from knowledge.encode import Encoder
 from knowledge.errors import KnowledgeError
 from knowledge.index import PassageIndex, build_index, index_key, open_index
 from knowledge.ingest import load_documents
+from knowledge.ingest.split import sentence_around
 from knowledge.lang import detect_language
 from knowledge.models import ModelResolver
+from knowledge.read import Reader, Span
+from knowledge.rerank import Reranker
 from knowledge.retrieve import Retriever
 from knowledge.settings import Settings
 from knowledge.types import Answer, Hit, Passage
@@ -24,6 +33,29 @@ from knowledge.types import Answer, Hit, Passage
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 2000
+CALIBRATION_FILE = "kefu_calibration.json"
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """How reader spans are turned into one decision (fitted on dev by ``make models``)."""
+
+    threshold: float = 0.0
+    rank_penalty: float = 1.0
+    scale: float = 2.0
+
+    @classmethod
+    def load(cls, folder: Path) -> Calibration:
+        """Read ``kefu_calibration.json`` from a reader folder, or the defaults."""
+        path = folder / CALIBRATION_FILE
+        if not path.exists():
+            return cls()
+        data = json.loads(path.read_text())
+        return cls(**{k: float(data[k]) for k in ("threshold", "rank_penalty", "scale") if k in data})
+
+    def save(self, folder: Path) -> None:
+        """Write next to the reader it calibrates."""
+        (folder / CALIBRATION_FILE).write_text(json.dumps(self.__dict__, indent=2))
 
 
 class KnowledgeService:
@@ -34,11 +66,20 @@ class KnowledgeService:
         settings: Settings,
         resolver: ModelResolver | None = None,
         encoder: Encoder | None = None,
+        reader: Reader | None = None,
+        reranker: Reranker | None = None,
     ) -> None:
         self.settings = settings
         self.resolver = resolver or ModelResolver(settings)
         self.encoder = encoder or Encoder(settings.retriever_model, self.resolver, settings.device)
-        self.retriever = Retriever(self.encoder, top_k=settings.top_k)
+        self.retriever = Retriever(self.encoder, top_k=settings.top_k, hybrid=settings.hybrid)
+        self.reader = reader
+        if reader is None and settings.reader_model:
+            self.reader = Reader(settings.reader_model, self.resolver, settings.device)
+        self.reranker = reranker
+        if reranker is None and settings.reranker_model:
+            self.reranker = Reranker(settings.reranker_model, self.resolver, settings.device)
+        self.calibration = Calibration()
         self.ready = False
 
     @property
@@ -54,17 +95,22 @@ class KnowledgeService:
             raise KnowledgeError(f"No passages could be read from {self.doc_dirs}.")
         return result.passages
 
+    def index_key(self, passages: list[Passage]) -> str:
+        """Index key: the retriever (name and resolved folder, so a retrained one counts as
+        new) and every passage."""
+        return index_key(f"{self.encoder.model_name}@{self.encoder.resolve().name}", passages)
+
     def build_index(self, force: bool = False) -> PassageIndex:
         """Build the passage index for the current documents unless it already exists."""
         passages = self.load_passages()
-        key = index_key(self.settings.retriever_model, passages)
+        key = self.index_key(passages)
         folder = self.settings.index_dir / key
         if not force and (folder / "manifest.json").exists():
             return open_index(self.settings.index_dir, key)
         self.settings.index_dir.mkdir(parents=True, exist_ok=True)
         return build_index(self.encoder, passages, folder)
 
-    def warm_up(self) -> None:
+    def warm_up(self, with_reader: bool = True) -> None:
         """Load models and the index. Raises a ``KnowledgeError`` saying what to run."""
         if self.ready:
             return
@@ -74,10 +120,20 @@ class KnowledgeService:
 
             torch.set_num_threads(self.settings.torch_threads)
         passages = self.load_passages()
-        index = open_index(
-            self.settings.index_dir, index_key(self.settings.retriever_model, passages)
-        )
+        index = open_index(self.settings.index_dir, self.index_key(passages))
         self.retriever.warm_up(index)
+        if self.reranker is not None:
+            self.reranker.warm_up()
+        if self.reader is not None and with_reader:
+            self.reader.warm_up()
+            folder = getattr(self.reader, "folder", None)
+            self.calibration = Calibration.load(folder) if folder else Calibration()
+        elif not with_reader:
+            self.reader = None
+        if self.settings.answer_threshold is not None:
+            self.calibration = Calibration(
+                self.settings.answer_threshold, self.calibration.rank_penalty, self.calibration.scale
+            )
         self.ready = True
         log.info("knowledge service ready in %.1f s", time.perf_counter() - start)
 
@@ -85,18 +141,69 @@ class KnowledgeService:
         """Answer one question (see :meth:`answer_batch`)."""
         return self.answer_batch([question])[0]
 
+    def retrieve(self, questions: list[str]) -> list[list[Hit]]:
+        """Retrieve, keep the question's language, rerank: the passages the reader will see."""
+        raw = self.retriever.run(questions, top_k=self.settings.top_k * 2)
+        hits = []
+        for question, row in zip(questions, raw, strict=True):
+            lang = detect_language(question)
+            same = [h for h in row if h.passage.lang == lang] or row
+            hits.append(same[: self.settings.top_k])
+        if self.reranker is not None:
+            hits = self.reranker.run(questions, hits)
+        return hits
+
+    def read(self, questions: list[str], hits: list[list[Hit]]) -> list[list[Span]]:
+        """The reader's best span in each of the ``read_k`` best passages per question."""
+        assert self.reader is not None
+        pairs = [(q, h.passage) for q, row in zip(questions, hits, strict=True) for h in row[: self.settings.read_k]]
+        spans = iter(self.reader.run([q for q, _ in pairs], [p for _, p in pairs]))
+        return [[next(spans) for _ in row[: self.settings.read_k]] for row in hits]
+
     def answer_batch(self, questions: list[str]) -> list[Answer]:
         """Answer each question from the store's documents, or abstain."""
         clipped = [q.strip()[:MAX_QUESTION_CHARS] for q in questions]
-        hits_per_question = self.retriever.run(clipped, top_k=self.settings.top_k * 2)
-        return [self._decide(q, hits) for q, hits in zip(clipped, hits_per_question, strict=True)]
+        hits = self.retrieve(clipped)
+        if self.reader is None:
+            return [self._decide_by_retrieval(q, h) for q, h in zip(clipped, hits, strict=True)]
+        spans = self.read(clipped, hits)
+        return [
+            self.decide(q, h, s) for q, h, s in zip(clipped, hits, spans, strict=True)
+        ]
 
-    def _decide(self, question: str, hits: list[Hit]) -> Answer:
+    def decide(self, question: str, hits: list[Hit], spans: list[Span]) -> Answer:
+        """Pick the best span across passages, or abstain (see the module docstring)."""
         lang = detect_language(question)
-        same_lang = [h for h in hits if h.passage.lang == lang] or hits
-        shown = tuple(same_lang[: self.settings.top_k])
-        best = shown[0] if shown else None
+        cal = self.calibration
+        scored = [(s.margin - cal.rank_penalty * rank, s) for rank, s in enumerate(spans) if s.end > s.start]
+        if not scored:
+            return Answer(question, lang, "", "", 0.0, None, True, tuple(hits))
+        best_score, best = max(scored, key=lambda x: x[0])
+        confidence = 1.0 / (1.0 + math.exp(-(best_score - cal.threshold) / cal.scale))
+        if best_score < cal.threshold:
+            return Answer(question, lang, "", "", confidence, None, True, tuple(hits))
+        s, e = sentence_around(best.passage.text, best.start, best.end)
+        sentence = best.passage.text[s:e]
+        return Answer(
+            question,
+            lang,
+            best.text,
+            sentence,
+            confidence,
+            best.passage.source,
+            False,
+            tuple(hits),
+            span=(best.start - s, best.end - s),
+            passage_id=best.passage.id,
+        )
+
+    def _decide_by_retrieval(self, question: str, hits: list[Hit]) -> Answer:
+        lang = detect_language(question)
+        best = hits[0] if hits else None
         if best is None or best.score < self.settings.min_score:
-            return Answer(question, lang, "", "", best.score if best else 0.0, None, True, shown)
+            return Answer(question, lang, "", "", best.score if best else 0.0, None, True, tuple(hits))
         text = best.passage.text
-        return Answer(question, lang, text, text, best.score, best.passage.source, False, shown)
+        return Answer(
+            question, lang, text, text, best.score, best.passage.source, False, tuple(hits),
+            span=(0, len(text)), passage_id=best.passage.id,
+        )  # fmt: skip

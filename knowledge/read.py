@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -107,6 +108,7 @@ class Reader:
         self.batch_size = batch_size
         self._model: Any = None
         self._tokenizer: Any = None
+        self.folder: Path | None = None
         self.load_seconds = 0.0
 
     def warm_up(self) -> None:
@@ -116,7 +118,7 @@ class Reader:
         from transformers import AutoModelForQuestionAnswering, AutoTokenizer
 
         start = time.perf_counter()
-        folder = self.resolver.resolve(self.model_name)
+        folder = self.folder = self.resolver.resolve(self.model_name)
         self._tokenizer = AutoTokenizer.from_pretrained(str(folder))
         self._model = AutoModelForQuestionAnswering.from_pretrained(str(folder))
         self._model.to(self.device).eval()

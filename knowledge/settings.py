@@ -14,7 +14,12 @@ Environment variables (all optional):
 ``KEFU_DEVICE``               ``cpu`` or ``cuda`` (default: ``cpu``)
 ``KEFU_TORCH_THREADS``        torch intra-op threads (default: number of cores)
 ``KEFU_TOP_K``                passages retrieved per question (default 5)
-``KEFU_MIN_SCORE``            below this retrieval score kefu abstains (default 0.80)
+``KEFU_READ_K``               best passages the reader reads per question (default 3)
+``KEFU_MIN_SCORE``            without a reader: abstain below this retrieval score (0.80)
+``KEFU_READER_MODEL``         extractive QA model: hub id or folder; ``none`` turns it off
+``KEFU_RERANKER_MODEL``       cross-encoder: hub id or folder; ``none`` (default) turns it off
+``KEFU_HYBRID``               ``1`` fuses BM25 with dense retrieval (default off)
+``KEFU_ANSWER_THRESHOLD``     abstain below this answer score (default: fitted on dev)
 ============================  ==================================================================
 """
 
@@ -54,6 +59,13 @@ def _number(env: Mapping[str, str], key: str, default: float) -> float:
         raise ConfigError(f"{key} must be a number, got {raw!r}.") from None
 
 
+def _model(env: Mapping[str, str], key: str, default: str) -> str:
+    value = env.get(key)
+    if value is None or value == "":
+        return default
+    return "" if value.lower() == "none" else value
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every knob of the knowledge engine. Construct directly in tests, from env in processes."""
@@ -66,13 +78,20 @@ class Settings:
     device: str = "cpu"
     torch_threads: int | None = None
     top_k: int = 5
+    read_k: int = 3
     min_score: float = 0.80
+    reader_model: str = "kefu/reader-multilingual-e5-small"
+    reranker_model: str = ""
+    hybrid: bool = False
+    answer_threshold: float | None = None
 
     def __post_init__(self) -> None:
         if self.device not in DEVICES:
             raise ConfigError(f"Invalid device {self.device!r}. Valid devices are {DEVICES}.")
         if self.top_k < 1:
             raise ConfigError(f"top_k must be at least 1, got {self.top_k}.")
+        if not 1 <= self.read_k <= self.top_k:
+            raise ConfigError(f"read_k must be between 1 and top_k ({self.top_k}), got {self.read_k}.")
 
     @property
     def models_dir(self) -> Path:
@@ -99,5 +118,14 @@ class Settings:
             device=env.get("KEFU_DEVICE") or defaults.device,
             torch_threads=int(_number(env, "KEFU_TORCH_THREADS", 0)) or None if threads else None,
             top_k=int(_number(env, "KEFU_TOP_K", defaults.top_k)),
+            read_k=int(_number(env, "KEFU_READ_K", defaults.read_k)),
             min_score=_number(env, "KEFU_MIN_SCORE", defaults.min_score),
+            reader_model=_model(env, "KEFU_READER_MODEL", defaults.reader_model),
+            reranker_model=_model(env, "KEFU_RERANKER_MODEL", defaults.reranker_model),
+            hybrid=env.get("KEFU_HYBRID", "") == "1",
+            answer_threshold=(
+                _number(env, "KEFU_ANSWER_THRESHOLD", 0.0)
+                if env.get("KEFU_ANSWER_THRESHOLD")
+                else None
+            ),
         )

@@ -51,8 +51,10 @@ class Hit:
 class Answer:
     """What kefu answers to one question.
 
-    ``text`` is the answer itself; ``sentence`` the passage text the shopper is shown;
-    ``abstained`` is true when the evidence was too weak to answer.
+    ``text`` is the exact answer span; ``sentence`` the full sentence containing it (what the
+    shopper is shown), with ``span`` the answer's (start, end) inside ``sentence``;
+    ``score`` one confidence in [0, 1] (0.5 at the abstention threshold); ``abstained`` is
+    true when the evidence was too weak to answer; ``hits`` the passages considered.
     """
 
     question: str
@@ -63,12 +65,25 @@ class Answer:
     source: Source | None
     abstained: bool
     hits: tuple[Hit, ...] = field(default=())
+    span: tuple[int, int] = (0, 0)
+    passage_id: str = ""
+
+    def marked_sentence(self, left: str = "【", right: str = "】") -> str:
+        """The sentence with the answer span marked."""
+        s, e = self.span
+        if e <= s:
+            return self.sentence
+        return f"{self.sentence[:s]}{left}{self.sentence[s:e]}{right}{self.sentence[e:]}"
 
     def evidence(self) -> dict[str, Any]:
         """The evidence agents see in the console: passages, scores and the source."""
         return {
             "abstained": self.abstained,
             "score": round(self.score, 4),
+            "answer": self.text,
+            "sentence": self.sentence,
+            "span": list(self.span),
+            "passage_id": self.passage_id,
             "source": asdict(self.source) if self.source else None,
             "passages": [
                 {"id": h.passage.id, "score": round(h.score, 4), "text": h.passage.text}

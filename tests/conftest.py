@@ -52,6 +52,9 @@ class FakeEncoder:
     def warm_up(self) -> None:
         self.warmed = True
 
+    def resolve(self) -> Path:
+        return Path("/fake/char-trigrams-v1")
+
     def _vec(self, text: str) -> np.ndarray:
         v = np.zeros(self.dim, np.float32)
         t = f"  {text.lower()}  "
@@ -85,6 +88,7 @@ def settings(tmp_path: Path, store: Path) -> Settings:
         cache_dir=tmp_path / "cache",
         data_dir=store,
         retriever_model="fake/char-trigrams",
+        reader_model="",
         min_score=0.2,
         top_k=3,
     )

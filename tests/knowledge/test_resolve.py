@@ -4,7 +4,7 @@ import pytest
 
 from knowledge.errors import ModelNotFoundError
 from knowledge.models import ModelResolver
-from knowledge.models.offline import OFFLINE_SOURCES, OfflineSource
+from knowledge.models.offline import OFFLINE_SOURCES, OfflineSource, TrainedSource
 from knowledge.settings import Settings
 
 
@@ -40,8 +40,8 @@ def test_offline_source_builds_once_and_is_reused(tmp_path: Path) -> None:
         (target / "config.json").write_text("{}")
 
     source = OfflineSource("t/model", "pytest", "1", build=build)
-    first = source.ensure(tmp_path)
-    second = source.ensure(tmp_path)
+    first = source.ensure(Settings(cache_dir=tmp_path))
+    second = source.ensure(Settings(cache_dir=tmp_path))
     assert first == second and len(built) == 1 and (first / ".ok").exists()
 
 
@@ -51,18 +51,35 @@ def test_failed_build_leaves_nothing_behind(tmp_path: Path) -> None:
 
     source = OfflineSource("t/model", "pytest", "1", build=build)
     with pytest.raises(Exception, match="disk full"):
-        source.ensure(tmp_path)
-    assert not any(p.is_dir() for p in tmp_path.iterdir())
+        source.ensure(Settings(cache_dir=tmp_path))
+    assert not any(p.is_dir() for p in (tmp_path / "models").iterdir())
 
 
 def test_missing_source_package_says_what_to_run(tmp_path: Path) -> None:
     source = OfflineSource("t/model", "no-such-package-kefu", "1", build=lambda t: None)
     with pytest.raises(ModelNotFoundError, match="make setup"):
-        source.ensure(tmp_path)
+        source.ensure(Settings(cache_dir=tmp_path))
 
 
-def test_both_offline_sources_are_registered() -> None:
+def test_offline_sources_are_registered() -> None:
     assert set(OFFLINE_SOURCES) == {
         "intfloat/multilingual-e5-small",
         "sentence-transformers/all-MiniLM-L6-v2",
+        "kefu/reader-multilingual-e5-small",
+        "kefu/retriever-multilingual-e5-small",
     }
+
+
+def test_trained_source_retrains_only_when_its_data_changes(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    (data / "qa").mkdir(parents=True)
+    (data / "qa" / "a.yaml").write_text("one")
+    (data / "other").mkdir()
+    settings = Settings(cache_dir=tmp_path / "cache", data_dir=data)
+    runs: list[Path] = []
+    source = TrainedSource("t/trained", "1", ("qa",), lambda target, s: runs.append(target))
+    first = source.ensure(settings)
+    (data / "other" / "b.txt").write_text("not an input")
+    assert source.ensure(settings) == first and len(runs) == 1
+    (data / "qa" / "a.yaml").write_text("two")
+    assert source.ensure(settings) != first and len(runs) == 2

@@ -1,0 +1,1 @@
+"""Evaluation on the dev split (``make eval``) and the metrics it uses."""

@@ -1,0 +1,66 @@
+"""Answer metrics for zh, en and mixed text.
+
+Tokens for F1 are characters for Chinese and words for everything else, after lower-casing
+and dropping punctuation and spaces, so "3 个工作日内" and "3个工作日内" match.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+
+_TOKEN = re.compile(r"[\u3400-\u9fff]|[a-z0-9¥]+(?:[.,][0-9]+)*")
+
+
+def tokens(text: str) -> list[str]:
+    """Comparison tokens: Chinese characters and lower-cased words/numbers."""
+    return _TOKEN.findall(text.lower())
+
+
+def exact_match(predicted: str, gold: str) -> bool:
+    """Same tokens in the same order."""
+    return tokens(predicted) == tokens(gold)
+
+
+def f1(predicted: str, gold: str) -> float:
+    """Token-overlap F1."""
+    p, g = tokens(predicted), tokens(gold)
+    if not p or not g:
+        return float(p == g)
+    common = sum((Counter(p) & Counter(g)).values())
+    if common == 0:
+        return 0.0
+    precision, recall = common / len(p), common / len(g)
+    return 2 * precision * recall / (precision + recall)
+
+
+def answer_correct(predicted: str, abstained: bool, gold: str | None) -> bool:
+    """End-to-end correctness: abstain on out-of-scope, else F1 >= 0.5 with the gold span."""
+    if gold is None:
+        return abstained
+    return not abstained and f1(predicted, gold) >= 0.5
+
+
+def mrr(ranks: Sequence[int | None], cutoff: int = 10) -> float:
+    """Mean reciprocal rank (ranks are 0-based; None = not found within the list)."""
+    if not ranks:
+        return 0.0
+    return sum(1.0 / (r + 1) for r in ranks if r is not None and r < cutoff) / len(ranks)
+
+
+def hit_at(ranks: Sequence[int | None], k: int) -> float:
+    """Share of questions whose first relevant passage is in the top ``k``."""
+    if not ranks:
+        return 0.0
+    return sum(1 for r in ranks if r is not None and r < k) / len(ranks)
+
+
+def abstention(should: Sequence[bool], did: Sequence[bool]) -> dict[str, float]:
+    """Precision and recall of abstaining, against which questions should be abstained on."""
+    tp = sum(1 for s, d in zip(should, did, strict=True) if s and d)
+    abstained, positives = sum(did), sum(should)
+    return {
+        "precision": tp / abstained if abstained else 1.0,
+        "recall": tp / positives if positives else 1.0,
+    }

@@ -1,0 +1,190 @@
+"""``make eval``: retrieval, reader and end-to-end figures on the dev split, per language.
+
+Writes ``reports/eval.json`` (the shape the knowledge issue fixes) and ``reports/eval.png``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from knowledge.evaluate.metrics import abstention, answer_correct, exact_match, f1, hit_at, mrr
+from knowledge.pipeline import KnowledgeService
+from knowledge.settings import Settings
+from knowledge.train.data import QAExample, build_examples, gold_passage, span_in
+from knowledge.types import Hit
+
+log = logging.getLogger(__name__)
+GROUPS = ("zh", "en", "mixed")
+
+
+def first_relevant(example: QAExample, hits: Sequence[Hit]) -> int | None:
+    """Rank of the first passage that holds the answer (gold section or the same span)."""
+    for rank, hit in enumerate(hits):
+        src = hit.passage.source
+        assert example.answer is not None
+        if (src.doc, src.section) == (example.answer.doc, example.answer.section):
+            return rank
+        if span_in(hit.passage, example) >= 0:
+            return rank
+    return None
+
+
+def retrieval_figures(examples: Sequence[QAExample], hits: Sequence[list[Hit]]) -> dict[str, dict[str, float]]:
+    """hit@1, hit@3, MRR@10 per language group."""
+    out = {}
+    for group in GROUPS:
+        ranks = [first_relevant(e, h) for e, h in zip(examples, hits, strict=True) if e.kind == group]
+        out[group] = {"hit@1": hit_at(ranks, 1), "hit@3": hit_at(ranks, 3), "mrr@10": mrr(ranks), "n": len(ranks)}
+    return out
+
+
+def _timed(fn: Callable[[], Any], repeat: int = 20) -> float:
+    fn()
+    start = time.perf_counter()
+    for _ in range(repeat):
+        fn()
+    return (time.perf_counter() - start) / repeat * 1000
+
+
+def stage_latency(service: KnowledgeService, question: str) -> dict[str, float]:
+    """Milliseconds per stage for one question on this machine (median of repeats)."""
+    enc = service.encoder
+    index = service.retriever.index
+    assert index is not None
+    vector = enc.encode_queries([question])
+    hits = service.retrieve([question])
+    out = {
+        "encode_ms": _timed(lambda: enc.encode_queries([question])),
+        "search_ms": _timed(lambda: index.search(vector, service.settings.top_k * 2)),
+    }
+    if service.reranker is not None:
+        reranker = service.reranker
+        out["rerank_ms"] = _timed(lambda: reranker.run([question], hits), repeat=5)
+    if service.reader is not None:
+        out["read_ms"] = _timed(lambda: service.read([question], hits), repeat=5)
+    out["answer_ms"] = _timed(lambda: service.answer(question), repeat=5)
+    return {k: round(v, 2) for k, v in out.items()}
+
+
+def evaluate(settings: Settings, out_dir: Path) -> dict[str, Any]:
+    """Run every figure and write the report files."""
+    examples = build_examples(settings.data_dir / "qa")
+    dev = [e for e in examples if e.split == "dev"]
+    answerable = [e for e in dev if e.answer is not None]
+    questions = [e.question for e in answerable]
+
+    base = KnowledgeService(replace(settings, reader_model="", reranker_model="", hybrid=False))
+    base.build_index()
+    base.warm_up()
+    passages = base.retriever.index.passages if base.retriever.index else []
+    retrieval = {"bi-encoder": retrieval_figures(answerable, base.retrieve(questions))}
+
+    hybrid = KnowledgeService(replace(settings, reader_model="", reranker_model="", hybrid=True))
+    hybrid.warm_up()
+    retrieval["hybrid"] = retrieval_figures(answerable, hybrid.retrieve(questions))
+
+    full = KnowledgeService(settings)
+    full.warm_up()
+    if full.reranker is not None:
+        retrieval["+reranker"] = retrieval_figures(answerable, full.retrieve(questions))
+    answer_path = retrieval_figures(answerable, full.retrieve(questions))
+
+    # reader alone, on the gold passage
+    reader_figs: dict[str, dict[str, float]] = {}
+    if full.reader is not None:
+        golds = [gold_passage(e, passages) for e in answerable]
+        pairs = [(e, g[0]) for e, g in zip(answerable, golds, strict=True) if g is not None]
+        spans = full.reader.run([e.question for e, _ in pairs], [p for _, p in pairs])
+        for group in GROUPS:
+            rows = [(s.text, e.answer.span) for (e, _), s in zip(pairs, spans, strict=True) if e.kind == group and e.answer]
+            reader_figs[group] = {
+                "exact_match": float(np.mean([exact_match(p, g) for p, g in rows])) if rows else 0.0,
+                "f1": float(np.mean([f1(p, g) for p, g in rows])) if rows else 0.0,
+            }
+
+    # end to end, with abstention
+    answers = full.answer_batch([e.question for e in dev])
+    correct = [answer_correct(a.text, a.abstained, e.answer.span if e.answer else None) for a, e in zip(answers, dev, strict=True)]
+    figures: dict[str, dict[str, float]] = {}
+    for group in GROUPS:
+        idx = [i for i, e in enumerate(dev) if e.kind == group]
+        figures[group] = {
+            "hit@3": answer_path[group]["hit@3"],
+            "mrr@10": answer_path[group]["mrr@10"],
+            "reader_f1": reader_figs.get(group, {}).get("f1", 0.0),
+            "answer_accuracy": float(np.mean([correct[i] for i in idx])) if idx else 0.0,
+        }
+    should = [e.answer is None for e in dev]
+    did = [a.abstained for a in answers]
+    report = {
+        "dev": figures,
+        "abstention": abstention(should, did),
+        "retrieval": retrieval,
+        "reader": reader_figs,
+        "latency_cpu": stage_latency(full, "请问 refund 多久到账?"),
+        "load_seconds": {
+            "encoder": round(full.encoder.load_seconds, 2),
+            "reader": round(full.reader.load_seconds, 2) if full.reader else None,
+            "reranker": round(full.reranker.load_seconds, 2) if full.reranker else None,
+        },
+        "models": {
+            "retriever": settings.retriever_model,
+            "reader": settings.reader_model or None,
+            "reranker": settings.reranker_model or None,
+            "hybrid": settings.hybrid,
+            "calibration": full.calibration.__dict__,
+        },
+        "sizes": {
+            "passages": len(passages),
+            "train_questions": sum(1 for e in examples if e.split == "train"),
+            "dev_questions": len(dev),
+            "dev_answerable": len(answerable),
+            "dev_out_of_scope": sum(should),
+            "written_questions": sum(1 for e in examples if not e.generated),
+        },
+    }
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "eval.json").write_text(json.dumps(_round(report), indent=2, ensure_ascii=False) + "\n")
+    plot(report, out_dir / "eval.png")
+    return report
+
+
+def _round(value: Any) -> Any:
+    if isinstance(value, float):
+        return round(value, 4)
+    if isinstance(value, dict):
+        return {k: _round(v) for k, v in value.items()}
+    return value
+
+
+def plot(report: dict[str, Any], path: Path) -> None:
+    """Bars per language: retrieval hit@3 per method, reader F1, answer accuracy."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    series: dict[str, list[float]] = {f"hit@3 {m}": [report["retrieval"][m][g]["hit@3"] for g in GROUPS] for m in report["retrieval"]}
+    series["reader F1 (gold passage)"] = [report["dev"][g]["reader_f1"] for g in GROUPS]
+    series["answer accuracy"] = [report["dev"][g]["answer_accuracy"] for g in GROUPS]
+    fig, ax = plt.subplots(figsize=(9, 4.5))
+    width = 0.8 / len(series)
+    for n, (label, values) in enumerate(series.items()):
+        ax.bar(np.arange(len(GROUPS)) + n * width, values, width, label=label)
+    ab = report["abstention"]
+    ax.set_title(f"kefu knowledge engine, dev split (abstention P={ab['precision']:.2f} R={ab['recall']:.2f})")
+    ax.set_xticks(np.arange(len(GROUPS)) + 0.4 - width / 2, GROUPS)
+    ax.set_ylim(0, 1.05)
+    ax.axhline(0.9, color="grey", lw=0.5, ls="--")
+    ax.legend(fontsize=7, loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

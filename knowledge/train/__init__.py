@@ -1,0 +1,1 @@
+"""Training kefu's own models from the store's knowledge base (``make models``)."""

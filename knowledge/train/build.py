@@ -1,0 +1,85 @@
+"""Build kefu's trained models (what ``make models`` runs, through the model resolver).
+
+The reader is trained from the multilingual encoder on the store's span-annotated questions,
+with hard negatives from the retriever, then its answer decision is calibrated on dev.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from knowledge.pipeline import KnowledgeService
+from knowledge.read import Reader
+from knowledge.settings import Settings
+from knowledge.train.calibrate import fit_calibration
+from knowledge.train.data import build_examples
+from knowledge.train.reader import ReaderTrainConfig, reader_items, train_reader
+from knowledge.train.retriever import RetrieverTrainConfig, train_retriever, training_pairs
+
+log = logging.getLogger(__name__)
+
+BASE_ENCODER = "intfloat/multilingual-e5-small"
+
+
+def retrieval_service(settings: Settings) -> KnowledgeService:
+    """The retriever alone (index built if missing): what produces training negatives."""
+    service = KnowledgeService(replace(settings, reader_model="", reranker_model=""))
+    service.build_index()
+    service.warm_up(with_reader=False)
+    return service
+
+
+def build_retriever(
+    target: Path, settings: Settings, config: RetrieverTrainConfig | None = None
+) -> None:
+    """Fine-tune the base bi-encoder on the train split into ``target``."""
+    started = time.perf_counter()
+    service = retrieval_service(replace(settings, retriever_model=BASE_ENCODER, hybrid=False))
+    passages = service.retriever.index.passages if service.retriever.index else []
+    train = [e for e in build_examples(settings.data_dir / "qa") if e.split == "train" and e.answer]
+    hits = service.retrieve([e.question for e in train])
+    pairs = training_pairs(train, passages, hits)
+    stats = train_retriever(service.resolver.resolve(BASE_ENCODER), pairs, target, config)
+    report = {"base": BASE_ENCODER, "train": stats, "seconds": round(time.perf_counter() - started, 1)}
+    (target / "kefu_training.json").write_text(json.dumps(report, indent=2))
+    log.info("retriever trained: %s", report)
+
+
+def build_reader(target: Path, settings: Settings, config: ReaderTrainConfig | None = None) -> None:
+    """Train the reader into ``target`` and calibrate its decisions on the dev split."""
+    cfg = config or ReaderTrainConfig()
+    started = time.perf_counter()
+    service = retrieval_service(settings)
+    passages = service.retriever.index.passages if service.retriever.index else []
+    examples = build_examples(settings.data_dir / "qa")
+    train = [e for e in examples if e.split == "train"]
+    dev = [e for e in examples if e.split == "dev"]
+    log.info("reader data: %d train and %d dev questions", len(train), len(dev))
+    hits = service.retrieve([e.question for e in train])
+    items = reader_items(
+        train, passages, hits, cfg.negatives_per_question, cfg.extra_positives_per_question
+    )
+    base = service.resolver.resolve(BASE_ENCODER)
+    stats = train_reader(base, items, target, cfg)
+
+    reader = Reader(str(target), service.resolver, settings.device)
+    reader.warm_up()
+    service.reader = reader
+    dev_hits = service.retrieve([e.question for e in dev])
+    spans = service.read([e.question for e in dev], dev_hits)
+    golds = [e.answer.span if e.answer else None for e in dev]
+    calibration, figures = fit_calibration(spans, golds)
+    calibration.save(target)
+    report = {
+        "base": BASE_ENCODER,
+        "config": cfg.__dict__,
+        "train": stats,
+        "dev_calibration": figures,
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+    (target / "kefu_training.json").write_text(json.dumps(report, indent=2))
+    log.info("reader trained: %s", report)

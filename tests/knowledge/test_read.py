@@ -1,0 +1,102 @@
+import numpy as np
+import pytest
+
+from knowledge.pipeline import Calibration, KnowledgeService
+from knowledge.read import Span, best_span
+from knowledge.settings import Settings
+from knowledge.types import Hit, Passage, Source
+from tests.conftest import FakeEncoder
+
+SRC = Source("zh/shipping.md", "配送说明", "运费", "2026-07-01")
+FEES = Passage("zh/shipping.md#3", "订单满 99 元免运费；不满 99 元的订单，运费为 8 元。次日达 20 元。", SRC, "zh")
+OTHER = Passage("zh/returns.md#1", "退款 3 个工作日内原路退回。", SRC, "zh")
+
+
+def test_best_span_respects_mask_order_and_length() -> None:
+    start = np.array([9.0, 1.0, 5.0, 0.0, 7.0])
+    end = np.array([9.0, 0.0, 1.0, 6.0, 0.0])
+    mask = np.array([False, True, True, True, True])
+    # [CLS] (position 0) is masked out; end must not precede start; span at most 2 tokens
+    assert best_span(start, end, mask, max_answer_tokens=2) == (2, 3, 11.0)
+    assert best_span(start, end, mask, max_answer_tokens=1)[:2] == (4, 4)
+
+
+def span(passage: Passage, text: str, score: float, null: float) -> Span:
+    s = passage.text.index(text)
+    return Span(passage, s, s + len(text), score, null)
+
+
+class FakeReader:
+    model_name = "fake/reader"
+
+    def __init__(self, spans: dict[str, Span]) -> None:
+        self.spans = spans
+
+    def warm_up(self) -> None: ...
+
+    def run(self, questions: list[str], passages: list[Passage]) -> list[Span]:
+        return [self.spans.get(p.id, Span(p, 0, 0, 0.0, 5.0)) for p in passages]
+
+
+def service_with(settings: Settings, spans: dict[str, Span], cal: Calibration) -> KnowledgeService:
+    svc = KnowledgeService(settings, encoder=FakeEncoder(), reader=FakeReader(spans))  # type: ignore[arg-type]
+    svc.calibration = cal
+    return svc
+
+
+def test_decide_returns_span_sentence_and_source(settings: Settings) -> None:
+    svc = service_with(settings, {}, Calibration(threshold=1.0, rank_penalty=1.0, scale=2.0))
+    spans = [span(FEES, "8 元", 9.0, 2.0), span(OTHER, "3 个工作日内", 4.0, 2.0)]
+    answer = svc.decide("不满99元运费多少？", [Hit(FEES, 0.9), Hit(OTHER, 0.8)], spans)
+    assert not answer.abstained and answer.text == "8 元"
+    assert answer.sentence == "不满 99 元的订单，运费为 8 元。"
+    assert answer.marked_sentence() == "不满 99 元的订单，运费为 【8 元】。"
+    assert answer.source == SRC and answer.passage_id == FEES.id
+    assert 0.5 < answer.score <= 1.0
+
+
+def test_rank_penalty_can_overrule_a_slightly_better_lower_passage(settings: Settings) -> None:
+    spans = [span(FEES, "8 元", 6.0, 2.0), span(OTHER, "3 个工作日内", 6.5, 2.0)]
+    hits = [Hit(FEES, 0.9), Hit(OTHER, 0.8)]
+    keep_rank = service_with(settings, {}, Calibration(0.0, 1.0, 2.0)).decide("q", hits, spans)
+    ignore_rank = service_with(settings, {}, Calibration(0.0, 0.0, 2.0)).decide("q", hits, spans)
+    assert keep_rank.text == "8 元" and ignore_rank.text == "3 个工作日内"
+
+
+def test_abstains_below_threshold_with_low_confidence(settings: Settings) -> None:
+    svc = service_with(settings, {}, Calibration(threshold=5.0, rank_penalty=1.0, scale=2.0))
+    answer = svc.decide("你们卖汽车吗", [Hit(FEES, 0.7)], [span(FEES, "8 元", 3.0, 1.0)])
+    assert answer.abstained and answer.text == "" and answer.source is None
+    assert answer.score < 0.5 and answer.hits, "evidence kept for agents"
+
+
+def test_empty_spans_mean_abstain(settings: Settings) -> None:
+    svc = service_with(settings, {}, Calibration())
+    answer = svc.decide("q", [Hit(FEES, 0.7)], [Span(FEES, 0, 0, 0.0, 3.0)])
+    assert answer.abstained
+
+
+def test_answer_batch_reads_only_read_k_passages(settings: Settings) -> None:
+    reader = FakeReader({})
+    calls: list[int] = []
+    original = reader.run
+    reader.run = lambda q, p: (calls.append(len(p)), original(q, p))[1]  # type: ignore[method-assign]
+    svc = KnowledgeService(
+        Settings(**{**settings.__dict__, "read_k": 2}), encoder=FakeEncoder(), reader=reader  # type: ignore[arg-type]
+    )
+    svc.build_index()
+    svc.warm_up()
+    answers = svc.answer_batch(["运费", "delivery time"])
+    assert calls == [4] and len(answers) == 2
+
+
+def test_calibration_round_trip(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    Calibration(2.5, 0.5, 1.5).save(tmp_path)
+    assert Calibration.load(tmp_path) == Calibration(2.5, 0.5, 1.5)
+    assert Calibration.load(tmp_path / "missing") == Calibration()
+
+
+@pytest.mark.parametrize("bad", [{"read_k": 0}, {"read_k": 9}])
+def test_read_k_is_validated(settings: Settings, bad: dict[str, int]) -> None:
+    with pytest.raises(Exception, match="read_k"):
+        Settings(**{**settings.__dict__, **bad})
