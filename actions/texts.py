@@ -31,10 +31,13 @@ def source_line(answer: Answer) -> str:
 
 
 def answer_text(answer: Answer) -> str:
-    """The reply a shopper sees: the supporting sentence and its source, or an abstention."""
+    """The reply a shopper sees.
+
+    The sentence with the answer marked and its source; or an abstention offering a human.
+    """
     if answer.abstained:
         return ABSTAIN[answer.lang]
-    return f"{answer.sentence}\n{source_line(answer)}"
+    return f"{answer.marked_sentence()}\n{source_line(answer)}"
 
 
 def failure_text(lang: Language) -> str:

@@ -37,6 +37,10 @@ def main(argv: list[str] | None = None) -> int:
             for name in (settings.reader_model, settings.reranker_model):
                 if name:
                     print(f"{name} -> {service.resolver.resolve(name)}")
+            if settings.reader_model:
+                from knowledge.train.build import ensure_calibration
+
+                print(f"calibration -> {ensure_calibration(settings)}")
         elif args.command == "ask":
             service.warm_up()
             for answer in service.answer_batch(args.questions):

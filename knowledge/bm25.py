@@ -1,5 +1,6 @@
-"""BM25 keyword retrieval (jieba for Chinese words, lower-cased English words) and
-reciprocal-rank fusion with the dense retriever.
+"""BM25 keyword retrieval and reciprocal-rank fusion with the dense retriever.
+
+Chinese is segmented with jieba; other text is split into lower-cased words.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ import numpy as np
 
 _WORD = re.compile(r"[a-z0-9]+(?:[.'][a-z0-9]+)*|[\u3400-\u9fff]+")
 _STOP = {"the", "a", "an", "is", "are", "do", "does", "i", "my", "to", "of", "for", "in", "on",
-         "can", "you", "your", "what", "how", "吗", "的", "了", "呢", "是", "我", "请问"}  # fmt: skip
+         "can", "you", "your", "what", "how",
+         "吗", "的", "了", "呢", "是", "我", "请问"}  # fmt: skip
 
 
 def tokenize(text: str) -> list[str]:

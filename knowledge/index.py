@@ -36,8 +36,13 @@ def index_key(model_name: str, passages: list[Passage]) -> str:
     digest = hashlib.sha256(f"v{FORMAT_VERSION}\n{model_name}\n".encode())
     for p in passages:
         digest.update(json.dumps(p.to_dict(), ensure_ascii=False, sort_keys=True).encode())
-    slug = model_name.split("@")[0].strip("/").replace("/", "--")[-60:]
+    slug = model_name.replace("/", "--")[-80:]
     return f"{slug}-{digest.hexdigest()[:16]}"
+
+
+def model_slug(key: str) -> str:
+    """The model part of an index key (what its vectors depend on)."""
+    return key.rsplit("-", 1)[0]
 
 
 @dataclass
@@ -58,13 +63,52 @@ class PassageIndex:
         ]
 
 
+class EmbeddingCache:
+    """Passage vectors already computed by one model, keyed by the hash of the text.
+
+    Lets a rebuild encode only the passages that changed (``vectors.npz`` in the cache).
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.vectors: dict[str, np.ndarray] = {}
+        if path.exists():
+            with np.load(path) as data:
+                self.vectors = dict(zip(data["keys"].tolist(), data["vectors"], strict=True))
+
+    @staticmethod
+    def key(text: str) -> str:
+        """Hash of a passage's embedding text."""
+        return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+    def encode(self, encoder: Encoder, texts: list[str]) -> tuple[np.ndarray, int]:
+        """Vectors for ``texts``, encoding only unseen ones; returns (vectors, newly encoded)."""
+        keys = [self.key(t) for t in texts]
+        missing = sorted(
+            {k: t for k, t in zip(keys, texts, strict=True) if k not in self.vectors}.items()
+        )
+        if missing:
+            fresh = encoder.encode_passages([t for _, t in missing], progress=True)
+            self.vectors.update({k: v for (k, _), v in zip(missing, fresh, strict=True)})
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_suffix(".tmp.npz")
+            np.savez(
+                tmp,
+                keys=np.array(list(self.vectors)),
+                vectors=np.stack(list(self.vectors.values())),
+            )
+            tmp.rename(self.path)
+        return np.stack([self.vectors[k] for k in keys]).astype(np.float32), len(missing)
+
+
 def build_index(encoder: Encoder, passages: list[Passage], folder: Path) -> PassageIndex:
-    """Encode ``passages`` and write the index into ``folder`` (atomically)."""
+    """Encode ``passages`` (only those the model has not seen) and write the index."""
     import faiss
 
     encoder.warm_up()
     start = time.perf_counter()
-    vectors = encoder.encode_passages([embedding_text(p) for p in passages], progress=True)
+    cache = EmbeddingCache(folder.parent / "embeddings" / f"{model_slug(folder.name)}.npz")
+    vectors, encoded = cache.encode(encoder, [embedding_text(p) for p in passages])
     index = faiss.IndexFlatIP(vectors.shape[1])
     index.add(vectors)
     manifest = {
@@ -72,6 +116,7 @@ def build_index(encoder: Encoder, passages: list[Passage], folder: Path) -> Pass
         "model": encoder.model_name,
         "key": folder.name,
         "passages": len(passages),
+        "encoded": encoded,
         "dim": int(vectors.shape[1]),
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "build_seconds": round(time.perf_counter() - start, 2),
@@ -100,8 +145,7 @@ def open_index(index_dir: Path, key: str) -> PassageIndex:
 
     folder = index_dir / key
     if not (folder / "manifest.json").exists():
-        model_slug = key.rsplit("-", 1)[0]
-        others = [p.name for p in index_dir.glob(f"{model_slug}-*") if p.is_dir()]
+        others = [p.name for p in index_dir.glob(f"{model_slug(key)}-*") if p.is_dir()]
         if others:
             raise IndexStaleError(
                 f"The passage index in {index_dir} was built from other documents than those "

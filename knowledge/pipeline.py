@@ -14,7 +14,7 @@ import json
 import logging
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from knowledge.encode import Encoder
@@ -33,29 +33,40 @@ from knowledge.types import Answer, Hit, Passage
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 2000
-CALIBRATION_FILE = "kefu_calibration.json"
+CALIBRATION_VERSION = 2
 
 
 @dataclass(frozen=True)
 class Calibration:
-    """How reader spans are turned into one decision (fitted on dev by ``make models``)."""
+    """How reader spans become one decision (fitted on dev by ``make models``).
+
+    A span's decision score is its reader margin, minus ``rank_penalty`` per retrieval rank,
+    plus ``retrieval_weight`` times its passage's retrieval score; below ``threshold`` kefu
+    abstains. ``scale`` turns the distance to the threshold into a confidence.
+    """
 
     threshold: float = 0.0
     rank_penalty: float = 1.0
+    retrieval_weight: float = 0.0
     scale: float = 2.0
 
+    def score(self, span: Span, rank: int, retrieval_score: float) -> float:
+        """Decision score of one span."""
+        return span.margin - self.rank_penalty * rank + self.retrieval_weight * retrieval_score
+
     @classmethod
-    def load(cls, folder: Path) -> Calibration:
-        """Read ``kefu_calibration.json`` from a reader folder, or the defaults."""
-        path = folder / CALIBRATION_FILE
+    def load(cls, path: Path) -> Calibration:
+        """Read a calibration file, or the defaults when there is none."""
         if not path.exists():
+            log.warning("no calibration at %s: using defaults (run 'make models')", path)
             return cls()
         data = json.loads(path.read_text())
-        return cls(**{k: float(data[k]) for k in ("threshold", "rank_penalty", "scale") if k in data})
+        return cls(**{k: float(v) for k, v in data.items() if k in cls.__dataclass_fields__})
 
-    def save(self, folder: Path) -> None:
-        """Write next to the reader it calibrates."""
-        (folder / CALIBRATION_FILE).write_text(json.dumps(self.__dict__, indent=2))
+    def save(self, path: Path) -> None:
+        """Write as JSON."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(self.__dict__, indent=2))
 
 
 class KnowledgeService:
@@ -96,8 +107,10 @@ class KnowledgeService:
         return result.passages
 
     def index_key(self, passages: list[Passage]) -> str:
-        """Index key: the retriever (name and resolved folder, so a retrained one counts as
-        new) and every passage."""
+        """Index key: the retriever and every passage.
+
+        The retriever counts by name and resolved folder, so a retrained one is new.
+        """
         return index_key(f"{self.encoder.model_name}@{self.encoder.resolve().name}", passages)
 
     def build_index(self, force: bool = False) -> PassageIndex:
@@ -126,16 +139,20 @@ class KnowledgeService:
             self.reranker.warm_up()
         if self.reader is not None and with_reader:
             self.reader.warm_up()
-            folder = getattr(self.reader, "folder", None)
-            self.calibration = Calibration.load(folder) if folder else Calibration()
+            self.calibration = Calibration.load(self.calibration_path())
         elif not with_reader:
             self.reader = None
         if self.settings.answer_threshold is not None:
-            self.calibration = Calibration(
-                self.settings.answer_threshold, self.calibration.rank_penalty, self.calibration.scale
-            )
+            self.calibration = replace(self.calibration, threshold=self.settings.answer_threshold)
         self.ready = True
         log.info("knowledge service ready in %.1f s", time.perf_counter() - start)
+
+    def calibration_path(self) -> Path:
+        """Where the decision fitted for this reader, retriever and data lives in the cache."""
+        reader = getattr(self.reader, "folder", None)
+        retriever = self.encoder.resolve().name
+        name = f"v{CALIBRATION_VERSION}-{reader.name if reader else 'none'}-{retriever}"
+        return self.settings.cache_dir / "calibration" / f"{name}.json"
 
     def answer(self, question: str) -> Answer:
         """Answer one question (see :meth:`answer_batch`)."""
@@ -156,7 +173,11 @@ class KnowledgeService:
     def read(self, questions: list[str], hits: list[list[Hit]]) -> list[list[Span]]:
         """The reader's best span in each of the ``read_k`` best passages per question."""
         assert self.reader is not None
-        pairs = [(q, h.passage) for q, row in zip(questions, hits, strict=True) for h in row[: self.settings.read_k]]
+        pairs = [
+            (q, h.passage)
+            for q, row in zip(questions, hits, strict=True)
+            for h in row[: self.settings.read_k]
+        ]
         spans = iter(self.reader.run([q for q, _ in pairs], [p for _, p in pairs]))
         return [[next(spans) for _ in row[: self.settings.read_k]] for row in hits]
 
@@ -167,15 +188,17 @@ class KnowledgeService:
         if self.reader is None:
             return [self._decide_by_retrieval(q, h) for q, h in zip(clipped, hits, strict=True)]
         spans = self.read(clipped, hits)
-        return [
-            self.decide(q, h, s) for q, h, s in zip(clipped, hits, spans, strict=True)
-        ]
+        return [self.decide(q, h, s) for q, h, s in zip(clipped, hits, spans, strict=True)]
 
     def decide(self, question: str, hits: list[Hit], spans: list[Span]) -> Answer:
         """Pick the best span across passages, or abstain (see the module docstring)."""
         lang = detect_language(question)
         cal = self.calibration
-        scored = [(s.margin - cal.rank_penalty * rank, s) for rank, s in enumerate(spans) if s.end > s.start]
+        scored = [
+            (cal.score(s, rank, h.score), s)
+            for rank, (s, h) in enumerate(zip(spans, hits, strict=False))
+            if s.end > s.start
+        ]
         if not scored:
             return Answer(question, lang, "", "", 0.0, None, True, tuple(hits))
         best_score, best = max(scored, key=lambda x: x[0])
@@ -201,7 +224,9 @@ class KnowledgeService:
         lang = detect_language(question)
         best = hits[0] if hits else None
         if best is None or best.score < self.settings.min_score:
-            return Answer(question, lang, "", "", best.score if best else 0.0, None, True, tuple(hits))
+            return Answer(
+                question, lang, "", "", best.score if best else 0.0, None, True, tuple(hits)
+            )
         text = best.passage.text
         return Answer(
             question, lang, text, text, best.score, best.passage.source, False, tuple(hits),

@@ -172,7 +172,11 @@ class Reader:
             offsets = features["offset_mapping"][w]
             s, e, score = best_span(start_logits[w], end_logits[w], mask, self.max_answer_tokens)
             null = float(start_logits[w][0] + end_logits[w][0])
-            span = Span(passages[pair], int(offsets[s][0]), int(offsets[e][1]), score, null)
+            text = passages[pair].text
+            a, b = int(offsets[s][0]), int(offsets[e][1])
+            while a < b and text[a].isspace():  # offsets include the word's leading space
+                a += 1
+            span = Span(passages[pair], a, b, score, null)
             kept = best.get(int(pair))
             if kept is None or span.margin > kept.margin:
                 best[int(pair)] = span

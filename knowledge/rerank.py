@@ -57,7 +57,11 @@ class Reranker:
 
     def run(self, questions: list[str], hits: list[list[Hit]]) -> list[list[Hit]]:
         """Each question's hits, re-scored by the cross-encoder, best first."""
-        pairs = [(q, embedding_text(h.passage)) for q, row in zip(questions, hits, strict=True) for h in row]
+        pairs = [
+            (q, embedding_text(h.passage))
+            for q, row in zip(questions, hits, strict=True)
+            for h in row
+        ]
         scores = iter(self.score(pairs))
         return [
             sorted((Hit(h.passage, next(scores)) for h in row), key=lambda h: -h.score)

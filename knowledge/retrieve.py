@@ -64,5 +64,7 @@ class Retriever:
             keyword = self.bm25.search(question, FUSION_DEPTH)
             fused = rrf([[i for i, _ in row], [i for i, _ in keyword]])[:k]
             cosine = self._vectors[[i for i, _ in fused]] @ vector
-            out.append([Hit(passages[i], float(c)) for (i, _), c in zip(fused, cosine, strict=True)])
+            out.append(
+                [Hit(passages[i], float(c)) for (i, _), c in zip(fused, cosine, strict=True)]
+            )
         return out

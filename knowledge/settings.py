@@ -72,7 +72,7 @@ class Settings:
 
     cache_dir: Path = DEFAULT_CACHE
     data_dir: Path = REPO_ROOT / "data"
-    retriever_model: str = "intfloat/multilingual-e5-small"
+    retriever_model: str = "kefu/retriever-multilingual-e5-small"
     model_paths: Mapping[str, Path] = field(default_factory=dict)
     hub_download: bool = False
     device: str = "cpu"
@@ -91,7 +91,9 @@ class Settings:
         if self.top_k < 1:
             raise ConfigError(f"top_k must be at least 1, got {self.top_k}.")
         if not 1 <= self.read_k <= self.top_k:
-            raise ConfigError(f"read_k must be between 1 and top_k ({self.top_k}), got {self.read_k}.")
+            raise ConfigError(
+                f"read_k must be between 1 and top_k ({self.top_k}), got {self.read_k}."
+            )
 
     @property
     def models_dir(self) -> Path:

@@ -18,6 +18,7 @@ import numpy as np
 from knowledge.evaluate.metrics import abstention, answer_correct, exact_match, f1, hit_at, mrr
 from knowledge.pipeline import KnowledgeService
 from knowledge.settings import Settings
+from knowledge.train.build import BASE_ENCODER
 from knowledge.train.data import QAExample, build_examples, gold_passage, span_in
 from knowledge.types import Hit
 
@@ -37,12 +38,21 @@ def first_relevant(example: QAExample, hits: Sequence[Hit]) -> int | None:
     return None
 
 
-def retrieval_figures(examples: Sequence[QAExample], hits: Sequence[list[Hit]]) -> dict[str, dict[str, float]]:
+def retrieval_figures(
+    examples: Sequence[QAExample], hits: Sequence[list[Hit]]
+) -> dict[str, dict[str, float]]:
     """hit@1, hit@3, MRR@10 per language group."""
     out = {}
     for group in GROUPS:
-        ranks = [first_relevant(e, h) for e, h in zip(examples, hits, strict=True) if e.kind == group]
-        out[group] = {"hit@1": hit_at(ranks, 1), "hit@3": hit_at(ranks, 3), "mrr@10": mrr(ranks), "n": len(ranks)}
+        ranks = [
+            first_relevant(e, h) for e, h in zip(examples, hits, strict=True) if e.kind == group
+        ]
+        out[group] = {
+            "hit@1": hit_at(ranks, 1),
+            "hit@3": hit_at(ranks, 3),
+            "mrr@10": mrr(ranks),
+            "n": len(ranks),
+        }
     return out
 
 
@@ -81,15 +91,19 @@ def evaluate(settings: Settings, out_dir: Path) -> dict[str, Any]:
     answerable = [e for e in dev if e.answer is not None]
     questions = [e.question for e in answerable]
 
-    base = KnowledgeService(replace(settings, reader_model="", reranker_model="", hybrid=False))
-    base.build_index()
-    base.warm_up()
-    passages = base.retriever.index.passages if base.retriever.index else []
-    retrieval = {"bi-encoder": retrieval_figures(answerable, base.retrieve(questions))}
-
-    hybrid = KnowledgeService(replace(settings, reader_model="", reranker_model="", hybrid=True))
-    hybrid.warm_up()
-    retrieval["hybrid"] = retrieval_figures(answerable, hybrid.retrieve(questions))
+    retrieval: dict[str, dict[str, dict[str, float]]] = {}
+    passages = []
+    methods = {
+        "e5-small (base)": {"retriever_model": BASE_ENCODER, "hybrid": False},
+        "bi-encoder": {"hybrid": False},
+        "hybrid (+BM25)": {"hybrid": True},
+    }
+    for label, overrides in methods.items():
+        svc = KnowledgeService(replace(settings, reader_model="", reranker_model="", **overrides))  # type: ignore[arg-type]
+        svc.build_index()
+        svc.warm_up()
+        passages = svc.retriever.index.passages if svc.retriever.index else []
+        retrieval[label] = retrieval_figures(answerable, svc.retrieve(questions))
 
     full = KnowledgeService(settings)
     full.warm_up()
@@ -104,15 +118,24 @@ def evaluate(settings: Settings, out_dir: Path) -> dict[str, Any]:
         pairs = [(e, g[0]) for e, g in zip(answerable, golds, strict=True) if g is not None]
         spans = full.reader.run([e.question for e, _ in pairs], [p for _, p in pairs])
         for group in GROUPS:
-            rows = [(s.text, e.answer.span) for (e, _), s in zip(pairs, spans, strict=True) if e.kind == group and e.answer]
+            rows = [
+                (s.text, e.answer.span)
+                for (e, _), s in zip(pairs, spans, strict=True)
+                if e.kind == group and e.answer
+            ]
             reader_figs[group] = {
-                "exact_match": float(np.mean([exact_match(p, g) for p, g in rows])) if rows else 0.0,
+                "exact_match": float(np.mean([exact_match(p, g) for p, g in rows]))
+                if rows
+                else 0.0,
                 "f1": float(np.mean([f1(p, g) for p, g in rows])) if rows else 0.0,
             }
 
     # end to end, with abstention
     answers = full.answer_batch([e.question for e in dev])
-    correct = [answer_correct(a.text, a.abstained, e.answer.span if e.answer else None) for a, e in zip(answers, dev, strict=True)]
+    correct = [
+        answer_correct(a.text, a.abstained, e.answer.span if e.answer else None, a.sentence)
+        for a, e in zip(answers, dev, strict=True)
+    ]
     figures: dict[str, dict[str, float]] = {}
     for group in GROUPS:
         idx = [i for i, e in enumerate(dev) if e.kind == group]
@@ -152,7 +175,9 @@ def evaluate(settings: Settings, out_dir: Path) -> dict[str, Any]:
         },
     }
     out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "eval.json").write_text(json.dumps(_round(report), indent=2, ensure_ascii=False) + "\n")
+    (out_dir / "eval.json").write_text(
+        json.dumps(_round(report), indent=2, ensure_ascii=False) + "\n"
+    )
     plot(report, out_dir / "eval.png")
     return report
 
@@ -172,7 +197,10 @@ def plot(report: dict[str, Any], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    series: dict[str, list[float]] = {f"hit@3 {m}": [report["retrieval"][m][g]["hit@3"] for g in GROUPS] for m in report["retrieval"]}
+    series: dict[str, list[float]] = {
+        f"hit@3 {m}": [report["retrieval"][m][g]["hit@3"] for g in GROUPS]
+        for m in report["retrieval"]
+    }
     series["reader F1 (gold passage)"] = [report["dev"][g]["reader_f1"] for g in GROUPS]
     series["answer accuracy"] = [report["dev"][g]["answer_accuracy"] for g in GROUPS]
     fig, ax = plt.subplots(figsize=(9, 4.5))
@@ -180,7 +208,10 @@ def plot(report: dict[str, Any], path: Path) -> None:
     for n, (label, values) in enumerate(series.items()):
         ax.bar(np.arange(len(GROUPS)) + n * width, values, width, label=label)
     ab = report["abstention"]
-    ax.set_title(f"kefu knowledge engine, dev split (abstention P={ab['precision']:.2f} R={ab['recall']:.2f})")
+    ax.set_title(
+        f"kefu knowledge engine, dev split "
+        f"(abstention P={ab['precision']:.2f} R={ab['recall']:.2f})"
+    )
     ax.set_xticks(np.arange(len(GROUPS)) + 0.4 - width / 2, GROUPS)
     ax.set_ylim(0, 1.05)
     ax.axhline(0.9, color="grey", lw=0.5, ls="--")

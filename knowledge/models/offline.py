@@ -166,7 +166,7 @@ OFFLINE_SOURCES: dict[str, OfflineSource | TrainedSource] = {
         ),
         TrainedSource(
             name="kefu/reader-multilingual-e5-small",
-            builder_version="1",
+            builder_version="2",
             inputs=("docs", "faq", "qa"),
             build=_train_reader,
         ),

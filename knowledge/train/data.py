@@ -30,7 +30,17 @@ from knowledge.types import Language, Passage
 DEV_SHARE = 0.2
 SEED = 13
 
-ZH_PREFIXES = ["", "", "请问", "你好，", "您好，请问", "客服，", "想问一下，", "问下，", "麻烦问一下，"]
+ZH_PREFIXES = [
+    "",
+    "",
+    "请问",
+    "你好，",
+    "您好，请问",
+    "客服，",
+    "想问一下，",
+    "问下，",
+    "麻烦问一下，",
+]
 ZH_SUFFIXES = ["", "", "？", "?", "呢？", "啊", "，谢谢", "。"]
 EN_PREFIXES = ["", "", "Hi, ", "Hello, ", "Quick question: ", "Excuse me, ", "hey ", "Sorry, "]
 EN_SUFFIXES = ["", "", "?", " thanks", " please", "??", "."]

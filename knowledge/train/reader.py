@@ -41,14 +41,14 @@ class ReaderItem:
 class ReaderTrainConfig:
     """Hyper-parameters (defaults measured on 2 CPU cores)."""
 
-    epochs: int = 2
+    epochs: int = 3
     batch_size: int = 16
-    lr: float = 1e-4
+    lr: float = 2e-4
     warmup: float = 0.1
     negatives_per_question: int = 1
     extra_positives_per_question: int = 1
-    frozen_layers: int = 6
-    max_seq_len: int = 192
+    frozen_layers: int = 4
+    max_seq_len: int = 160
     seed: int = 13
 
 
@@ -95,7 +95,9 @@ def freeze(model: Any, layers: int) -> None:
             param.requires_grad = False
 
 
-def featurize(tokenizer: Any, items: Sequence[ReaderItem], max_seq_len: int) -> list[dict[str, Any]]:
+def featurize(
+    tokenizer: Any, items: Sequence[ReaderItem], max_seq_len: int
+) -> list[dict[str, Any]]:
     """Token ids and start/end labels (0 = [CLS] = no answer) for each item's first window."""
     enc = tokenizer(
         [i.question for i in items],
@@ -112,11 +114,32 @@ def featurize(tokenizer: Any, items: Sequence[ReaderItem], max_seq_len: int) -> 
             a, b = item.start, item.start + len(item.answer)
             seq = enc.sequence_ids(n)
             offsets = enc["offset_mapping"][n]
-            inside = [t for t, sid in enumerate(seq) if sid == 1 and offsets[t][1] > a and offsets[t][0] < b]
+            inside = [
+                t
+                for t, sid in enumerate(seq)
+                if sid == 1 and offsets[t][1] > a and offsets[t][0] < b
+            ]
             if inside and offsets[inside[0]][0] <= a and offsets[inside[-1]][1] >= b:
                 start_tok, end_tok = inside[0], inside[-1]
         features.append({"input_ids": ids, "start": start_tok, "end": end_tok})
     return features
+
+
+def length_batches(
+    features: Sequence[dict[str, Any]], batch_size: int, rng: random.Random
+) -> list[list[dict[str, Any]]]:
+    """Shuffled batches of similar length (less padding: ~1/3 less compute on CPU)."""
+    order = list(range(len(features)))
+    rng.shuffle(order)
+    chunk = batch_size * 50
+    batches = []
+    for c in range(0, len(order), chunk):
+        part = sorted(order[c : c + chunk], key=lambda i: len(features[i]["input_ids"]))
+        batches += [
+            [features[i] for i in part[b : b + batch_size]] for b in range(0, len(part), batch_size)
+        ]
+    rng.shuffle(batches)
+    return batches
 
 
 def train_reader(
@@ -149,10 +172,7 @@ def train_reader(
     model.train()
     start, step, losses = time.perf_counter(), 0, []
     for epoch in range(cfg.epochs):
-        order = list(range(len(features)))
-        rng.shuffle(order)
-        for b in range(0, len(order), cfg.batch_size):
-            batch = [features[i] for i in order[b : b + cfg.batch_size]]
+        for batch in length_batches(features, cfg.batch_size, rng):
             width = max(len(f["input_ids"]) for f in batch)
             ids = torch.full((len(batch), width), pad, dtype=torch.long)
             for r, f in enumerate(batch):
@@ -173,7 +193,8 @@ def train_reader(
             if step % 50 == 0:
                 log.info(
                     "reader epoch %d step %d/%d loss %.3f (%.0f s)",
-                    epoch + 1, step, steps, float(np.mean(losses[-50:])), time.perf_counter() - start,
+                    epoch + 1, step, steps, float(np.mean(losses[-50:])),
+                    time.perf_counter() - start,
                 )  # fmt: skip
     model.eval()
     target.mkdir(parents=True, exist_ok=True)

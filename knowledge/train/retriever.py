@@ -65,7 +65,10 @@ def training_pairs(
 
 
 def train_retriever(
-    base_model: Path, pairs: Sequence[Pair], target: Path, config: RetrieverTrainConfig | None = None
+    base_model: Path,
+    pairs: Sequence[Pair],
+    target: Path,
+    config: RetrieverTrainConfig | None = None,
 ) -> dict[str, float]:
     """Fine-tune the sentence-transformers model in ``base_model``; save it to ``target``."""
     import torch
@@ -76,8 +79,8 @@ def train_retriever(
     torch.manual_seed(cfg.seed)
     model = SentenceTransformer(str(base_model), device="cpu")
     freeze(model[0].auto_model, cfg.frozen_layers)
-    q_prompt = (model.prompts or {}).get("query", "")
-    p_prompt = (model.prompts or {}).get("passage", "")
+    q_prompt = (model.prompts or {}).get("query") or ""
+    p_prompt = (model.prompts or {}).get("passage") or ""
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=0.01)
     rng = random.Random(cfg.seed)
@@ -105,7 +108,10 @@ def train_retriever(
             scores = cfg.scale * q @ d.T
             # a passage that also holds a question's answer is not a negative for it
             mask = torch.tensor(
-                [[span_in(docs[i], pair.example) >= 0 and i != pair.positive.id for i in ids] for pair in batch]
+                [
+                    [span_in(docs[i], pair.example) >= 0 and i != pair.positive.id for i in ids]
+                    for pair in batch
+                ]
             )
             scores = scores.masked_fill(mask, -1e4)
             labels = torch.tensor([ids.index(pair.positive.id) for pair in batch])
@@ -115,7 +121,12 @@ def train_retriever(
             optimizer.zero_grad()
             losses.append(float(loss.detach()))
             if len(losses) % 20 == 0:
-                log.info("retriever step %d loss %.3f (%.0f s)", len(losses), np.mean(losses[-20:]), time.perf_counter() - start)
+                log.info(
+                    "retriever step %d loss %.3f (%.0f s)",
+                    len(losses),
+                    np.mean(losses[-20:]),
+                    time.perf_counter() - start,
+                )
     model.eval()
     model.save(str(target))
     return {

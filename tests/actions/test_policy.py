@@ -29,7 +29,10 @@ class FakeService:
         hit = Hit(PASSAGE, 0.91)
         if self.abstain:
             return Answer(question, detect_language(question), "", "", 0.3, None, True, (hit,))
-        return Answer(question, "zh", PASSAGE.text, PASSAGE.text, 0.91, SOURCE, False, (hit,))
+        return Answer(
+            question, "zh", "3 个工作日内", PASSAGE.text, 0.91, SOURCE, False, (hit,),
+            span=(3, 10), passage_id=PASSAGE.id,
+        )  # fmt: skip
 
 
 def run(monkeypatch: pytest.MonkeyPatch, service: FakeService, text: str):
@@ -44,7 +47,7 @@ def test_quotes_the_passage_and_names_its_source(monkeypatch: pytest.MonkeyPatch
     messages, events = run(monkeypatch, service, "退款多久到账？")
     assert service.questions == ["退款多久到账？"]
     (message,) = messages
-    assert message["text"].startswith("退款 3 个工作日内原路退回。")
+    assert message["text"].startswith("退款 【3 个工作日内】原路退回。")
     assert "《退货政策》" in message["text"] and "退款" in message["text"]
     assert message["evidence"]["passages"][0]["id"] == "zh/returns.md#1"
     assert {"event": "slot", "name": "kefu_abstained", "value": False, "timestamp": None} in events

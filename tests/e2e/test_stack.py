@@ -89,9 +89,15 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             time.sleep(1)
         yield stack
     finally:
+        # honcho runs each service in its own session: ask it to stop them (SIGTERM) before
+        # killing what is left, so no service outlives the test.
         if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
 
 
 def test_shopper_page_and_widget_are_served(stack: Stack) -> None:
@@ -100,10 +106,8 @@ def test_shopper_page_and_widget_are_served(stack: Stack) -> None:
 
 
 def test_zh_policy_question_quotes_the_returns_policy(stack: Stack) -> None:
-    # The bi-encoder alone ranks the returns sections nearly level for this broad question
-    # (the reranker and reader of the knowledge issue separate them): check the document.
     (reply,) = stack.send("退货政策是什么？", "e2e-zh")
-    assert "退货" in reply and "来源：《退货与退款政策》" in reply
+    assert "退货" in reply and "【" in reply and "来源：《退货与退款政策》" in reply
 
 
 def test_zh_shipping_fee_question_quotes_the_fee_passage(stack: Stack) -> None:
@@ -113,7 +117,7 @@ def test_zh_shipping_fee_question_quotes_the_fee_passage(stack: Stack) -> None:
 
 def test_en_policy_question_quotes_the_delivery_times(stack: Stack) -> None:
     (reply,) = stack.send("How long does delivery take?", "e2e-en")
-    assert "Standard delivery takes 2-4 days in mainland China" in reply
+    assert "Standard delivery takes" in reply and "2-4 days" in reply
     assert "Source: Shipping and Delivery" in reply
 
 

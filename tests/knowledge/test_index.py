@@ -1,3 +1,4 @@
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -47,3 +48,17 @@ def test_search_never_asks_for_more_than_it_has(
     index = build_index(fake_encoder, passages, tmp_path / "k")  # type: ignore[arg-type]
     rows = index.search(np.ones((1, fake_encoder.dim), np.float32), k=100)
     assert len(rows[0]) == len(passages)
+
+
+def test_rebuild_encodes_only_changed_passages(
+    store: Path, tmp_path: Path, fake_encoder: FakeEncoder
+) -> None:
+    passages = load_documents(store / "docs").passages
+    first = build_index(fake_encoder, passages, tmp_path / "idx" / index_key("m/one", passages))  # type: ignore[arg-type]
+    assert first.manifest["encoded"] == len(passages)
+    changed = [*passages[:-1], replace(passages[-1], text="Shipping is free from 199.")]
+    second = build_index(fake_encoder, changed, tmp_path / "idx" / index_key("m/one", changed))  # type: ignore[arg-type]
+    assert second.manifest["encoded"] == 1
+    assert np.allclose(second.faiss_index.reconstruct(0), first.faiss_index.reconstruct(0)), (
+        "unchanged passages keep their vectors"
+    )

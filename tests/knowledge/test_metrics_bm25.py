@@ -1,7 +1,7 @@
 from knowledge.bm25 import BM25, rrf, tokenize
 from knowledge.evaluate.metrics import abstention, answer_correct, exact_match, f1, hit_at, mrr
-from knowledge.train.calibrate import fit_calibration
 from knowledge.read import Span
+from knowledge.train.calibrate import fit_calibration
 from knowledge.types import Passage, Source
 
 
@@ -9,7 +9,12 @@ def test_metrics_handle_chinese_and_english() -> None:
     assert exact_match("3个工作日内", "3 个工作日内")
     assert f1("within 3 business days", "3 business days") == 2 * 1 * 0.75 / 1.75
     assert answer_correct("", True, None) and not answer_correct("x", False, None)
-    assert answer_correct("满 99 元免运费", False, "满 99 元免运费") and not answer_correct("", True, "8 元")
+    assert answer_correct("满 99 元免运费", False, "满 99 元免运费") and not answer_correct(
+        "", True, "8 元"
+    )
+    # a short span inside the right sentence: the shopper sees the whole answer
+    assert answer_correct("8", False, "运费为 8 元", "不满 99 元的订单，运费为 8 元。")
+    assert not answer_correct("8", False, "运费为 8 元", "次日达 20 元。")
     assert hit_at([0, 2, None], 3) == 2 / 3 and mrr([0, 1, None]) == (1 + 0.5) / 3
     assert abstention([True, True, False], [True, False, True]) == {"precision": 0.5, "recall": 0.5}
 
@@ -26,6 +31,7 @@ def test_calibration_separates_answerable_from_out_of_scope() -> None:
     p = Passage("p", "运费为 8 元。", Source("d", "t", "s"), "zh")
     good = [[Span(p, 4, 7, 9.0, 1.0)] for _ in range(10)]
     bad = [[Span(p, 4, 7, 2.0, 1.0)] for _ in range(10)]
+    assert p.text[4:7] == "8 元"
     cal, figures = fit_calibration(good + bad, ["8 元"] * 10 + [None] * 10)
     assert 1.0 < cal.threshold <= 8.0
     assert figures["accuracy"] == 1.0 and figures["precision"] == 1.0 and figures["recall"] == 1.0

@@ -8,7 +8,12 @@ from knowledge.types import Hit, Passage, Source
 from tests.conftest import FakeEncoder
 
 SRC = Source("zh/shipping.md", "配送说明", "运费", "2026-07-01")
-FEES = Passage("zh/shipping.md#3", "订单满 99 元免运费；不满 99 元的订单，运费为 8 元。次日达 20 元。", SRC, "zh")
+FEES = Passage(
+    "zh/shipping.md#3",
+    "订单满 99 元免运费；不满 99 元的订单，运费为 8 元。次日达 20 元。",
+    SRC,
+    "zh",
+)
 OTHER = Passage("zh/returns.md#1", "退款 3 个工作日内原路退回。", SRC, "zh")
 
 
@@ -82,7 +87,9 @@ def test_answer_batch_reads_only_read_k_passages(settings: Settings) -> None:
     original = reader.run
     reader.run = lambda q, p: (calls.append(len(p)), original(q, p))[1]  # type: ignore[method-assign]
     svc = KnowledgeService(
-        Settings(**{**settings.__dict__, "read_k": 2}), encoder=FakeEncoder(), reader=reader  # type: ignore[arg-type]
+        Settings(**{**settings.__dict__, "read_k": 2}),
+        encoder=FakeEncoder(),
+        reader=reader,  # type: ignore[arg-type]
     )
     svc.build_index()
     svc.warm_up()
@@ -91,9 +98,16 @@ def test_answer_batch_reads_only_read_k_passages(settings: Settings) -> None:
 
 
 def test_calibration_round_trip(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    Calibration(2.5, 0.5, 1.5).save(tmp_path)
-    assert Calibration.load(tmp_path) == Calibration(2.5, 0.5, 1.5)
-    assert Calibration.load(tmp_path / "missing") == Calibration()
+    Calibration(2.5, 0.5, 10.0, 1.5).save(tmp_path / "cal.json")
+    assert Calibration.load(tmp_path / "cal.json") == Calibration(2.5, 0.5, 10.0, 1.5)
+    assert Calibration.load(tmp_path / "missing.json") == Calibration()
+
+
+def test_retrieval_score_can_decide_between_equal_spans(settings: Settings) -> None:
+    spans = [span(FEES, "8 元", 6.0, 2.0), span(OTHER, "3 个工作日内", 6.0, 2.0)]
+    hits = [Hit(FEES, 0.3), Hit(OTHER, 0.6)]
+    svc = service_with(settings, {}, Calibration(0.0, 0.0, 10.0, 2.0))
+    assert svc.decide("q", hits, spans).text == "3 个工作日内"
 
 
 @pytest.mark.parametrize("bad", [{"read_k": 0}, {"read_k": 9}])

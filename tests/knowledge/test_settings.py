@@ -26,7 +26,7 @@ def test_from_env_reads_every_variable(tmp_path: Path) -> None:
 
 def test_defaults_when_environment_is_empty() -> None:
     s = Settings.from_env({})
-    assert s.retriever_model == "intfloat/multilingual-e5-small"
+    assert s.retriever_model == "kefu/retriever-multilingual-e5-small"
     assert s.device == "cpu" and s.torch_threads is None and not s.hub_download
 
 
