@@ -111,7 +111,9 @@ class KnowledgeService:
 
         The retriever counts by name and resolved folder, so a retrained one is new.
         """
-        return index_key(f"{self.encoder.model_name}@{self.encoder.resolve().name}", passages)
+        model = f"{self.encoder.model_name}@{self.encoder.resolve().name}"
+        kind = "" if self.settings.index_type == "flat" else f"+{self.settings.index_type}"
+        return index_key(model + kind, passages)
 
     def build_index(self, force: bool = False) -> PassageIndex:
         """Build the passage index for the current documents unless it already exists."""
@@ -121,7 +123,7 @@ class KnowledgeService:
         if not force and (folder / "manifest.json").exists():
             return open_index(self.settings.index_dir, key)
         self.settings.index_dir.mkdir(parents=True, exist_ok=True)
-        return build_index(self.encoder, passages, folder)
+        return build_index(self.encoder, passages, folder, self.settings.index_type)
 
     def warm_up(self, with_reader: bool = True) -> None:
         """Load models and the index. Raises a ``KnowledgeError`` saying what to run."""
@@ -150,8 +152,15 @@ class KnowledgeService:
     def calibration_path(self) -> Path:
         """Where the decision fitted for this reader, retriever and data lives in the cache."""
         reader = getattr(self.reader, "folder", None)
-        retriever = self.encoder.resolve().name
-        name = f"v{CALIBRATION_VERSION}-{reader.name if reader else 'none'}-{retriever}"
+        parts = [
+            f"v{CALIBRATION_VERSION}",
+            reader.name if reader else "none",
+            self.encoder.resolve().name,
+        ]
+        reranker = getattr(self.reranker, "folder", None)
+        if reranker is not None:
+            parts.append(reranker.name)
+        name = "-".join(parts)
         return self.settings.cache_dir / "calibration" / f"{name}.json"
 
     def answer(self, question: str) -> Answer:

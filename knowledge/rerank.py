@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from pathlib import Path
 from typing import Any
 
 from knowledge.errors import NotReadyError
@@ -30,6 +31,7 @@ class Reranker:
         self.device = device
         self.batch_size = batch_size
         self._model: Any = None
+        self.folder: Path | None = None
         self.load_seconds = 0.0
 
     def warm_up(self) -> None:
@@ -39,7 +41,7 @@ class Reranker:
         from sentence_transformers import CrossEncoder
 
         start = time.perf_counter()
-        folder = self.resolver.resolve(self.model_name)
+        folder = self.folder = self.resolver.resolve(self.model_name)
         self._model = CrossEncoder(str(folder), device=self.device, num_labels=1)
         self.load_seconds = time.perf_counter() - start
         log.info("loaded reranker %s in %.1f s", self.model_name, self.load_seconds)

@@ -43,6 +43,8 @@ class Retriever:
         self.index = index
         if self.hybrid:
             self.bm25 = BM25([embedding_text(p) for p in index.passages])
+            if hasattr(index.faiss_index, "make_direct_map"):  # IVF indexes need one
+                index.faiss_index.make_direct_map()
             self._vectors = index.faiss_index.reconstruct_n(0, len(index.passages))
 
     def run(self, questions: list[str], top_k: int | None = None) -> list[list[Hit]]:

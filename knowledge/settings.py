@@ -19,6 +19,7 @@ Environment variables (all optional):
 ``KEFU_READER_MODEL``         extractive QA model: hub id or folder; ``none`` turns it off
 ``KEFU_RERANKER_MODEL``       cross-encoder: hub id or folder; ``none`` (default) turns it off
 ``KEFU_HYBRID``               ``1`` fuses BM25 with dense retrieval (default off)
+``KEFU_INDEX_TYPE``           ``flat`` (exact, default), ``ivf`` or ``hnsw`` (large stores)
 ``KEFU_ANSWER_THRESHOLD``     abstain below this answer score (default: fitted on dev)
 ============================  ==================================================================
 """
@@ -35,6 +36,7 @@ from knowledge.errors import ConfigError
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CACHE = Path("~/.cache/kefu").expanduser()
 DEVICES = ("cpu", "cuda")
+INDEX_TYPES = ("flat", "ivf", "hnsw")
 
 
 def _parse_model_paths(raw: str) -> dict[str, Path]:
@@ -83,6 +85,7 @@ class Settings:
     reader_model: str = "kefu/reader-multilingual-e5-small"
     reranker_model: str = ""
     hybrid: bool = False
+    index_type: str = "flat"
     answer_threshold: float | None = None
 
     def __post_init__(self) -> None:
@@ -90,6 +93,10 @@ class Settings:
             raise ConfigError(f"Invalid device {self.device!r}. Valid devices are {DEVICES}.")
         if self.top_k < 1:
             raise ConfigError(f"top_k must be at least 1, got {self.top_k}.")
+        if self.index_type not in INDEX_TYPES:
+            raise ConfigError(
+                f"Invalid index type {self.index_type!r}. Valid index types are {INDEX_TYPES}."
+            )
         if not 1 <= self.read_k <= self.top_k:
             raise ConfigError(
                 f"read_k must be between 1 and top_k ({self.top_k}), got {self.read_k}."
@@ -125,6 +132,7 @@ class Settings:
             reader_model=_model(env, "KEFU_READER_MODEL", defaults.reader_model),
             reranker_model=_model(env, "KEFU_RERANKER_MODEL", defaults.reranker_model),
             hybrid=env.get("KEFU_HYBRID", "") == "1",
+            index_type=env.get("KEFU_INDEX_TYPE") or defaults.index_type,
             answer_threshold=(
                 _number(env, "KEFU_ANSWER_THRESHOLD", 0.0)
                 if env.get("KEFU_ANSWER_THRESHOLD")

@@ -97,3 +97,12 @@ def settings(tmp_path: Path, store: Path) -> Settings:
 @pytest.fixture
 def fake_encoder() -> FakeEncoder:
     return FakeEncoder()
+
+
+@pytest.fixture
+def empty_cache_env(store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Process environment of a fresh install: empty cache, the test store, a cheap model."""
+    monkeypatch.setenv("KEFU_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("KEFU_DATA_DIR", str(store))
+    monkeypatch.setenv("KEFU_RETRIEVER_MODEL", "sentence-transformers/all-MiniLM-L6-v2")
+    return tmp_path / "cache"

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from knowledge.evaluate.metrics import abstention, answer_correct, exact_match, f1, hit_at, mrr
+from knowledge.index import make_faiss
 from knowledge.pipeline import KnowledgeService
 from knowledge.settings import Settings
 from knowledge.train.build import BASE_ENCODER
@@ -84,6 +85,33 @@ def stage_latency(service: KnowledgeService, question: str) -> dict[str, float]:
     return {k: round(v, 2) for k, v in out.items()}
 
 
+def ann_recall(
+    passage_vectors: np.ndarray, queries: np.ndarray, size: int = 50_000, seed: int = 7
+) -> dict[str, dict[str, float]]:
+    """recall@10 of the approximate indexes against exact search, on a large synthetic store.
+
+    The store is ``size`` vectors made by perturbing the real passage vectors (so they cluster
+    like real passages); the queries are the real dev questions.
+    """
+    rng = np.random.default_rng(seed)
+    base = passage_vectors[rng.integers(0, len(passage_vectors), size)]
+    noisy = base + rng.normal(scale=0.05, size=base.shape).astype(np.float32)
+    noisy /= np.linalg.norm(noisy, axis=1, keepdims=True)
+    exact = make_faiss("flat", noisy).search(queries, 10)[1]
+    out = {}
+    for kind in ("ivf", "hnsw"):
+        start = time.perf_counter()
+        index = make_faiss(kind, noisy)
+        built = time.perf_counter() - start
+        start = time.perf_counter()
+        found = index.search(queries, 10)[1]
+        per_query = (time.perf_counter() - start) / len(queries) * 1000
+        recall = np.mean([len(set(f) & set(e)) / 10 for f, e in zip(found, exact, strict=True)])
+        out[kind] = {"recall@10": float(recall), "ms_per_query": per_query, "build_s": built}
+    out["store_size"] = {"vectors": float(size)}
+    return out
+
+
 def evaluate(settings: Settings, out_dir: Path) -> dict[str, Any]:
     """Run every figure and write the report files."""
     examples = build_examples(settings.data_dir / "qa")
@@ -110,6 +138,12 @@ def evaluate(settings: Settings, out_dir: Path) -> dict[str, Any]:
     if full.reranker is not None:
         retrieval["+reranker"] = retrieval_figures(answerable, full.retrieve(questions))
     answer_path = retrieval_figures(answerable, full.retrieve(questions))
+    index = full.retriever.index
+    assert index is not None
+    ann = ann_recall(
+        index.faiss_index.reconstruct_n(0, len(index.passages)),
+        full.encoder.encode_queries(questions[:300]),
+    )
 
     # reader alone, on the gold passage
     reader_figs: dict[str, dict[str, float]] = {}
@@ -151,6 +185,7 @@ def evaluate(settings: Settings, out_dir: Path) -> dict[str, Any]:
         "dev": figures,
         "abstention": abstention(should, did),
         "retrieval": retrieval,
+        "approximate_index": ann,
         "reader": reader_figs,
         "latency_cpu": stage_latency(full, "请问 refund 多久到账?"),
         "load_seconds": {

@@ -131,16 +131,20 @@ def _build_e5(target: Path) -> None:
     build_e5_folder(target)
 
 
-def _train_reader(target: Path, settings: Settings) -> None:
-    from knowledge.train.build import build_reader
+def _trained_by(function: str) -> Callable[[Path, Settings], None]:
+    """A build step that calls ``knowledge.train.build.<function>`` (imported when it runs)."""
 
-    build_reader(target, settings)
+    def build(target: Path, settings: Settings) -> None:
+        from knowledge.train import build as builders
+
+        getattr(builders, function)(target, settings)
+
+    return build
 
 
-def _train_retriever(target: Path, settings: Settings) -> None:
-    from knowledge.train.build import build_retriever
-
-    build_retriever(target, settings)
+def _trained(name: str, builder_version: str, function: str) -> TrainedSource:
+    """A model trained from the store's documents and questions."""
+    return TrainedSource(name, builder_version, ("docs", "faq", "qa"), _trained_by(function))
 
 
 OFFLINE_SOURCES: dict[str, OfflineSource | TrainedSource] = {
@@ -158,17 +162,8 @@ OFFLINE_SOURCES: dict[str, OfflineSource | TrainedSource] = {
             builder_version="1",
             build=_build_e5,
         ),
-        TrainedSource(
-            name="kefu/retriever-multilingual-e5-small",
-            builder_version="1",
-            inputs=("docs", "faq", "qa"),
-            build=_train_retriever,
-        ),
-        TrainedSource(
-            name="kefu/reader-multilingual-e5-small",
-            builder_version="2",
-            inputs=("docs", "faq", "qa"),
-            build=_train_reader,
-        ),
+        _trained("kefu/retriever-multilingual-e5-small", "1", "build_retriever"),
+        _trained("kefu/reranker-multilingual-e5-small", "1", "build_reranker"),
+        _trained("kefu/reader-multilingual-e5-small", "2", "build_reader"),
     )
 }

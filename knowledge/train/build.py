@@ -17,6 +17,7 @@ from knowledge.settings import Settings
 from knowledge.train.calibrate import fit_calibration
 from knowledge.train.data import build_examples
 from knowledge.train.reader import ReaderTrainConfig, reader_items, train_reader
+from knowledge.train.reranker import RerankerTrainConfig, train_reranker, training_groups
 from knowledge.train.retriever import RetrieverTrainConfig, train_retriever, training_pairs
 
 log = logging.getLogger(__name__)
@@ -79,6 +80,25 @@ def build_reader(target: Path, settings: Settings, config: ReaderTrainConfig | N
     }
     (target / "kefu_training.json").write_text(json.dumps(report, indent=2))
     log.info("reader trained: %s", report)
+
+
+def build_reranker(
+    target: Path, settings: Settings, config: RerankerTrainConfig | None = None
+) -> None:
+    """Train the cross-encoder on the written train questions, negatives from the retriever."""
+    cfg = config or RerankerTrainConfig()
+    started = time.perf_counter()
+    service = retrieval_service(settings)
+    passages = service.retriever.index.passages if service.retriever.index else []
+    examples = build_examples(settings.data_dir / "qa", variants_per_question=0)
+    train = [e for e in examples if e.split == "train" and e.answer]
+    hits = service.retriever.run([e.question for e in train], top_k=10)
+    groups = training_groups(train, passages, hits, cfg.negatives)
+    stats = train_reranker(service.resolver.resolve(BASE_ENCODER), groups, target, cfg)
+    seconds = round(time.perf_counter() - started, 1)
+    report = {"base": BASE_ENCODER, "config": cfg.__dict__, "train": stats, "seconds": seconds}
+    (target / "kefu_training.json").write_text(json.dumps(report, indent=2))
+    log.info("reranker trained: %s", report)
 
 
 def ensure_calibration(settings: Settings, force: bool = False) -> Path:

@@ -6,21 +6,16 @@ from knowledge.__main__ import main
 
 
 def test_check_without_index_says_what_to_run(
-    store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    empty_cache_env: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("KEFU_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setenv("KEFU_DATA_DIR", str(store))
-    monkeypatch.setenv("KEFU_RETRIEVER_MODEL", "sentence-transformers/all-MiniLM-L6-v2")
     assert main(["check"]) == 1
     err = capsys.readouterr().err
     assert "kefu: No passage index" in err and "make index" in err
 
 
 def test_unknown_model_is_one_sentence_not_a_traceback(
-    store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    empty_cache_env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("KEFU_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setenv("KEFU_DATA_DIR", str(store))
     monkeypatch.setenv("KEFU_RETRIEVER_MODEL", "nobody/no-such-model")
     assert main(["models"]) == 1
     err = capsys.readouterr().err

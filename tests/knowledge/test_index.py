@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from knowledge.errors import IndexMissingError, IndexStaleError
-from knowledge.index import build_index, index_key, open_index
+from knowledge.index import build_index, index_key, make_faiss, open_index
 from knowledge.ingest import load_documents
 from tests.conftest import FakeEncoder
 
@@ -62,3 +62,19 @@ def test_rebuild_encodes_only_changed_passages(
     assert np.allclose(second.faiss_index.reconstruct(0), first.faiss_index.reconstruct(0)), (
         "unchanged passages keep their vectors"
     )
+
+
+@pytest.mark.parametrize("kind", ["flat", "ivf", "hnsw"])
+def test_index_types_find_the_nearest_vectors(kind: str) -> None:
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(2000, 32)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    index = make_faiss(kind, vectors)
+    _, ids = index.search(vectors[:50], 10)
+    recall = np.mean([i in row for i, row in enumerate(ids)])
+    assert recall >= (1.0 if kind == "flat" else 0.9)
+
+
+def test_unknown_index_type_lists_the_valid_ones() -> None:
+    with pytest.raises(ValueError, match="Valid index types are"):
+        make_faiss("annoy", np.zeros((4, 8), np.float32))

@@ -67,6 +67,7 @@ def test_offline_sources_are_registered() -> None:
         "sentence-transformers/all-MiniLM-L6-v2",
         "kefu/reader-multilingual-e5-small",
         "kefu/retriever-multilingual-e5-small",
+        "kefu/reranker-multilingual-e5-small",
     }
 
 
