@@ -108,10 +108,14 @@ def ensure_calibration(settings: Settings, force: bool = False) -> Path:
     new reader, retriever or dataset gets its own fit and nothing else triggers one.
     """
     service = KnowledgeService(settings)
-    service.warm_up()
+    # the path needs only the models' folders: resolve them without loading anything
+    for component in (service.reader, service.reranker):
+        if component is not None:
+            component.folder = service.resolver.resolve(component.model_name)
     path = service.calibration_path()
     if path.exists() and not force:
         return path
+    service.warm_up()
     if service.reader is None:
         raise ValueError("calibration needs a reader (KEFU_READER_MODEL is 'none')")
     dev = [
