@@ -10,13 +10,13 @@ passages are cut into overlapping windows (``doc_stride``), spans are limited to
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from knowledge.component import ModelComponent
 from knowledge.errors import NotReadyError
 from knowledge.models import ModelResolver
 from knowledge.types import Passage
@@ -74,7 +74,7 @@ def best_span(
     return start, end, float(scores[start, end])
 
 
-class Reader:
+class Reader(ModelComponent):
     """Extractive QA over passages.
 
     Args:
@@ -99,31 +99,20 @@ class Reader:
     ) -> None:
         if doc_stride >= max_seq_len:
             raise ValueError(f"doc_stride ({doc_stride}) must be below max_seq_len ({max_seq_len})")
-        self.model_name = model
-        self.resolver = resolver
-        self.device = device
+        super().__init__(model, resolver, device)
         self.max_seq_len = max_seq_len
         self.doc_stride = doc_stride
         self.max_answer_tokens = max_answer_tokens
         self.batch_size = batch_size
-        self._model: Any = None
         self._tokenizer: Any = None
-        self.folder: Path | None = None
-        self.load_seconds = 0.0
 
-    def warm_up(self) -> None:
-        """Load the checkpoint once."""
-        if self._model is not None:
-            return
+    kind = "reader"
+
+    def _load(self, folder: Path) -> Any:
         from transformers import AutoModelForQuestionAnswering, AutoTokenizer
 
-        start = time.perf_counter()
-        folder = self.folder = self.resolver.resolve(self.model_name)
         self._tokenizer = AutoTokenizer.from_pretrained(str(folder))
-        self._model = AutoModelForQuestionAnswering.from_pretrained(str(folder))
-        self._model.to(self.device).eval()
-        self.load_seconds = time.perf_counter() - start
-        log.info("loaded reader %s in %.1f s", self.model_name, self.load_seconds)
+        return AutoModelForQuestionAnswering.from_pretrained(str(folder)).to(self.device).eval()
 
     def encode(self, questions: list[str], contexts: list[str]) -> Any:
         """Tokenise pairs into windows (``overflow_to_sample_mapping`` maps them back)."""
@@ -152,7 +141,7 @@ class Reader:
                     k: torch.as_tensor(features[k][b : b + self.batch_size], device=self.device)
                     for k in names
                 }
-                out = self._model(**batch)
+                out = self.model(**batch)
                 starts.append(out.start_logits.float().cpu().numpy())
                 ends.append(out.end_logits.float().cpu().numpy())
         return np.concatenate(starts), np.concatenate(ends)
