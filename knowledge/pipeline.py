@@ -4,7 +4,8 @@ Stages, each a batched component: retrieve (bi-encoder + FAISS, optionally hybri
 BM25) -> keep passages in the question's language -> rerank (cross-encoder, when
 configured) -> read (extractive QA over the ``read_k`` best passages) -> decide. The decision
 scores each passage's best span by the reader's margin over "no answer", minus a penalty per
-retrieval rank, and abstains below a threshold fitted on the dev split (``make models``).
+retrieval rank, plus a weight times the retrieval score, and abstains below a threshold
+(all three fitted on the dev split by ``make models``).
 Without a reader (``KEFU_READER_MODEL=none``) the best passage is the answer.
 """
 
@@ -53,6 +54,15 @@ class Calibration:
     def score(self, span: Span, rank: int, retrieval_score: float) -> float:
         """Decision score of one span."""
         return span.margin - self.rank_penalty * rank + self.retrieval_weight * retrieval_score
+
+    def pick(self, spans: list[Span], retrieval_scores: list[float]) -> tuple[float, Span] | None:
+        """The best non-empty span (first one on a tie) and its decision score, or None."""
+        scored = [
+            (self.score(s, rank, rs), s)
+            for rank, (s, rs) in enumerate(zip(spans, retrieval_scores, strict=False))
+            if s.end > s.start
+        ]
+        return max(scored, key=lambda x: x[0]) if scored else None
 
     @classmethod
     def load(cls, path: Path) -> Calibration:
@@ -203,14 +213,10 @@ class KnowledgeService:
         """Pick the best span across passages, or abstain (see the module docstring)."""
         lang = detect_language(question)
         cal = self.calibration
-        scored = [
-            (cal.score(s, rank, h.score), s)
-            for rank, (s, h) in enumerate(zip(spans, hits, strict=False))
-            if s.end > s.start
-        ]
-        if not scored:
+        picked = cal.pick(spans, [h.score for h in hits])
+        if picked is None:
             return Answer(question, lang, "", "", 0.0, None, True, tuple(hits))
-        best_score, best = max(scored, key=lambda x: x[0])
+        best_score, best = picked
         confidence = 1.0 / (1.0 + math.exp(-(best_score - cal.threshold) / cal.scale))
         if best_score < cal.threshold:
             return Answer(question, lang, "", "", confidence, None, True, tuple(hits))

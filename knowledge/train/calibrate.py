@@ -16,16 +16,11 @@ RETRIEVAL_WEIGHTS = (0.0, 5.0, 10.0, 20.0, 40.0)
 
 
 def _best(spans: list[Span], scores: list[float], cal: Calibration) -> tuple[float, str, str]:
-    """(decision score, span text, sentence shown) of the best span."""
-    scored = [
-        (cal.score(s, r, rs), r)
-        for r, (s, rs) in enumerate(zip(spans, scores, strict=False))
-        if s.end > s.start
-    ]
-    if not scored:
+    """(decision score, span text, sentence shown) of the span the pipeline would pick."""
+    picked = cal.pick(spans, scores)
+    if picked is None:
         return -1e9, "", ""
-    score, rank = max(scored)
-    best = spans[rank]
+    score, best = picked
     start, end = sentence_around(best.passage.text, best.start, best.end)
     return score, best.text, best.passage.text[start:end]
 

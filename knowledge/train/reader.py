@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from knowledge.train.common import adamw, freeze, seed_all
 from knowledge.train.data import QAExample, gold_passage, span_in
 from knowledge.types import Hit, Passage
 
@@ -84,17 +85,6 @@ def reader_items(
     return items
 
 
-def freeze(model: Any, layers: int) -> None:
-    """Freeze the embeddings and the lowest ``layers`` transformer layers.
-
-    Their gradients are never computed, which roughly halves training time on CPU; the
-    multilingual lower layers stay as pretrained.
-    """
-    for name, param in model.named_parameters():
-        if ".embeddings." in f".{name}" or any(f"layer.{i}." in name for i in range(layers)):
-            param.requires_grad = False
-
-
 def featurize(
     tokenizer: Any, items: Sequence[ReaderItem], max_seq_len: int
 ) -> list[dict[str, Any]]:
@@ -153,15 +143,12 @@ def train_reader(
     from transformers import AutoModelForQuestionAnswering, AutoTokenizer
 
     cfg = config or ReaderTrainConfig()
-    random.seed(cfg.seed)
-    np.random.seed(cfg.seed)
-    torch.manual_seed(cfg.seed)
+    seed_all(cfg.seed)
     tokenizer = AutoTokenizer.from_pretrained(str(base_model))
     model = AutoModelForQuestionAnswering.from_pretrained(str(base_model))
     freeze(model, cfg.frozen_layers)
     features = featurize(tokenizer, items, cfg.max_seq_len)
-    params = [p for p in model.parameters() if p.requires_grad]
-    optimizer = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=0.01)
+    optimizer, params = adamw(model, cfg.lr)
     steps = cfg.epochs * ((len(features) + cfg.batch_size - 1) // cfg.batch_size)
     warmup = max(1, int(cfg.warmup * steps))
     scheduler = torch.optim.lr_scheduler.LambdaLR(

@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from knowledge.index import embedding_text
+from knowledge.train.common import adamw, freeze, seed_all
 from knowledge.train.data import QAExample, gold_passage, span_in
-from knowledge.train.reader import freeze
 from knowledge.types import Hit, Passage
 
 log = logging.getLogger(__name__)
@@ -69,12 +69,11 @@ def train_reranker(
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     cfg = config or RerankerTrainConfig()
-    torch.manual_seed(cfg.seed)
+    seed_all(cfg.seed)
     tokenizer = AutoTokenizer.from_pretrained(str(base_model))
     model = AutoModelForSequenceClassification.from_pretrained(str(base_model), num_labels=1)
     freeze(model, cfg.frozen_layers)
-    params = [p for p in model.parameters() if p.requires_grad]
-    optimizer = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=0.01)
+    optimizer, _ = adamw(model, cfg.lr)
     rng = random.Random(cfg.seed)
     model.train()
     start, losses = time.perf_counter(), []

@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from knowledge.index import embedding_text
+from knowledge.train.common import adamw, freeze, seed_all
 from knowledge.train.data import QAExample, gold_passage, span_in
-from knowledge.train.reader import freeze
 from knowledge.types import Hit, Passage
 
 log = logging.getLogger(__name__)
@@ -75,14 +75,12 @@ def train_retriever(
     from sentence_transformers import SentenceTransformer
 
     cfg = config or RetrieverTrainConfig()
-    random.seed(cfg.seed)
-    torch.manual_seed(cfg.seed)
+    seed_all(cfg.seed)
     model = SentenceTransformer(str(base_model), device="cpu")
     freeze(model[0].auto_model, cfg.frozen_layers)
     q_prompt = (model.prompts or {}).get("query") or ""
     p_prompt = (model.prompts or {}).get("passage") or ""
-    params = [p for p in model.parameters() if p.requires_grad]
-    optimizer = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=0.01)
+    optimizer, _ = adamw(model, cfg.lr)
     rng = random.Random(cfg.seed)
 
     def embed(texts: list[str]) -> torch.Tensor:
