@@ -2,22 +2,22 @@
 
 Stages, each a batched component: retrieve (bi-encoder + FAISS, optionally hybrid with
 BM25) -> keep passages in the question's language -> rerank (cross-encoder, when
-configured) -> read (extractive QA over the ``read_k`` best passages) -> decide. The decision
-scores each passage's best span by the reader's margin over "no answer", minus a penalty per
-retrieval rank, plus a weight times the retrieval score, and abstains below a threshold
-(all three fitted on the dev split by ``make models``).
+configured) -> read (extractive QA over the ``read_k`` best passages: the best span in each
+sentence) -> score each sentence against the question -> decide (``knowledge/decide.py``:
+weights and abstention threshold fitted on the dev split by ``make models``).
 Without a reader (``KEFU_READER_MODEL=none``) the best passage is the answer.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import math
 import time
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
+
+from knowledge.decide import Calibration, Candidate
 from knowledge.encode import Encoder
 from knowledge.errors import KnowledgeError
 from knowledge.index import PassageIndex, build_index, index_key, open_index
@@ -28,55 +28,14 @@ from knowledge.models import ModelResolver
 from knowledge.read import Reader, Span
 from knowledge.rerank import Reranker
 from knowledge.retrieve import Retriever
+from knowledge.sentences import SentenceScorer
 from knowledge.settings import Settings
 from knowledge.types import Answer, Hit, Passage
 
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 2000
-CALIBRATION_VERSION = 2
-
-
-@dataclass(frozen=True)
-class Calibration:
-    """How reader spans become one decision (fitted on dev by ``make models``).
-
-    A span's decision score is its reader margin, minus ``rank_penalty`` per retrieval rank,
-    plus ``retrieval_weight`` times its passage's retrieval score; below ``threshold`` kefu
-    abstains. ``scale`` turns the distance to the threshold into a confidence.
-    """
-
-    threshold: float = 0.0
-    rank_penalty: float = 1.0
-    retrieval_weight: float = 0.0
-    scale: float = 2.0
-
-    def score(self, span: Span, rank: int, retrieval_score: float) -> float:
-        """Decision score of one span."""
-        return span.margin - self.rank_penalty * rank + self.retrieval_weight * retrieval_score
-
-    def pick(self, spans: list[Span], retrieval_scores: list[float]) -> tuple[float, Span] | None:
-        """The best non-empty span (first one on a tie) and its decision score, or None."""
-        scored = [
-            (self.score(s, rank, rs), s)
-            for rank, (s, rs) in enumerate(zip(spans, retrieval_scores, strict=False))
-            if s.end > s.start
-        ]
-        return max(scored, key=lambda x: x[0]) if scored else None
-
-    @classmethod
-    def load(cls, path: Path) -> Calibration:
-        """Read a calibration file, or the defaults when there is none."""
-        if not path.exists():
-            log.warning("no calibration at %s: using defaults (run 'make models')", path)
-            return cls()
-        data = json.loads(path.read_text())
-        return cls(**{k: float(v) for k, v in data.items() if k in cls.__dataclass_fields__})
-
-    def save(self, path: Path) -> None:
-        """Write as JSON."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(self.__dict__, indent=2))
+CALIBRATION_VERSION = 3
 
 
 class KnowledgeService:
@@ -94,6 +53,7 @@ class KnowledgeService:
         self.resolver = resolver or ModelResolver(settings)
         self.encoder = encoder or Encoder(settings.retriever_model, self.resolver, settings.device)
         self.retriever = Retriever(self.encoder, top_k=settings.top_k, hybrid=settings.hybrid)
+        self.sentences = SentenceScorer(self.encoder)
         self.reader = reader
         if reader is None and settings.reader_model:
             self.reader = Reader(settings.reader_model, self.resolver, settings.device)
@@ -177,9 +137,9 @@ class KnowledgeService:
         """Answer one question (see :meth:`answer_batch`)."""
         return self.answer_batch([question])[0]
 
-    def retrieve(self, questions: list[str]) -> list[list[Hit]]:
+    def retrieve(self, questions: list[str], vectors: np.ndarray | None = None) -> list[list[Hit]]:
         """Retrieve, keep the question's language, rerank: the passages the reader will see."""
-        raw = self.retriever.run(questions, top_k=self.settings.top_k * 2)
+        raw = self.retriever.run(questions, top_k=self.settings.top_k * 2, vectors=vectors)
         hits = []
         for question, row in zip(questions, raw, strict=True):
             lang = detect_language(question)
@@ -189,35 +149,49 @@ class KnowledgeService:
             hits = self.reranker.run(questions, hits)
         return hits
 
-    def read(self, questions: list[str], hits: list[list[Hit]]) -> list[list[Span]]:
-        """The reader's best span in each of the ``read_k`` best passages per question."""
+    def read(
+        self, questions: list[str], hits: list[list[Hit]], vectors: np.ndarray | None = None
+    ) -> list[list[Candidate]]:
+        """Candidate spans (one per sentence) of the ``read_k`` best passages per question."""
         assert self.reader is not None
-        pairs = [
-            (q, h.passage)
-            for q, row in zip(questions, hits, strict=True)
-            for h in row[: self.settings.read_k]
+        k = self.settings.read_k
+        pairs = [(q, h.passage) for q, row in zip(questions, hits, strict=True) for h in row[:k]]
+        per_pair = iter(self.reader.run_sentences([q for q, _ in pairs], [p for _, p in pairs]))
+        rows: list[list[Candidate]] = []
+        for row in hits:
+            candidates = []
+            for rank, hit in enumerate(row[:k]):
+                candidates += [Candidate(s, rank, hit.score) for s in next(per_pair)]
+            rows.append(candidates)
+        if vectors is None:
+            vectors = self.encoder.encode_queries(questions)
+        sentences = [[_sentence(c.span) for c in row] for row in rows]
+        scores = self.sentences.run(vectors, sentences)
+        return [
+            [replace(c, sentence_score=v) for c, v in zip(row, sc, strict=True)]
+            for row, sc in zip(rows, scores, strict=True)
         ]
-        spans = iter(self.reader.run([q for q, _ in pairs], [p for _, p in pairs]))
-        return [[next(spans) for _ in row[: self.settings.read_k]] for row in hits]
 
     def answer_batch(self, questions: list[str]) -> list[Answer]:
         """Answer each question from the store's documents, or abstain."""
         clipped = [q.strip()[:MAX_QUESTION_CHARS] for q in questions]
-        hits = self.retrieve(clipped)
+        vectors = self.encoder.encode_queries(clipped) if clipped else None
+        hits = self.retrieve(clipped, vectors)
         if self.reader is None:
             return [self._decide_by_retrieval(q, h) for q, h in zip(clipped, hits, strict=True)]
-        spans = self.read(clipped, hits)
-        return [self.decide(q, h, s) for q, h, s in zip(clipped, hits, spans, strict=True)]
+        candidates = self.read(clipped, hits, vectors)
+        return [self.decide(q, h, c) for q, h, c in zip(clipped, hits, candidates, strict=True)]
 
-    def decide(self, question: str, hits: list[Hit], spans: list[Span]) -> Answer:
-        """Pick the best span across passages, or abstain (see the module docstring)."""
+    def decide(self, question: str, hits: list[Hit], candidates: list[Candidate]) -> Answer:
+        """Pick the best candidate span, or abstain (see ``knowledge/decide.py``)."""
         lang = detect_language(question)
         cal = self.calibration
-        picked = cal.pick(spans, [h.score for h in hits])
+        picked = cal.pick(candidates)
         if picked is None:
             return Answer(question, lang, "", "", 0.0, None, True, tuple(hits))
-        best_score, best = picked
-        confidence = 1.0 / (1.0 + math.exp(-(best_score - cal.threshold) / cal.scale))
+        best_score, chosen = picked
+        best = chosen.span
+        confidence = cal.confidence(best_score)
         if best_score < cal.threshold:
             return Answer(question, lang, "", "", confidence, None, True, tuple(hits))
         s, e = sentence_around(best.passage.text, best.start, best.end)
@@ -247,3 +221,8 @@ class KnowledgeService:
             question, lang, text, text, best.score, best.passage.source, False, tuple(hits),
             span=(0, len(text)), passage_id=best.passage.id,
         )  # fmt: skip
+
+
+def _sentence(span: Span) -> str:
+    s, e = sentence_around(span.passage.text, span.start, span.end)
+    return span.passage.text[s:e]

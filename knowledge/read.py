@@ -18,6 +18,7 @@ import numpy as np
 
 from knowledge.component import ModelComponent
 from knowledge.errors import NotReadyError
+from knowledge.ingest.split import sentence_spans
 from knowledge.models import ModelResolver
 from knowledge.types import Passage
 
@@ -148,25 +149,46 @@ class Reader(ModelComponent):
 
     def run(self, questions: list[str], passages: list[Passage]) -> list[Span]:
         """The best span of each (question, passage) pair, pairs given as parallel lists."""
+        return [max(row, key=lambda s: s.margin) for row in self.run_sentences(questions, passages)]
+
+    def run_sentences(self, questions: list[str], passages: list[Passage]) -> list[list[Span]]:
+        """The best span inside each sentence of each pair's passage (n-best by sentence).
+
+        One forward pass per window, as :meth:`run`; the span search is repeated per
+        sentence so the answer decision can weigh a sentence the reader ranks second.
+        A pair whose passage has no readable token gets one empty span.
+        """
         if len(questions) != len(passages):
             raise ValueError("questions and passages must have the same length")
         if not questions:
             return []
         features = self.encode(questions, [p.text for p in passages])
         start_logits, end_logits = self._forward(features)
-        best: dict[int, Span] = {}
+        best: dict[tuple[int, int], Span] = {}
         for w, pair in enumerate(features["overflow_to_sample_mapping"]):
-            seq_ids = features.sequence_ids(w)
-            mask = np.array([sid == 1 for sid in seq_ids])
+            passage = passages[int(pair)]
             offsets = features["offset_mapping"][w]
-            s, e, score = best_span(start_logits[w], end_logits[w], mask, self.max_answer_tokens)
+            in_context = np.array([sid == 1 for sid in features.sequence_ids(w)])
             null = float(start_logits[w][0] + end_logits[w][0])
-            text = passages[pair].text
-            a, b = int(offsets[s][0]), int(offsets[e][1])
-            while a < b and text[a].isspace():  # offsets include the word's leading space
-                a += 1
-            span = Span(passages[pair], a, b, score, null)
-            kept = best.get(int(pair))
-            if kept is None or span.margin > kept.margin:
-                best[int(pair)] = span
-        return [best[i] for i in range(len(questions))]
+            for n, (a, b) in enumerate(sentence_spans(passage.text)):
+                mask = in_context & (offsets[:, 0] >= a) & (offsets[:, 1] <= b)
+                mask &= offsets[:, 1] > offsets[:, 0]
+                if not mask.any():
+                    continue
+                s, e, score = best_span(
+                    start_logits[w], end_logits[w], mask, self.max_answer_tokens
+                )
+                span = self._span(passage, int(offsets[s][0]), int(offsets[e][1]), score, null)
+                kept = best.get((int(pair), n))
+                if kept is None or span.margin > kept.margin:
+                    best[(int(pair), n)] = span
+        out: list[list[Span]] = [[] for _ in questions]
+        for (pair, _), span in sorted(best.items()):
+            out[pair].append(span)
+        return [row or [Span(p, 0, 0, 0.0, 0.0)] for row, p in zip(out, passages, strict=True)]
+
+    @staticmethod
+    def _span(passage: Passage, a: int, b: int, score: float, null: float) -> Span:
+        while a < b and passage.text[a].isspace():  # offsets include the word's leading space
+            a += 1
+        return Span(passage, a, b, score, null)

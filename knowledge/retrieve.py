@@ -47,14 +47,17 @@ class Retriever:
                 index.faiss_index.make_direct_map()
             self._vectors = index.faiss_index.reconstruct_n(0, len(index.passages))
 
-    def run(self, questions: list[str], top_k: int | None = None) -> list[list[Hit]]:
-        """Top-k hits per question, best first."""
+    def run(
+        self, questions: list[str], top_k: int | None = None, vectors: np.ndarray | None = None
+    ) -> list[list[Hit]]:
+        """Top-k hits per question, best first (``vectors``: the questions, already encoded)."""
         if self.index is None:
             raise NotReadyError("Retriever used before warm_up().")
         if not questions:
             return []
         k = top_k or self.top_k
-        vectors = self.encoder.encode_queries(questions)
+        if vectors is None:
+            vectors = self.encoder.encode_queries(questions)
         passages = self.index.passages
         if not self.hybrid:
             found = self.index.search(vectors, k)

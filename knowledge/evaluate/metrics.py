@@ -10,6 +10,8 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 
+import numpy as np
+
 _TOKEN = re.compile(r"[\u3400-\u9fff]|[a-z0-9¥]+(?:[.,][0-9]+)*")
 
 
@@ -69,10 +71,14 @@ def hit_at(ranks: Sequence[int | None], k: int) -> float:
     return sum(1 for r in ranks if r is not None and r < k) / len(ranks)
 
 
-def abstention(should: Sequence[bool], did: Sequence[bool]) -> dict[str, float]:
+def abstention(
+    should: Sequence[bool] | np.ndarray, did: Sequence[bool] | np.ndarray
+) -> dict[str, float]:
     """Precision and recall of abstaining, against which questions should be abstained on."""
-    tp = sum(1 for s, d in zip(should, did, strict=True) if s and d)
-    abstained, positives = sum(did), sum(should)
+    s, d = np.asarray(should, dtype=bool), np.asarray(did, dtype=bool)
+    if s.shape != d.shape:
+        raise ValueError("should and did must have the same length")
+    tp, abstained, positives = int(np.sum(s & d)), int(d.sum()), int(s.sum())
     return {
         "precision": tp / abstained if abstained else 1.0,
         "recall": tp / positives if positives else 1.0,

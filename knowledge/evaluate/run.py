@@ -80,7 +80,7 @@ def stage_latency(service: KnowledgeService, question: str) -> dict[str, float]:
         reranker = service.reranker
         out["rerank_ms"] = _timed(lambda: reranker.run([question], hits), repeat=5)
     if service.reader is not None:
-        out["read_ms"] = _timed(lambda: service.read([question], hits), repeat=5)
+        out["read_ms"] = _timed(lambda: service.read([question], hits, vector), repeat=5)
     out["answer_ms"] = _timed(lambda: service.answer(question), repeat=5)
     return {k: round(v, 2) for k, v in out.items()}
 

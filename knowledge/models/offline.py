@@ -162,7 +162,7 @@ OFFLINE_SOURCES: dict[str, OfflineSource | TrainedSource] = {
             builder_version="1",
             build=_build_e5,
         ),
-        _trained("kefu/retriever-multilingual-e5-small", "1", "build_retriever"),
+        _trained("kefu/retriever-multilingual-e5-small", "2", "build_retriever"),
         _trained("kefu/reranker-multilingual-e5-small", "1", "build_reranker"),
         _trained("kefu/reader-multilingual-e5-small", "2", "build_reader"),
     )

@@ -124,11 +124,10 @@ def ensure_calibration(settings: Settings, force: bool = False) -> Path:
         if e.split == "dev"
     ]
     questions = [e.question for e in dev]
-    hits = service.retrieve(questions)
-    spans = service.read(questions, hits)
-    scores = [[h.score for h in row[: settings.read_k]] for row in hits]
+    vectors = service.encoder.encode_queries(questions)
+    candidates = service.read(questions, service.retrieve(questions, vectors), vectors)
     golds = [e.answer.span if e.answer else None for e in dev]
-    calibration, figures = fit_calibration(spans, golds, scores)
+    calibration, figures = fit_calibration(candidates, golds)
     calibration.save(path)
     log.info("calibrated on %d dev questions: %s -> %s", len(dev), calibration, figures)
     return path

@@ -1,65 +1,75 @@
-"""Fit the answer decision (rank penalty, abstention threshold) on the dev split."""
+"""Fit the answer decision (weights, abstention threshold) on the dev split."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import numpy as np
 
+from knowledge.decide import Calibration, Candidate
 from knowledge.evaluate.metrics import abstention, answer_correct
 from knowledge.ingest.split import sentence_around
-from knowledge.pipeline import Calibration
-from knowledge.read import Span
 
-PENALTIES = (0.0, 0.5, 1.0, 2.0, 4.0, 8.0)
-RETRIEVAL_WEIGHTS = (0.0, 5.0, 10.0, 20.0, 40.0)
+READER_WEIGHTS = (0.0, 0.25, 1.0)
+PENALTIES = (0.0, 0.5, 1.0, 2.0, 4.0)
+RETRIEVAL_WEIGHTS = (0.0, 5.0, 10.0, 20.0)
+SENTENCE_WEIGHTS = (0.0, 5.0, 10.0, 20.0, 40.0)
 
 
-def _best(spans: list[Span], scores: list[float], cal: Calibration) -> tuple[float, str, str]:
-    """(decision score, span text, sentence shown) of the span the pipeline would pick."""
-    picked = cal.pick(spans, scores)
+def _shown(candidates: list[Candidate], cal: Calibration) -> tuple[float, str, str]:
+    """(decision score, span text, sentence shown) of the candidate the pipeline would pick."""
+    picked = cal.pick(candidates)
     if picked is None:
         return -1e9, "", ""
     score, best = picked
-    start, end = sentence_around(best.passage.text, best.start, best.end)
-    return score, best.text, best.passage.text[start:end]
+    span = best.span
+    start, end = sentence_around(span.passage.text, span.start, span.end)
+    return score, span.text, span.passage.text[start:end]
 
 
 def fit_calibration(
-    spans: Sequence[list[Span]],
+    candidates: Sequence[list[Candidate]],
     golds: Sequence[str | None],
-    retrieval_scores: Sequence[list[float]] | None = None,
     min_precision: float = 0.9,
 ) -> tuple[Calibration, dict[str, float]]:
     """Choose the decision maximising dev accuracy with abstention precision >= min.
 
-    ``golds`` holds each question's gold answer span, ``None`` for out-of-scope questions;
-    ``retrieval_scores`` the retrieval score of each read passage. Grid search over rank
-    penalty and retrieval weight; the threshold over the observed score quantiles.
+    ``golds`` holds each question's gold answer span, ``None`` for out-of-scope questions.
+    Grid search over the four weights (the reader's fixed to 1 or less, as the scale of
+    the rest is relative to it); the threshold over the observed score quantiles.
     Returns the calibration and its dev figures.
     """
+    should = np.array([g is None for g in golds])
     best: tuple[tuple[bool, float], Calibration, dict[str, float]] | None = None
-    should = [g is None for g in golds]
-    rscores = retrieval_scores or [[0.0] * len(row) for row in spans]
-    weights = RETRIEVAL_WEIGHTS if retrieval_scores is not None else (0.0,)
-    grid = [(p, w) for p in PENALTIES for w in weights]
-    for penalty, weight in grid:
-        trial = Calibration(0.0, penalty, weight)
-        decided = [_best(row, rs, trial) for row, rs in zip(spans, rscores, strict=True)]
-        scores = np.array([d[0] for d in decided])
-        candidates = np.unique(np.quantile(scores, np.linspace(0, 1, 101)))
-        for threshold in candidates:
-            did = [s < threshold for s in scores]
-            correct = [
-                answer_correct(text, a, g, sentence)
-                for (_, text, sentence), a, g in zip(decided, did, golds, strict=True)
+    grid = itertools.product(READER_WEIGHTS, PENALTIES, RETRIEVAL_WEIGHTS, SENTENCE_WEIGHTS)
+    for reader_w, penalty, retrieval_w, sentence_w in grid:
+        if reader_w == 0.0 and sentence_w == 0.0:
+            continue  # nothing would look at the span or its sentence
+        trial = Calibration(0.0, penalty, retrieval_w, 2.0, reader_w, sentence_w)
+        shown = [_shown(row, trial) for row in candidates]
+        scores = np.array([d[0] for d in shown])
+        right_if_answered = np.array(
+            [
+                answer_correct(t, False, g, sent)
+                for (_, t, sent), g in zip(shown, golds, strict=True)
             ]
-            acc = float(np.mean(correct))
+        )
+        for threshold in np.unique(np.quantile(scores, np.linspace(0, 1, 101))):
+            did = scores < threshold
+            acc = float(np.mean(np.where(did, should, right_if_answered)))
             ab = abstention(should, did)
             key = (ab["precision"] >= min_precision, acc)
             if best is None or key > best[0]:
                 spread = float(np.std(scores)) or 1.0
-                cal = Calibration(float(threshold), penalty, weight, max(0.5, spread / 4))
+                cal = Calibration(
+                    float(threshold),
+                    penalty,
+                    retrieval_w,
+                    max(0.5, spread / 4),
+                    reader_w,
+                    sentence_w,
+                )
                 best = (key, cal, {"accuracy": acc, **ab})
     assert best is not None
     return best[1], best[2]

@@ -2,8 +2,13 @@
 
 Each training question is pulled towards the passage that answers it and pushed away from the
 other passages in the batch and from the best-ranked wrong passage the base retriever found
-(its hard negative). Passages that hold the same answer are never used as negatives. The
-embeddings and lowest layers stay frozen, as for the reader.
+(its hard negative). Passages that hold the same answer are never used as negatives.
+
+A second, sentence-level term pulls the question towards the sentence holding its answer and
+away from the other sentences of the same passage (and of the batch): the answer decision
+scores sentences with this model (``knowledge/sentences.py``), and on dev that sentence score
+chooses the shown sentence better than the reader's span score does. The embeddings and
+lowest layers stay frozen, as for the reader.
 """
 
 from __future__ import annotations
@@ -11,16 +16,21 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from knowledge.index import embedding_text
+from knowledge.ingest.split import sentence_around, sentence_spans
 from knowledge.train.common import adamw, freeze, seed_all
 from knowledge.train.data import QAExample, gold_passage, span_in
 from knowledge.types import Hit, Passage
+
+if TYPE_CHECKING:
+    import torch
 
 log = logging.getLogger(__name__)
 
@@ -34,17 +44,21 @@ class RetrieverTrainConfig:
     lr: float = 3e-5
     scale: float = 20.0
     frozen_layers: int = 6
+    sentence_loss_weight: float = 1.0
+    sentences_per_passage: int = 4
     seed: int = 13
 
 
 @dataclass(frozen=True)
 class Pair:
-    """A question, its gold passage and one hard negative (or None)."""
+    """A question, its gold passage, one hard negative (or None) and the gold sentence."""
 
     question: str
     positive: Passage
     negative: Passage | None
     example: QAExample
+    sentence: str = ""
+    other_sentences: tuple[str, ...] = ()
 
 
 def training_pairs(
@@ -60,8 +74,39 @@ def training_pairs(
             (h.passage for h in hits if h.passage.id != gold[0].id and span_in(h.passage, ex) < 0),
             None,
         )
-        pairs.append(Pair(ex.question, gold[0], negative, ex))
+        passage, start = gold
+        a, b = sentence_around(passage.text, start, start + len(ex.answer.span) if ex.answer else 0)
+        others = tuple(
+            passage.text[s:e]
+            for s, e in sentence_spans(passage.text)
+            if (e <= a or s >= b) and e - s > 3
+        )
+        pairs.append(Pair(ex.question, passage, negative, ex, passage.text[a:b], others))
     return pairs
+
+
+def _sentence_loss(
+    batch: Sequence[Pair], q: torch.Tensor, embed: Callable[[list[str]], torch.Tensor],
+    prompt: str, cfg: RetrieverTrainConfig,
+) -> torch.Tensor:  # fmt: skip
+    """Cross-entropy of each question over the batch's gold and same-passage sentences."""
+    import torch
+
+    texts: dict[str, None] = {}
+    for pair in batch:
+        texts.setdefault(pair.sentence)
+        for other in pair.other_sentences[: cfg.sentences_per_passage]:
+            texts.setdefault(other)
+    order = list(texts)
+    s = embed([prompt + t for t in order])
+    scores = cfg.scale * q @ s.T
+    span = [pair.example.answer.span if pair.example.answer else "\0" for pair in batch]
+    mask = torch.tensor(
+        [[span[n] in t and t != pair.sentence for t in order] for n, pair in enumerate(batch)]
+    )
+    scores = scores.masked_fill(mask, -1e4)
+    labels = torch.tensor([order.index(pair.sentence) for pair in batch])
+    return torch.nn.functional.cross_entropy(scores, labels)
 
 
 def train_retriever(
@@ -114,6 +159,10 @@ def train_retriever(
             scores = scores.masked_fill(mask, -1e4)
             labels = torch.tensor([ids.index(pair.positive.id) for pair in batch])
             loss = torch.nn.functional.cross_entropy(scores, labels)
+            if cfg.sentence_loss_weight:
+                loss = loss + cfg.sentence_loss_weight * _sentence_loss(
+                    batch, q, embed, p_prompt, cfg
+                )
             loss.backward()
             optimizer.step()
             optimizer.zero_grad()

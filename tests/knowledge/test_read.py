@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from knowledge.pipeline import Calibration, KnowledgeService
+from knowledge.decide import Calibration, Candidate
+from knowledge.pipeline import KnowledgeService
 from knowledge.read import Span, best_span
 from knowledge.settings import Settings
 from knowledge.types import Hit, Passage, Source
@@ -39,8 +40,18 @@ class FakeReader:
 
     def warm_up(self) -> None: ...
 
-    def run(self, questions: list[str], passages: list[Passage]) -> list[Span]:
-        return [self.spans.get(p.id, Span(p, 0, 0, 0.0, 5.0)) for p in passages]
+    def run_sentences(self, questions: list[str], passages: list[Passage]) -> list[list[Span]]:
+        return [[self.spans.get(p.id, Span(p, 0, 0, 0.0, 5.0))] for p in passages]
+
+
+def cands(
+    spans: list[Span], hits: list[Hit], sentence: list[float] | None = None
+) -> list[Candidate]:
+    sims = sentence or [0.0] * len(spans)
+    return [
+        Candidate(s, rank, h.score, v)
+        for rank, (s, h, v) in enumerate(zip(spans, hits, sims, strict=True))
+    ]
 
 
 def service_with(settings: Settings, spans: dict[str, Span], cal: Calibration) -> KnowledgeService:
@@ -52,7 +63,8 @@ def service_with(settings: Settings, spans: dict[str, Span], cal: Calibration) -
 def test_decide_returns_span_sentence_and_source(settings: Settings) -> None:
     svc = service_with(settings, {}, Calibration(threshold=1.0, rank_penalty=1.0, scale=2.0))
     spans = [span(FEES, "8 元", 9.0, 2.0), span(OTHER, "3 个工作日内", 4.0, 2.0)]
-    answer = svc.decide("不满99元运费多少？", [Hit(FEES, 0.9), Hit(OTHER, 0.8)], spans)
+    hits = [Hit(FEES, 0.9), Hit(OTHER, 0.8)]
+    answer = svc.decide("不满99元运费多少？", hits, cands(spans, hits))
     assert not answer.abstained and answer.text == "8 元"
     assert answer.sentence == "不满 99 元的订单，运费为 8 元。"
     assert answer.marked_sentence() == "不满 99 元的订单，运费为 【8 元】。"
@@ -63,29 +75,35 @@ def test_decide_returns_span_sentence_and_source(settings: Settings) -> None:
 def test_rank_penalty_can_overrule_a_slightly_better_lower_passage(settings: Settings) -> None:
     spans = [span(FEES, "8 元", 6.0, 2.0), span(OTHER, "3 个工作日内", 6.5, 2.0)]
     hits = [Hit(FEES, 0.9), Hit(OTHER, 0.8)]
-    keep_rank = service_with(settings, {}, Calibration(0.0, 1.0, 2.0)).decide("q", hits, spans)
-    ignore_rank = service_with(settings, {}, Calibration(0.0, 0.0, 2.0)).decide("q", hits, spans)
+    keep_rank = service_with(settings, {}, Calibration(0.0, 1.0, 2.0)).decide(
+        "q", hits, cands(spans, hits)
+    )
+    ignore_rank = service_with(settings, {}, Calibration(0.0, 0.0, 2.0)).decide(
+        "q", hits, cands(spans, hits)
+    )
     assert keep_rank.text == "8 元" and ignore_rank.text == "3 个工作日内"
 
 
 def test_abstains_below_threshold_with_low_confidence(settings: Settings) -> None:
     svc = service_with(settings, {}, Calibration(threshold=5.0, rank_penalty=1.0, scale=2.0))
-    answer = svc.decide("你们卖汽车吗", [Hit(FEES, 0.7)], [span(FEES, "8 元", 3.0, 1.0)])
+    hits = [Hit(FEES, 0.7)]
+    answer = svc.decide("你们卖汽车吗", hits, cands([span(FEES, "8 元", 3.0, 1.0)], hits))
     assert answer.abstained and answer.text == "" and answer.source is None
     assert answer.score < 0.5 and answer.hits, "evidence kept for agents"
 
 
 def test_empty_spans_mean_abstain(settings: Settings) -> None:
     svc = service_with(settings, {}, Calibration())
-    answer = svc.decide("q", [Hit(FEES, 0.7)], [Span(FEES, 0, 0, 0.0, 3.0)])
+    hits = [Hit(FEES, 0.7)]
+    answer = svc.decide("q", hits, cands([Span(FEES, 0, 0, 0.0, 3.0)], hits))
     assert answer.abstained
 
 
 def test_answer_batch_reads_only_read_k_passages(settings: Settings) -> None:
     reader = FakeReader({})
     calls: list[int] = []
-    original = reader.run
-    reader.run = lambda q, p: (calls.append(len(p)), original(q, p))[1]  # type: ignore[method-assign]
+    original = reader.run_sentences
+    reader.run_sentences = lambda q, p: (calls.append(len(p)), original(q, p))[1]  # type: ignore[method-assign]
     svc = KnowledgeService(
         Settings(**{**settings.__dict__, "read_k": 2}),
         encoder=FakeEncoder(),
@@ -98,8 +116,8 @@ def test_answer_batch_reads_only_read_k_passages(settings: Settings) -> None:
 
 
 def test_calibration_round_trip(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    Calibration(2.5, 0.5, 10.0, 1.5).save(tmp_path / "cal.json")
-    assert Calibration.load(tmp_path / "cal.json") == Calibration(2.5, 0.5, 10.0, 1.5)
+    Calibration(2.5, 0.5, 10.0, 1.5, 0.25, 20.0).save(tmp_path / "cal.json")
+    assert Calibration.load(tmp_path / "cal.json") == Calibration(2.5, 0.5, 10.0, 1.5, 0.25, 20.0)
     assert Calibration.load(tmp_path / "missing.json") == Calibration()
 
 
@@ -107,10 +125,21 @@ def test_retrieval_score_can_decide_between_equal_spans(settings: Settings) -> N
     spans = [span(FEES, "8 元", 6.0, 2.0), span(OTHER, "3 个工作日内", 6.0, 2.0)]
     hits = [Hit(FEES, 0.3), Hit(OTHER, 0.6)]
     svc = service_with(settings, {}, Calibration(0.0, 0.0, 10.0, 2.0))
-    assert svc.decide("q", hits, spans).text == "3 个工作日内"
+    assert svc.decide("q", hits, cands(spans, hits)).text == "3 个工作日内"
 
 
 @pytest.mark.parametrize("bad", [{"read_k": 0}, {"read_k": 9}])
 def test_read_k_is_validated(settings: Settings, bad: dict[str, int]) -> None:
     with pytest.raises(Exception, match="read_k"):
         Settings(**{**settings.__dict__, **bad})
+
+
+def test_sentence_score_can_pick_the_sentence_the_reader_ranks_second(settings: Settings) -> None:
+    first = span(FEES, "99 元", 6.0, 2.0)  # in the first sentence
+    second = span(FEES, "8 元", 5.5, 2.0)  # in the second one
+    hits = [Hit(FEES, 0.9), Hit(FEES, 0.9)]
+    candidates = [Candidate(first, 0, 0.9, 0.70), Candidate(second, 0, 0.9, 0.85)]
+    reader_only = service_with(settings, {}, Calibration(0.0, 0.0, 0.0, 2.0, 1.0, 0.0))
+    with_sentences = service_with(settings, {}, Calibration(0.0, 0.0, 0.0, 2.0, 1.0, 10.0))
+    assert reader_only.decide("q", hits, candidates).text == "99 元"
+    assert with_sentences.decide("q", hits, candidates).text == "8 元"

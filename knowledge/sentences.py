@@ -1,0 +1,33 @@
+"""How well each sentence of a passage matches the question (bi-encoder cosine).
+
+Sentence vectors are computed on first use and kept (a store has hundreds to thousands of
+sentences), so the hot path encodes only sentences it has not seen.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from knowledge.encode import Encoder
+
+
+class SentenceScorer:
+    """Cosine between question vectors and sentences, with a sentence-vector cache."""
+
+    def __init__(self, encoder: Encoder, max_cached: int = 100_000) -> None:
+        self.encoder = encoder
+        self.max_cached = max_cached
+        self._vectors: dict[str, np.ndarray] = {}
+
+    def run(self, question_vectors: np.ndarray, sentences: list[list[str]]) -> list[list[float]]:
+        """For each question (row of ``question_vectors``), the cosine of each of its sentences."""
+        missing = list(dict.fromkeys(s for row in sentences for s in row if s not in self._vectors))
+        if missing:
+            if len(self._vectors) + len(missing) > self.max_cached:
+                self._vectors.clear()
+            for text, vector in zip(missing, self.encoder.encode_passages(missing), strict=True):
+                self._vectors[text] = vector
+        return [
+            [float(self._vectors[s] @ q) for s in row]
+            for q, row in zip(question_vectors, sentences, strict=True)
+        ]
