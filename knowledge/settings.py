@@ -21,6 +21,8 @@ Environment variables (all optional):
 ``KEFU_HYBRID``               ``1`` fuses BM25 with dense retrieval (default off)
 ``KEFU_INDEX_TYPE``           ``flat`` (exact, default), ``ivf`` or ``hnsw`` (large stores)
 ``KEFU_ANSWER_THRESHOLD``     abstain below this answer score (default: fitted on dev)
+``KEFU_ORDERS_URL``           order store, any SQLAlchemy URL (default: a SQLite file in the
+                              cache, created and seeded with ``data/orders/demo.yaml``)
 ============================  ==================================================================
 """
 
@@ -87,6 +89,7 @@ class Settings:
     hybrid: bool = False
     index_type: str = "flat"
     answer_threshold: float | None = None
+    orders_url: str = ""
 
     def __post_init__(self) -> None:
         if self.device not in DEVICES:
@@ -111,6 +114,24 @@ class Settings:
     def index_dir(self) -> Path:
         """Where passage indexes are cached."""
         return self.cache_dir / "index"
+
+    @property
+    def catalog_file(self) -> Path:
+        """The product catalog."""
+        return self.data_dir / "catalog" / "products.csv"
+
+    @property
+    def orders_db_url(self) -> str:
+        """The order store's URL: ``orders_url`` or the demo SQLite file (one per seed data)."""
+        if self.orders_url:
+            return self.orders_url
+        import hashlib
+
+        digest_of = hashlib.sha256()
+        for path in (self.data_dir / "orders" / "demo.yaml", self.catalog_file):
+            digest_of.update(path.read_bytes() if path.exists() else b"")
+        digest = digest_of.hexdigest()[:12]
+        return f"sqlite:///{self.cache_dir / 'orders' / f'demo-{digest}.db'}"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -138,4 +159,5 @@ class Settings:
                 if env.get("KEFU_ANSWER_THRESHOLD")
                 else None
             ),
+            orders_url=env.get("KEFU_ORDERS_URL", ""),
         )

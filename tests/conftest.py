@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -106,3 +107,17 @@ def empty_cache_env(store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("KEFU_DATA_DIR", str(store))
     monkeypatch.setenv("KEFU_RETRIEVER_MODEL", "sentence-transformers/all-MiniLM-L6-v2")
     return tmp_path / "cache"
+
+
+SHOP = Path(__file__).parent / "fixtures" / "shop"
+
+
+@pytest.fixture
+def shop(store: Path) -> Path:
+    """The test store plus tests/fixtures/shop.
+
+    A 4-product catalog, two shoppers (alice: 4 orders, bob: 1), the return rules and two
+    promotions.
+    """
+    shutil.copytree(SHOP, store, dirs_exist_ok=True)
+    return store
