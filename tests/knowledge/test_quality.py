@@ -17,7 +17,7 @@ from knowledge.train.data import build_examples
 
 pytestmark = pytest.mark.slow
 
-FLOORS = {"hit@3": 0.85, "answer_accuracy": 0.40, "abstention_precision": 0.70}
+FLOORS = {"hit@3": 0.87, "answer_accuracy": 0.54, "abstention_precision": 0.80}
 
 
 @pytest.fixture(scope="module")
