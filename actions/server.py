@@ -21,13 +21,20 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     setup_logging()
 
-    from actions.service import get_service
+    from actions.service import get_orders, get_service
 
     try:
         get_service()
     except KnowledgeError as exc:
         print(f"kefu actions: cannot start: {exc}", file=sys.stderr)
         return 2
+    try:
+        get_orders()  # creates and seeds the demo store on first run
+    except KnowledgeError as exc:  # policy answers still work; order actions apologise
+        print(
+            f"kefu actions: order store unavailable, order questions will fail: {exc}",
+            file=sys.stderr,
+        )
 
     from rasa_sdk.endpoint import run
 

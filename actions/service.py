@@ -1,16 +1,50 @@
-"""The one knowledge service of this action-server process, built on first use."""
+"""The services of this action-server process, each built on first use and kept.
+
+Nothing loads at import time: ``python -m actions.server`` warms the knowledge service up
+before it listens; the order store and catalog open on their first use (milliseconds).
+"""
 
 from __future__ import annotations
 
 import functools
 
+from knowledge.catalog import Catalog
+from knowledge.orders import OrderStore
+from knowledge.orders.returns import ReturnRules
 from knowledge.pipeline import KnowledgeService
 from knowledge.settings import Settings
 
 
 @functools.cache
+def get_settings() -> Settings:
+    """The process's settings, from the environment."""
+    return Settings.from_env()
+
+
+@functools.cache
 def get_service() -> KnowledgeService:
-    """Build the service from the environment and warm it up (once per process)."""
-    service = KnowledgeService(Settings.from_env())
+    """The knowledge engine, warmed up (models and index loaded)."""
+    service = KnowledgeService(get_settings())
     service.warm_up()
     return service
+
+
+@functools.cache
+def get_orders() -> OrderStore:
+    """The order store (schema created and demo data seeded on first use)."""
+    settings = get_settings()
+    store = OrderStore(settings.orders_db_url, settings.data_dir / "orders" / "demo.yaml")
+    store.open()
+    return store
+
+
+@functools.cache
+def get_catalog() -> Catalog:
+    """The product catalog."""
+    return Catalog.load(get_settings().catalog_file)
+
+
+@functools.cache
+def get_return_rules() -> ReturnRules:
+    """The store's return rules (``data/store.yaml``)."""
+    return ReturnRules.load(get_settings().data_dir / "store.yaml")

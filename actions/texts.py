@@ -43,3 +43,183 @@ def answer_text(answer: Answer) -> str:
 def failure_text(lang: Language) -> str:
     """A polite reply when the knowledge engine fails."""
     return FAILURE[lang]
+
+
+def pick(lang: Language, zh: str, en: str) -> str:
+    """The wording for ``lang``."""
+    return zh if lang == "zh" else en
+
+
+ORDER_TEXTS: dict[str, tuple[str, str]] = {
+    "ask_login": (
+        "查询订单需要先登录您的账户，登录后再问我就可以了。",
+        "Please log in to your account first, then ask me again and I'll look up your orders.",
+    ),
+    "bad_format": (
+        "“{raw}”不像是订单号。订单号是 KF 开头加 8 位数字，例如 KF20260417。",
+        '"{raw}" doesn\'t look like an order number. Order numbers are KF followed by 8 '
+        "digits, e.g. KF20260417.",
+    ),
+    "not_found": (
+        "在您的账户里没有找到订单 {id}，请核对一下订单号。",
+        "I couldn't find order {id} in your account. Please check the number.",
+    ),
+    "recent": ("您最近的订单：{orders}", "Your recent orders: {orders}"),
+    "unpaid": (
+        "订单 {id} 还未付款（共 ¥{total}）。下单后 30 分钟内未付款的订单会自动取消。",
+        "Order {id} hasn't been paid yet (¥{total} in total). Unpaid orders are cancelled "
+        "automatically after 30 minutes.",
+    ),
+    "paid": (
+        "订单 {id} 已付款，正在仓库备货。16:00 前付款的订单当天发货。",
+        "Order {id} is paid and being prepared in the warehouse. Orders paid before 16:00 "
+        "ship the same day.",
+    ),
+    "shipped": (
+        "订单 {id} 已发货：{carrier}，运单号 {tracking}。最新物流：{event}",
+        "Order {id} has shipped with {carrier}, tracking number {tracking}. Latest: {event}",
+    ),
+    "delivered": ("订单 {id} 已于 {date} 签收。", "Order {id} was delivered on {date}."),
+    "returned": ("订单 {id} 已退货。", "Order {id} has been returned."),
+    "cancelled": ("订单 {id} 已取消。", "Order {id} was cancelled."),
+    "cancel_done": (
+        "已为您取消订单 {id}，¥{total} 将在 1 小时内原路退回。",
+        "Order {id} is cancelled; ¥{total} will be refunded to your original payment method "
+        "within 1 hour.",
+    ),
+    "cancel_kept": ("好的，订单 {id} 不取消。", "OK, order {id} stays as it is."),
+    "cancel_shipped": (
+        "订单 {id} 已经发货，无法直接取消。您可以在签收后申请退货（签收后 7 天内可无理由退货）。",
+        "Order {id} has already shipped, so it can't be cancelled. Once it arrives you can "
+        "return it (no-reason returns within 7 days of receipt).",
+    ),
+    "cancel_closed": (
+        "订单 {id} 当前状态是“{state}”，无需取消。",
+        "Order {id} is {state}: nothing to cancel.",
+    ),
+    "address_done": (
+        "已将订单 {id} 的收货地址改为：{address}",
+        "The delivery address of order {id} is now: {address}",
+    ),
+    "address_shipped": (
+        "订单 {id} 已经发货，无法在这里修改地址，请直接联系快递（{carrier}，运单号 {tracking}）。",
+        "Order {id} has already shipped, so I can't change the address here. Please contact "
+        "the courier ({carrier}, tracking number {tracking}).",
+    ),
+    "address_closed": (
+        "订单 {id} 当前状态是“{state}”，不能修改地址。",
+        "Order {id} is {state}: its address can't be changed.",
+    ),
+}
+
+STATE_NAMES = {
+    "unpaid": ("待付款", "unpaid"),
+    "paid": ("已付款", "paid"),
+    "shipped": ("已发货", "shipped"),
+    "in_transit": ("运输中", "in transit"),
+    "delivered": ("已签收", "delivered"),
+    "returned": ("已退货", "returned"),
+    "cancelled": ("已取消", "cancelled"),
+}
+
+
+def order_text(lang: Language, key: str, **values: object) -> str:
+    """An order message in ``lang`` with its values filled in."""
+    zh, en = ORDER_TEXTS[key]
+    return pick(lang, zh, en).format(**values)
+
+
+RETURN_TEXTS: dict[str, tuple[str, str]] = {
+    "which_item": (
+        "这个订单里有：{items}。请问要退哪一件？",
+        "This order has: {items}. Which one would you like to return?",
+    ),
+    "no_reason": (
+        "「{item}」可以申请 7 天无理由退货（还剩 {days} 天）：商品需未使用、保留原包装和吊牌；"
+        "退货运费 {fee} 元，从退款中扣除。退款在仓库收到退货后 3 个工作日内原路退回。",
+        '"{item}" can be returned without a reason ({days} day(s) left): it must be unused, in '
+        "its original packaging with tags; the ¥{fee} return shipping is deducted from the refund. "
+        "The refund reaches your original payment method within 3 business days after the "
+        "warehouse receives it.",
+    ),
+    "quality": (
+        "「{item}」属于质量问题，签收后 15 天内可以退货或换货（还剩 {days} 天），"
+        "往返运费由本店承担。请在「申请售后」中上传能看清问题的照片。",
+        'As a quality problem, "{item}" can be returned or exchanged within 15 days of receipt '
+        "({days} day(s) left), and we cover the shipping. Please upload a photo of the problem "
+        "under After-Sales Service.",
+    ),
+    "recorded": (
+        "退货申请已提交（编号 R{number}），审核通过后可预约快递上门取件。",
+        "Your return request is recorded (no. R{number}). Once approved you can book a courier "
+        "pickup.",
+    ),
+    "not_delivered": (
+        "订单 {id} 还没有签收，暂时不能退货。未发货的订单可以直接取消。",
+        "Order {id} hasn't been delivered yet, so it can't be returned. An order that hasn't "
+        "shipped can be cancelled instead.",
+    ),
+    "excluded": (
+        "抱歉，「{item}」属于不支持无理由退货的商品（定制商品、生鲜食品、已拆封的软件或数字兑换码、"
+        "内衣泳衣、礼品卡）。如果商品有质量问题，签收后 15 天内仍可退换。",
+        'Sorry, "{item}" can\'t be returned without a reason (customised items, fresh food, '
+        "opened software or digital codes, underwear and swimwear, and gift cards). If it has a "
+        "quality problem, you can still return or exchange it within 15 days of receipt.",
+    ),
+    "too_late": (
+        "抱歉，「{item}」已超过退货期限（无理由退货 7 天，质量问题 15 天）。"
+        "电子产品和家电可以在保修期内申请保修。",
+        'Sorry, "{item}" is past the return period (7 days without a reason, 15 days for a '
+        "quality problem). Electronics and appliances can still be repaired under warranty.",
+    ),
+    "already_requested": (
+        "「{item}」已经提交过退货申请，请在「我的订单」中查看进度。",
+        'A return for "{item}" has already been requested; see its progress under My Orders.',
+    ),
+    "not_returnable": (
+        "订单 {id} 已取消或已退货，不能再申请退货。",
+        "Order {id} is cancelled or already returned, so it can't be returned.",
+    ),
+}
+
+HANDOFF_TEXTS: dict[str, tuple[str, str]] = {
+    "open": (
+        "已为您转接人工客服，请稍候，客服会查看您的问题“{topic}”并尽快回复。",
+        "I've passed you to a human agent. Please hold on: they'll read your question "
+        '("{topic}") and reply shortly.',
+    ),
+    "closed": (
+        "人工客服的服务时间是每天 9:00-21:00（北京时间），现在不在服务时间。"
+        "您的问题“{topic}”已经留言，客服上班后会尽快回复您。",
+        "Human agents are available 9:00-21:00 daily (Beijing time), and it's outside those hours "
+        'now. Your question ("{topic}") is saved and an agent will reply as soon as they\'re back.',
+    ),
+}
+
+CLARIFY = (
+    "抱歉，我不太确定您的意思。您是想：",
+    "Sorry, I'm not sure what you mean. Did you want to:",
+)
+INTENT_LABELS: dict[str, tuple[str, str]] = {
+    "ask_policy": ("咨询购物政策", "Ask about a store policy"),
+    "track_order": ("查询订单物流", "Track an order"),
+    "cancel_order": ("取消订单", "Cancel an order"),
+    "change_address": ("修改收货地址", "Change a delivery address"),
+    "request_return": ("申请退货退款", "Return an item"),
+    "ask_recommendation": ("推荐商品", "Get a product recommendation"),
+    "ask_product": ("了解商品详情", "Learn about a product"),
+    "ask_promotion": ("查看优惠活动", "See deals and coupons"),
+    "ask_shipping_options": ("查看配送方式和运费", "See delivery options and fees"),
+    "human_handoff": ("转人工客服", "Talk to a human agent"),
+    "complain": ("投诉", "Make a complaint"),
+    "feedback": ("提建议", "Give feedback"),
+    "greet": ("打个招呼", "Say hello"),
+    "goodbye": ("结束对话", "End the chat"),
+    "thanks": ("道谢", "Say thanks"),
+    "affirm": ("是的", "Yes"),
+    "deny": ("不是", "No"),
+    "stop": ("停止当前操作", "Stop what we're doing"),
+    "inform": ("提供信息", "Give details"),
+    "chitchat": ("随便聊聊", "Chat"),
+    "out_of_scope": ("其他问题", "Something else"),
+}

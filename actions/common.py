@@ -1,0 +1,56 @@
+"""What every kefu action shares: the shopper's language and identity, and a safe boundary.
+
+``KefuAction.run`` catches any exception from ``act``: the shopper gets a polite reply in
+their language, the cause goes to the log, and the conversation goes on.
+"""
+
+from __future__ import annotations
+
+import logging
+from abc import abstractmethod
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.texts import failure_text
+from knowledge.lang import detect_language
+from knowledge.orders import shopper_for_sender
+from knowledge.types import Language
+
+log = logging.getLogger(__name__)
+
+
+def lang_of(tracker: Tracker) -> Language:
+    """The language to answer in: the latest message's, else the ``language`` slot's."""
+    text = tracker.latest_message.get("text") or ""
+    if text.strip() and not text.startswith("/"):
+        return detect_language(text)
+    return "zh" if tracker.get_slot("language") == "zh" else "en"
+
+
+def shopper_of(tracker: Tracker) -> str | None:
+    """The shopper id of this conversation (None: a guest)."""
+    return shopper_for_sender(tracker.sender_id)
+
+
+class KefuAction(Action):
+    """A custom action whose failures never leave the shopper without an answer."""
+
+    @abstractmethod
+    async def act(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """The action's work."""
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """Run ``act``; on any exception, apologise in the shopper's language and log."""
+        try:
+            return await self.act(dispatcher, tracker, domain)
+        except Exception:  # the action boundary
+            log.exception("%s failed (sender %s)", self.name(), tracker.sender_id)
+            dispatcher.utter_message(text=failure_text(lang_of(tracker)))
+            return []

@@ -1,0 +1,287 @@
+"""Order forms and actions: track, cancel, change address (thin adapters over the order store).
+
+Every lookup is scoped to the conversation's shopper: an order of someone else gets exactly
+the answer an unknown order gets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from abc import abstractmethod
+from datetime import datetime, timedelta
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+
+from actions.common import KefuAction, lang_of, shopper_of
+from actions.service import get_orders
+from actions.texts import STATE_NAMES, order_text, pick
+from knowledge.orders.models import NOT_SHIPPED, Order
+from knowledge.orders.store import OrderError, normalise_order_id
+from knowledge.types import Language
+
+log = logging.getLogger(__name__)
+
+BEIJING = timedelta(hours=8)
+
+
+def beijing(at: datetime, lang: Language) -> str:
+    """A store time (naive UTC) as Beijing time, e.g. "11月27日 14:30" / "Nov 27, 14:30"."""
+    local = at + BEIJING
+    return local.strftime("%-m月%-d日 %H:%M") if lang == "zh" else local.strftime("%b %-d, %H:%M")
+
+
+def status_text(order: Order, lang: Language) -> str:
+    """What the shopper is told about the order's state."""
+    values: dict[str, object] = {"id": order.id, "total": order.total}
+    if order.state in ("shipped", "in_transit") and order.shipment is not None:
+        latest = order.shipment.events[-1] if order.shipment.events else None
+        event = (
+            f"{beijing(latest.time, lang)} {latest.location} "
+            f"{pick(lang, latest.text_zh, latest.text_en)}"
+            if latest
+            else "-"
+        )
+        values |= {
+            "carrier": order.shipment.carrier,
+            "tracking": order.shipment.tracking_number,
+            "event": event,
+        }
+        return order_text(lang, "shipped", **values)
+    if order.state in ("delivered", "returned") and order.delivered_at is not None:
+        text = order_text(lang, "delivered", id=order.id, date=beijing(order.delivered_at, lang))
+        return (
+            text
+            if order.state == "delivered"
+            else text + " " + order_text(lang, "returned", id=order.id)
+        )
+    return order_text(lang, order.state, **values)
+
+
+def recent_line(orders: list[Order], lang: Language) -> str:
+    """The shopper's recent orders with state and date, to offer when an id was wrong."""
+    parts = [
+        f"{o.id}（{STATE_NAMES[o.state][0]}，{beijing(o.created_at, lang)}）"
+        if lang == "zh"
+        else f"{o.id} ({STATE_NAMES[o.state][1]}, {beijing(o.created_at, lang)})"
+        for o in orders
+    ]
+    return order_text(lang, "recent", orders=pick(lang, "；", "; ").join(parts))
+
+
+class OrderFormValidation(FormValidationAction):
+    """Validation shared by every form that asks for an order id (format, then ownership)."""
+
+    @abstractmethod
+    def name(self) -> str:
+        """``validate_<form name>`` (rasa-sdk skips this abstract base when registering)."""
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: dict[str, Any],
+    ) -> list[str]:
+        """A guest has no orders: the form ends at once and its action asks them to log in."""
+        return domain_slots if shopper_of(tracker) else []
+
+    @staticmethod
+    def corrects_order_id(tracker: Tracker) -> bool:
+        """Whether the latest message names an order id.
+
+        Such a message corrects the order; it is not an answer to a free-text question
+        (address, item, reason), which the form then asks again.
+        """
+        return any(True for _ in tracker.get_latest_entity_values("order_id"))
+
+    async def validate_order_id(
+        self,
+        value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: dict[str, Any],
+    ) -> dict[str, Any]:
+        """Normalise ("kf 2026-0417" -> "KF20260417"); keep it only if it is the shopper's."""
+        lang = lang_of(tracker)
+        raw = str(value or "").strip()
+        order_id = normalise_order_id(raw)
+        if order_id is None:
+            dispatcher.utter_message(text=order_text(lang, "bad_format", raw=raw[:40]))
+            return {"order_id": None}
+        try:
+            order = await asyncio.to_thread(get_orders().order_for, shopper_of(tracker), order_id)
+        except OrderError:
+            log.exception("order store failed")
+            dispatcher.utter_message(
+                text=pick(
+                    lang,
+                    "订单系统暂时无法访问，请稍后再试。",
+                    "The order system is unavailable right now. Please try again shortly.",
+                )
+            )
+            return {"order_id": None, "requested_slot": None}
+        if order is None:
+            dispatcher.utter_message(text=order_text(lang, "not_found", id=order_id))
+            recent = await asyncio.to_thread(get_orders().recent_orders, shopper_of(tracker))
+            if recent:
+                dispatcher.utter_message(text=recent_line(recent, lang))
+            return {"order_id": None}
+        return {"order_id": order_id}
+
+
+class ValidateTrackOrderForm(OrderFormValidation):
+    """Validates ``track_order_form``."""
+
+    def name(self) -> str:
+        """Action name in the domain."""
+        return "validate_track_order_form"
+
+
+class ValidateCancelOrderForm(OrderFormValidation):
+    """Validates ``cancel_order_form``."""
+
+    def name(self) -> str:
+        """Action name in the domain."""
+        return "validate_cancel_order_form"
+
+
+class ValidateAddressForm(OrderFormValidation):
+    """Validates ``address_form`` (the address itself: non-empty, at most 200 characters)."""
+
+    def name(self) -> str:
+        """Action name in the domain."""
+        return "validate_address_form"
+
+    async def validate_new_address(
+        self,
+        value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: dict[str, Any],
+    ) -> dict[str, Any]:
+        """Accept 6-200 characters of address text."""
+        if self.corrects_order_id(tracker):
+            return {"new_address": None}
+        address = " ".join(str(value or "").split())
+        if not 6 <= len(address) <= 200:
+            lang = lang_of(tracker)
+            dispatcher.utter_message(
+                text=pick(
+                    lang,
+                    "地址看起来不完整，请写明省市区、详细地址、收件人和电话（200 字以内）。",
+                    "That address looks incomplete. Please give the city, district, street "
+                    "address, recipient and phone (up to 200 characters).",
+                )
+            )
+            return {"new_address": None}
+        return {"new_address": address}
+
+
+async def form_order(tracker: Tracker, dispatcher: CollectingDispatcher) -> Order | None:
+    """The form's order, re-checked against the shopper; says why when there is none."""
+    lang = lang_of(tracker)
+    shopper = shopper_of(tracker)
+    if shopper is None:
+        dispatcher.utter_message(text=order_text(lang, "ask_login"))
+        return None
+    order_id = tracker.get_slot("order_id") or ""
+    order = await asyncio.to_thread(get_orders().order_for, shopper, order_id)
+    if order is None:
+        dispatcher.utter_message(text=order_text(lang, "not_found", id=order_id or "-"))
+    return order
+
+
+class ActionTrackOrder(KefuAction):
+    """Tell the shopper where their order is."""
+
+    def name(self) -> str:
+        """Action name in the domain."""
+        return "action_track_order"
+
+    async def act(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """Status, carrier and the latest tracking event."""
+        order = await form_order(tracker, dispatcher)
+        if order is not None:
+            dispatcher.utter_message(text=status_text(order, lang_of(tracker)))
+        return []
+
+
+class ActionCancelOrder(KefuAction):
+    """Cancel an unshipped order; explain why not otherwise."""
+
+    def name(self) -> str:
+        """Action name in the domain."""
+        return "action_cancel_order"
+
+    async def act(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """Cancel if the shopper confirmed and the order has not shipped."""
+        lang = lang_of(tracker)
+        reset = [SlotSet("cancel_confirmed", None)]
+        order = await form_order(tracker, dispatcher)
+        if order is None:
+            return reset
+        if tracker.get_slot("cancel_confirmed") is not True:
+            dispatcher.utter_message(text=order_text(lang, "cancel_kept", id=order.id))
+            return reset
+        state = STATE_NAMES[order.state][0 if lang == "zh" else 1]
+        if order.state in NOT_SHIPPED:
+            await asyncio.to_thread(get_orders().cancel, order.shopper_id, order.id)
+            dispatcher.utter_message(
+                text=order_text(lang, "cancel_done", id=order.id, total=order.total)
+            )
+        elif order.state in ("shipped", "in_transit"):
+            dispatcher.utter_message(text=order_text(lang, "cancel_shipped", id=order.id))
+        else:
+            dispatcher.utter_message(
+                text=order_text(lang, "cancel_closed", id=order.id, state=state)
+            )
+        return reset
+
+
+class ActionChangeAddress(KefuAction):
+    """Change the address of an unshipped order."""
+
+    def name(self) -> str:
+        """Action name in the domain."""
+        return "action_change_address"
+
+    async def act(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """Change it, or point to the courier once shipped; the slot is cleared either way."""
+        lang = lang_of(tracker)
+        order = await form_order(tracker, dispatcher)
+        if order is not None:
+            address = tracker.get_slot("new_address") or ""
+            if order.state in NOT_SHIPPED:
+                await asyncio.to_thread(
+                    get_orders().change_address, order.shopper_id, order.id, address
+                )
+                dispatcher.utter_message(
+                    text=order_text(lang, "address_done", id=order.id, address=address)
+                )
+            elif order.state in ("shipped", "in_transit") and order.shipment is not None:
+                dispatcher.utter_message(
+                    text=order_text(
+                        lang,
+                        "address_shipped",
+                        id=order.id,
+                        carrier=order.shipment.carrier,
+                        tracking=order.shipment.tracking_number,
+                    )
+                )
+            else:
+                state = STATE_NAMES[order.state][0 if lang == "zh" else 1]
+                dispatcher.utter_message(
+                    text=order_text(lang, "address_closed", id=order.id, state=state)
+                )
+        return [SlotSet("new_address", None)]

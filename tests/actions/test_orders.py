@@ -1,0 +1,103 @@
+import asyncio
+from typing import Any
+
+from rasa_sdk import Action
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.orders import (
+    ActionCancelOrder,
+    ActionChangeAddress,
+    ActionTrackOrder,
+    ValidateAddressForm,
+    ValidateTrackOrderForm,
+)
+from actions.texts import FAILURE
+from tests.actions.conftest import tracker_with
+
+
+def run(action: Action, text: str, sender: str = "alice", **slots: Any) -> tuple[list[str], list]:
+    dispatcher = CollectingDispatcher()
+    tracker = tracker_with(text, sender=sender, slots=slots)
+    events = asyncio.run(action.run(dispatcher, tracker, {}))
+    return [m.get("text") or "" for m in dispatcher.messages], events
+
+
+def validate(text: str, value: str, sender: str = "alice") -> tuple[list[str], dict]:
+    dispatcher = CollectingDispatcher()
+    tracker = tracker_with(text, sender=sender)
+    result = asyncio.run(ValidateTrackOrderForm().validate_order_id(value, dispatcher, tracker, {}))
+    return [m["text"] for m in dispatcher.messages], result
+
+
+def test_order_id_is_normalised_and_must_be_the_shoppers(shop_env) -> None:  # type: ignore[no-untyped-def]
+    assert validate("kf1000 0001", "kf1000 0001")[1] == {"order_id": "KF10000001"}
+    said, result = validate("KF123", "KF123")
+    assert result == {"order_id": None} and "KF followed by 8 digits" in said[0]
+
+
+def test_another_shoppers_order_gets_the_unknown_order_answer(shop_env) -> None:  # type: ignore[no-untyped-def]
+    theirs, r1 = validate("KF20000001", "KF20000001", sender="alice")
+    nobody, r2 = validate("KF99999999", "KF99999999", sender="alice")
+    assert r1 == r2 == {"order_id": None}
+    assert theirs[0].replace("KF20000001", "X") == nobody[0].replace("KF99999999", "X")
+    assert "KF10000001" in theirs[1], "offers the shopper's own recent orders instead"
+
+
+def test_guests_are_asked_to_log_in(shop_env) -> None:  # type: ignore[no-untyped-def]
+    said, _ = run(ActionTrackOrder(), "我的订单到哪了", sender="", order_id=None)
+    assert "登录" in said[0]
+    form = ValidateTrackOrderForm()
+    slots = asyncio.run(
+        form.required_slots(["order_id"], CollectingDispatcher(), tracker_with("x", sender=""), {})
+    )
+    assert slots == []
+
+
+def test_tracking_in_each_language(shop_env) -> None:  # type: ignore[no-untyped-def]
+    said, _ = run(ActionTrackOrder(), "where is my order", order_id="KF10000003")
+    assert "has shipped" in said[0] and "tracking number" in said[0]
+    said, _ = run(ActionTrackOrder(), "订单到哪了", order_id="KF10000001")
+    assert "签收" in said[0]
+    said, _ = run(ActionTrackOrder(), "到哪了", order_id="KF10000002")
+    assert "已付款" in said[0]
+
+
+def test_cancel_needs_confirmation_and_an_unshipped_order(shop_env) -> None:  # type: ignore[no-untyped-def]
+    said, events = run(ActionCancelOrder(), "no", order_id="KF10000002", cancel_confirmed=False)
+    assert "stays" in said[0] and events[0]["name"] == "cancel_confirmed"
+    said, _ = run(ActionCancelOrder(), "yes", order_id="KF10000003", cancel_confirmed=True)
+    assert "already shipped" in said[0]
+    said, _ = run(ActionCancelOrder(), "确认", order_id="KF10000002", cancel_confirmed=True)
+    assert "已为您取消" in said[0] and "1 小时内" in said[0]
+    said, _ = run(ActionTrackOrder(), "到哪了", order_id="KF10000002")
+    assert "已取消" in said[0]
+
+
+def test_change_address(shop_env) -> None:  # type: ignore[no-untyped-def]
+    address = "杭州市西湖区文三路 3 号 张三 13800000000"
+    said, events = run(ActionChangeAddress(), address, order_id="KF10000002", new_address=address)
+    assert address in said[0] and events == [
+        {"event": "slot", "timestamp": None, "name": "new_address", "value": None}
+    ]
+    said, _ = run(
+        ActionChangeAddress(), "new address please", order_id="KF10000003", new_address="x" * 10
+    )
+    assert "contact the courier" in said[0]
+    bad = asyncio.run(
+        ValidateAddressForm().validate_new_address(
+            "北京", CollectingDispatcher(), tracker_with("北京"), {}
+        )
+    )
+    assert bad == {"new_address": None}
+
+
+def test_a_failing_store_still_gets_a_polite_reply(shop_env, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import actions.orders
+
+    def broken(*_: object) -> None:
+        raise RuntimeError("database is down")
+
+    monkeypatch.setattr(actions.orders, "get_orders", broken)
+    said, events = run(ActionTrackOrder(), "where is my order", order_id="KF10000001")
+    assert said == [FAILURE["en"]]
+    assert events == []

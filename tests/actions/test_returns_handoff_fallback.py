@@ -1,0 +1,93 @@
+import asyncio
+from datetime import UTC, datetime
+
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.fallback import ActionClarify
+from actions.handoff import ActionHandoff, agents_available
+from actions.returns import ActionSubmitReturn, ValidateReturnForm
+from tests.actions.conftest import tracker_with
+from tests.actions.test_orders import run
+
+
+def test_return_allowed_is_explained_and_recorded(shop_env) -> None:  # type: ignore[no-untyped-def]
+    said, events = run(
+        ActionSubmitReturn(), "不想要了", order_id="KF10000001", return_item="耳机",
+        return_reason="不想要了",
+    )  # fmt: skip
+    assert "7 天无理由退货" in said[0] and "10 元" in said[0]
+    assert "R1" in said[1]
+    assert {e["name"] for e in events} == {"return_item", "return_reason"}
+    again, _ = run(
+        ActionSubmitReturn(), "退耳机", order_id="KF10000001", return_item="耳机",
+        return_reason="不想要了",
+    )  # fmt: skip
+    assert "已经提交过" in again[0] and len(again) == 1
+
+
+def test_return_refused_for_excluded_items_unless_faulty(shop_env) -> None:  # type: ignore[no-untyped-def]
+    said, _ = run(
+        ActionSubmitReturn(), "return the underwear", order_id="KF10000001",
+        return_item="the underwear", return_reason="wrong size",
+    )  # fmt: skip
+    assert "can't be returned without a reason" in said[0] and len(said) == 1
+    said, _ = run(
+        ActionSubmitReturn(), "return the underwear", order_id="KF10000001",
+        return_item="the underwear", return_reason="it arrived damaged",
+    )  # fmt: skip
+    assert "quality problem" in said[0] and "R1" in said[1]
+
+
+def test_return_item_must_be_in_the_order(shop_env) -> None:  # type: ignore[no-untyped-def]
+    dispatcher = CollectingDispatcher()
+    tracker = tracker_with("沙发", sender="alice", slots={"order_id": "KF10000001"})
+    result = asyncio.run(ValidateReturnForm().validate_return_item("沙发", dispatcher, tracker, {}))
+    assert result == {"return_item": None}
+    assert "声悦 S3" in dispatcher.messages[0]["text"], "lists the order's items"
+    ok = asyncio.run(ValidateReturnForm().validate_return_item("耳机", dispatcher, tracker, {}))
+    assert ok == {"return_item": "声悦 S3 主动降噪蓝牙耳机"}
+
+
+def test_handoff_marks_pauses_and_says_when_agents_are_in(shop_env) -> None:  # type: ignore[no-untyped-def]
+    said, events = run(ActionHandoff(), "转人工", handoff_topic="耳机没声音")
+    assert "耳机没声音" in said[0]
+    kinds = [(e["event"], e.get("name")) for e in events]
+    assert ("slot", "handoff") in kinds and ("pause", None) in kinds
+    assert ("slot", "handoff_topic") in kinds
+
+
+def test_agent_hours_are_beijing_time() -> None:
+    assert agents_available(datetime(2026, 11, 28, 1, 0, tzinfo=UTC))  # 09:00 Beijing
+    assert not agents_available(datetime(2026, 11, 28, 13, 0, tzinfo=UTC))  # 21:00 Beijing
+    assert not agents_available(datetime(2026, 11, 27, 23, 30, tzinfo=UTC))  # 07:30 Beijing
+
+
+def test_clarify_offers_the_two_likeliest_intents_as_buttons() -> None:
+    ranking = [
+        {"name": "nlu_fallback", "confidence": 0.4},
+        {"name": "track_order", "confidence": 0.35},
+        {"name": "request_return", "confidence": 0.3},
+        {"name": "ask_policy", "confidence": 0.2},
+    ]
+    dispatcher = CollectingDispatcher()
+    tracker = tracker_with("那个东西怎么弄", intent="nlu_fallback", ranking=ranking)
+    asyncio.run(ActionClarify().run(dispatcher, tracker, {}))
+    (message,) = dispatcher.messages
+    assert [b["payload"] for b in message["buttons"]] == ["/track_order", "/request_return"]
+    assert message["buttons"][0]["title"] == "查询订单物流"
+
+
+def test_an_order_id_in_a_free_text_answer_corrects_the_order(shop_env) -> None:  # type: ignore[no-untyped-def]
+    dispatcher = CollectingDispatcher()
+    tracker = tracker_with(
+        "sorry, it's order KF10000004", sender="alice", slots={"order_id": "KF10000001"},
+        intent="inform", entities=[{"entity": "order_id", "value": "KF10000004"}],
+    )  # fmt: skip
+    form = ValidateReturnForm()
+    assert asyncio.run(form.validate_return_item("sorry", dispatcher, tracker, {})) == {
+        "return_item": None
+    }
+    assert asyncio.run(form.validate_return_reason("sorry", dispatcher, tracker, {})) == {
+        "return_reason": None
+    }
+    assert dispatcher.messages == []
