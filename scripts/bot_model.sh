@@ -7,7 +7,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 source "$here/scripts/lib.sh"
 rasa_env=$("$here/scripts/env.sh" rasa)
 cd "$here/bot"
-files=(config.yml domain.yml $(find data -type f -name '*.y*ml' -o -type f -name '*.py' | sort) "$here/requirements/rasa.lock")
+files=(config.yml domain.yml $(find data components -type f \( -name '*.y*ml' -o -name '*.py' \) | sort) "$here/requirements/rasa.lock")
 key=$(kefu_hash "${files[@]}")
 out="$(kefu_cache)/rasa-models"
 model="$out/bot-$key.tar.gz"

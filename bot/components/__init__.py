@@ -1,0 +1,1 @@
+"""kefu's custom Rasa components (on the Python path when Rasa runs from bot/)."""
