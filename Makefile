@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE ?= 1
 export RASA_TELEMETRY_ENABLED = false
 export TOKENIZERS_PARALLELISM = false
 
-.PHONY: help setup models eval index bot run test test-unit lint lock clean-cache
+.PHONY: help setup models eval eval-nlu index lookups bot actions run test test-unit bench lint lock clean-cache
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -18,14 +18,26 @@ setup: ## build the two Python environments (cached by lock-file hash)
 models: setup ## build/train every configured model once (reader: ~10 min on 2 cores)
 	@$(APP_ENV)/bin/python -m knowledge models
 
-eval: models ## dev-split figures -> reports/eval.json, reports/eval.png
+eval: models eval-nlu ## dev-split figures -> reports/eval.json, reports/eval.png (+ eval-nlu)
 	@$(APP_ENV)/bin/python -m knowledge eval
+
+eval-nlu: ## held-out NLU figures per language -> reports/nlu.json, reports/nlu_confusion.png
+	@$(RASA_ENV)/bin/python scripts/nlu_eval.py "$$(scripts/bot_model.sh)"
 
 index: setup ## build the passage index if data/ or the model changed
 	@$(APP_ENV)/bin/python -m knowledge index
 
+lookups: ## regenerate bot/data/lookups.yml from the catalog and cities (after editing data/)
+	@python3 scripts/lookups.py
+
 bot: setup ## train the Rasa model if bot/ changed
 	@scripts/bot_model.sh
+
+bench: ## speed figures -> reports/bench_*.json (Rasa-side latency per turn, ...)
+	@$(RASA_ENV)/bin/python bench/rasa_turns.py "$$(scripts/bot_model.sh)"
+
+actions: setup ## run the action server alone on KEFU_ACTIONS_PORT (5055), e.g. for scripts/rasa.sh shell
+	@$(APP_ENV)/bin/python -m knowledge prepare && $(APP_ENV)/bin/python -m actions.server --port $${KEFU_ACTIONS_PORT:-5055}
 
 run: ## build what is missing, then start rasa + actions + web and print the shopper URL
 	@scripts/run.sh

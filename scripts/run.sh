@@ -19,6 +19,24 @@ done
 eval "$("$here/scripts/prepare.sh")"
 export KEFU_ACTIONS_URL="http://127.0.0.1:$KEFU_ACTIONS_PORT/webhook"
 export KEFU_TRACKER_DB=${KEFU_TRACKER_DB:-$(kefu_cache)/tracker.db}
+# Rasa's HTTP API (agents hand conversations back through it) needs this token; one is made
+# once and kept in the cache (mode 600) unless KEFU_RASA_TOKEN is set.
+if [[ -z ${KEFU_RASA_TOKEN:-} ]]; then
+  token_file="$(kefu_cache)/rasa-token"
+  if [[ ! -s $token_file ]]; then
+    (umask 077 && head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$token_file")
+  fi
+  KEFU_RASA_TOKEN=$(cat "$token_file")
+fi
+export KEFU_RASA_TOKEN
+# Rasa's endpoints for this run: the action server on its port, the SQLite tracker store.
+if [[ -z ${KEFU_ENDPOINTS:-} ]]; then
+  KEFU_ENDPOINTS="$(kefu_cache)/run/endpoints-$KEFU_RASA_PORT.yml"
+  mkdir -p "$(dirname "$KEFU_ENDPOINTS")"
+  printf 'action_endpoint:\n  url: "%s"\ntracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "%s"\n' \
+    "$KEFU_ACTIONS_URL" "$KEFU_TRACKER_DB" > "$KEFU_ENDPOINTS"
+fi
+export KEFU_ENDPOINTS
 export KEFU_PUBLIC_RASA_URL=${KEFU_PUBLIC_RASA_URL:-http://localhost:$KEFU_RASA_PORT}
 export KEFU_CORS=${KEFU_CORS:-"http://localhost:$KEFU_WEB_PORT http://127.0.0.1:$KEFU_WEB_PORT"}
 export RASA_TELEMETRY_ENABLED=false HF_HUB_OFFLINE=${HF_HUB_OFFLINE:-1} TOKENIZERS_PARALLELISM=false

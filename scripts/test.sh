@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make test`: what CI runs. Builds what is missing, then:
 #   1. unit tests (pytest, app environment);
-#   2. `rasa data validate` and the conversation test stories (`rasa test core`);
+#   2. `rasa data validate`, the conversation test stories (`rasa test core`) and the NLU of
+#      every story turn (scripts/nlu_eval.py --check-stories);
 #   3. end-to-end: the real stack on free ports, REST messages, checked replies.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,11 +25,14 @@ echo "== rasa test (conversation stories)"
 # Explicit paths: a bare `rasa test` crawls into .rasa/cache and crashes (rasa 3.6).
 # Custom actions are not run here (no action server): the stories check intents and the
 # next action; the end-to-end test below runs the actions for real.
-(cd bot && KEFU_ACTIONS_URL=http://127.0.0.1:9/webhook KEFU_TRACKER_DB="$out/tracker.db" \
-  "$KEFU_RASA_ENV/bin/rasa" test core --model "$KEFU_BOT_MODEL" --stories tests \
-  --endpoints endpoints.yml --out "$out/results" --fail-on-prediction-errors > "$out/rasa-test.log" 2>&1) \
+(cd bot && "$KEFU_RASA_ENV/bin/rasa" test core --model "$KEFU_BOT_MODEL" --stories tests \
+  --out "$out/results" --fail-on-prediction-errors > "$out/rasa-test.log" 2>&1) \
   || { tail -40 "$out/rasa-test.log"; kefu_die "rasa test failed: a conversation story went wrong (above)."; }
 echo "all conversation stories passed"
+# `rasa test core` takes each turn's intent from the story; this parses every turn's text
+# with the trained NLU and checks the labelled intent and entities come out.
+"$KEFU_RASA_ENV/bin/python" scripts/nlu_eval.py "$KEFU_BOT_MODEL" --check-stories bot/tests \
+  || kefu_die "a conversation story's message was not understood as labelled (above)."
 
 echo "== end-to-end"
 "$KEFU_APP_ENV/bin/python" -m pytest -q -m e2e -o addopts="--strict-markers -ra" tests/e2e

@@ -68,6 +68,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         "KEFU_ACTIONS_PORT": str(ports["actions"]),
         "KEFU_WEB_PORT": str(ports["web"]),
         "KEFU_TRACKER_DB": str(tmp / "tracker.db"),
+        "KEFU_RASA_TOKEN": "e2e-token",
     }
     log = tmp / "stack.log"
     with open(log, "wb") as out:
@@ -142,9 +143,46 @@ def test_greetings_thanks_goodbye_in_both_languages(stack: Stack, text: str, exp
     assert expected in reply
 
 
-def test_unknown_question_gets_an_honest_abstention(stack: Stack) -> None:
-    (reply,) = stack.send("What is the capital of France?", "e2e-oos")
-    assert "human agent" in reply
+def test_out_of_scope_request_is_declined_politely(stack: Stack) -> None:
+    (reply,) = stack.send("Can you book me a flight to Paris?", "e2e-oos")
+    assert "outside what I can help with" in reply
+
+
+def test_order_tracking_sees_only_the_shoppers_own_orders(stack: Stack) -> None:
+    (reply,) = stack.send("我的订单 KF26110002 到哪了", "u1001")
+    assert "KF26110002" in reply and "已发货" in reply and "京东物流" in reply
+    replies = stack.send("where is my order KF26110002?", "u1002")
+    assert "couldn't find order KF26110002" in replies[0]
+    assert "KF26110011" in " ".join(replies), "offers u1002's own orders instead"
+
+
+def test_return_form_asks_for_what_is_missing_and_records_the_request(stack: Stack) -> None:
+    sender = "u1001:e2e-return"
+    assert "order number" in stack.send("I want to return something", sender)[-1]
+    assert "Which item" in stack.send("KF26110001", sender)[-1]
+    assert "why" in stack.send("the earphones", sender)[-1].lower()
+    replies = stack.send("I don't like the colour", sender)
+    assert "returned without a reason" in replies[0] and "¥10" in replies[0]
+    assert "return request is recorded" in replies[1]
+
+
+def test_handoff_pauses_the_bot(stack: Stack) -> None:
+    sender = "u1001:e2e-handoff"
+    assert "人工客服" in stack.send("转人工", sender)[-1]
+    (reply,) = stack.send("我的耳机连不上蓝牙", sender)
+    assert "耳机连不上蓝牙" in reply
+    assert stack.send("还在吗？", sender) == [], "the bot stays quiet until an agent hands back"
+    # an agent hands back through Rasa's HTTP API (what the agent console does)
+    events = [{"event": "resume"}, {"event": "slot", "name": "handoff", "value": False}]
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{stack.ports['rasa']}/conversations/{sender}/tracker/events"
+        "?token=e2e-token&include_events=NONE",
+        data=json.dumps(events).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert response.status == 200
+    assert "不客气" in stack.send("谢谢", sender)[-1], "the bot answers again"
 
 
 def test_conversations_are_stored_in_the_sql_tracker_store(stack: Stack) -> None:
