@@ -7,7 +7,7 @@ their language, the cause goes to the log, and the conversation goes on.
 from __future__ import annotations
 
 import logging
-from abc import abstractmethod
+from abc import ABC, abstractmethod
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -35,7 +35,7 @@ def shopper_of(tracker: Tracker) -> str | None:
     return shopper_for_sender(tracker.sender_id)
 
 
-class KefuAction(Action):
+class KefuAction(Action, ABC):
     """A custom action whose failures never leave the shopper without an answer."""
 
     @abstractmethod

@@ -16,3 +16,15 @@ def test_action_server_refuses_to_start_without_an_index(
         actions.service.get_service.cache_clear()
     err = capsys.readouterr().err
     assert "cannot start" in err and "make index" in err
+
+
+def test_rasa_sdk_registers_every_action_the_domain_names() -> None:
+    import yaml
+    from rasa_sdk.executor import ActionExecutor
+
+    from knowledge.settings import REPO_ROOT
+
+    executor = ActionExecutor()
+    executor.register_package("actions")  # what `python -m actions.server` does
+    domain = yaml.safe_load((REPO_ROOT / "bot" / "domain.yml").read_text(encoding="utf-8"))
+    assert set(domain["actions"]) <= set(executor.actions)
