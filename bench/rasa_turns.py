@@ -59,6 +59,9 @@ def main(argv: list[str]) -> int:
     from rasa.utils.common import configure_logging_and_warnings
 
     configure_logging_and_warnings(logging.WARNING)
+    import structlog
+
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     result = asyncio.run(run(Path(argv[0])))
     out = ROOT / "reports" / "bench_rasa.json"
     out.write_text(json.dumps(result, indent=2) + "\n")

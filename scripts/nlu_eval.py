@@ -202,6 +202,9 @@ def main(argv: list[str]) -> int:
     from rasa.utils.common import configure_logging_and_warnings
 
     configure_logging_and_warnings(logging.WARNING)
+    import structlog
+
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     model = Path(argv[0])
     if "--check-stories" in argv:
         return check_stories(model, ROOT / argv[argv.index("--check-stories") + 1])
