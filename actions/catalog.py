@@ -15,11 +15,11 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import KefuAction, lang_of, shopper_of
-from actions.service import get_catalog, get_orders, get_settings
+from actions.service import get_catalog, get_orders, get_promotions
 from actions.texts import pick
 from knowledge.catalog import CATEGORIES, Product
 from knowledge.money import parse_money
-from knowledge.promotions import active_promotions, load_promotions
+from knowledge.promotions import active_promotions
 from knowledge.types import Language
 
 MAX_CARDS = 3
@@ -165,7 +165,7 @@ class ActionPromotions(KefuAction):
         lang = lang_of(tracker)
         shopper = shopper_of(tracker)
         member = get_orders().shopper(shopper) if shopper else None
-        promos = load_promotions(get_settings().data_dir / "promotions.yaml")
+        promos = get_promotions()
         today = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=8)).date()
         found = active_promotions(
             promos, today, member.membership if member else None, entity(tracker, "category")

@@ -12,7 +12,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import KefuAction, lang_of, shopper_of
 from actions.orders import OrderFormValidation, form_order
 from actions.service import get_orders, get_return_rules
-from actions.texts import RETURN_TEXTS, pick
+from actions.texts import RETURN_TEXTS, fill, pick
+from knowledge.orders.models import Order
 from knowledge.orders.returns import decide_return, match_item
 from knowledge.orders.store import now
 from knowledge.types import Language
@@ -20,8 +21,13 @@ from knowledge.types import Language
 
 def return_text(lang: Language, key: str, **values: object) -> str:
     """A return message in ``lang``."""
-    zh, en = RETURN_TEXTS[key]
-    return pick(lang, zh, en).format(**values)
+    return fill(RETURN_TEXTS, lang, key, **values)
+
+
+def ask_which_item(dispatcher: CollectingDispatcher, lang: Language, order: Order) -> None:
+    """List the order's items and ask which one the shopper means."""
+    items = pick(lang, "、", ", ").join(pick(lang, i.name_zh, i.name_en) for i in order.items)
+    dispatcher.utter_message(text=return_text(lang, "which_item", items=items))
 
 
 class ValidateReturnForm(OrderFormValidation):
@@ -50,10 +56,7 @@ class ValidateReturnForm(OrderFormValidation):
             return {"return_item": None}
         item = match_item(order, str(value or ""))
         if item is None:
-            items = pick(lang, "、", ", ").join(
-                pick(lang, i.name_zh, i.name_en) for i in order.items
-            )
-            dispatcher.utter_message(text=return_text(lang, "which_item", items=items))
+            ask_which_item(dispatcher, lang, order)
             return {"return_item": None}
         return {"return_item": pick(lang, item.name_zh, item.name_en)}
 
@@ -89,10 +92,7 @@ class ActionSubmitReturn(KefuAction):
             return clear
         item = match_item(order, tracker.get_slot("return_item") or "")
         if item is None:
-            items = pick(lang, "、", ", ").join(
-                pick(lang, i.name_zh, i.name_en) for i in order.items
-            )
-            dispatcher.utter_message(text=return_text(lang, "which_item", items=items))
+            ask_which_item(dispatcher, lang, order)
             return clear
         reason = tracker.get_slot("return_reason") or ""
         decision = decide_return(order, item, reason, get_return_rules(), now())

@@ -12,6 +12,7 @@ from knowledge.catalog import Catalog
 from knowledge.orders import OrderStore
 from knowledge.orders.returns import ReturnRules
 from knowledge.pipeline import KnowledgeService
+from knowledge.promotions import Promotion, load_promotions
 from knowledge.settings import Settings
 
 
@@ -42,6 +43,12 @@ def get_orders() -> OrderStore:
 def get_catalog() -> Catalog:
     """The product catalog."""
     return Catalog.load(get_settings().catalog_file)
+
+
+@functools.cache
+def get_promotions() -> list[Promotion]:
+    """The store's promotions (``data/promotions.yaml``)."""
+    return load_promotions(get_settings().data_dir / "promotions.yaml")
 
 
 @functools.cache

@@ -123,10 +123,15 @@ STATE_NAMES = {
 }
 
 
+def fill(table: dict[str, tuple[str, str]], lang: Language, key: str, **values: object) -> str:
+    """Message ``key`` of a (zh, en) table in ``lang``, with its values filled in."""
+    zh, en = table[key]
+    return pick(lang, zh, en).format(**values)
+
+
 def order_text(lang: Language, key: str, **values: object) -> str:
     """An order message in ``lang`` with its values filled in."""
-    zh, en = ORDER_TEXTS[key]
-    return pick(lang, zh, en).format(**values)
+    return fill(ORDER_TEXTS, lang, key, **values)
 
 
 RETURN_TEXTS: dict[str, tuple[str, str]] = {

@@ -97,10 +97,10 @@ def match_item(order: Order, words: str) -> OrderItem | None:
         raw = ordinal.group(1) or ordinal.group(2)
         n = "一二三四五".find(raw) + 1 if raw in "一二三四五" else int(raw)
         return order.items[n - 1] if 0 < n <= len(order.items) else None
+    pieces = re.findall(r"[a-z0-9]+|[\u4e00-\u9fff]{1}", text)
     best, best_score = None, 0
     for item in order.items:
         names = " ".join((item.name_zh, item.name_en, item.type_zh, item.type_en)).lower()
-        pieces = re.findall(r"[a-z0-9]+|[\u4e00-\u9fff]{1}", text)
         score = sum(1 for w in pieces if w in names)
         if text and (text in names or item.type_zh in text or item.type_en.lower() in text):
             score += 10

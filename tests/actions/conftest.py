@@ -42,6 +42,7 @@ def _clear() -> None:
         service.get_settings,
         service.get_orders,
         service.get_catalog,
+        service.get_promotions,
         service.get_return_rules,
     ):
         getter.cache_clear()
