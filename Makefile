@@ -7,10 +7,10 @@ export HF_HUB_OFFLINE ?= 1
 export RASA_TELEMETRY_ENABLED = false
 export TOKENIZERS_PARALLELISM = false
 
-.PHONY: help setup models eval eval-nlu index lookups bot actions run test test-unit bench lint lock clean-cache
+.PHONY: help setup models eval eval-nlu eval-logistics index lookups logistics-data plan bot actions run test test-unit bench lint lock clean-cache
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
 
 setup: ## build the two Python environments (cached by lock-file hash)
 	@scripts/env.sh rasa >/dev/null && scripts/env.sh app >/dev/null && echo "environments ready"
@@ -18,17 +18,26 @@ setup: ## build the two Python environments (cached by lock-file hash)
 models: setup ## build/train every configured model once (reader: ~10 min on 2 cores)
 	@$(APP_ENV)/bin/python -m knowledge models
 
-eval: models eval-nlu ## dev-split figures -> reports/eval.json, reports/eval.png (+ eval-nlu)
+eval: models eval-nlu eval-logistics ## dev-split figures -> reports/eval.json, reports/eval.png (+ eval-nlu, eval-logistics)
 	@$(APP_ENV)/bin/python -m knowledge eval
 
 eval-nlu: ## held-out NLU figures per language -> reports/nlu.json, reports/nlu_confusion.png
 	@$(RASA_ENV)/bin/python scripts/nlu_eval.py "$$(scripts/bot_model.sh)"
+
+eval-logistics: setup ## planner vs naive on a seeded day, ETA accuracy -> reports/logistics.json
+	@$(APP_ENV)/bin/python -m knowledge.logistics report > /dev/null && echo "wrote reports/logistics.json"
+
+plan: setup ## the fulfilment planner on a seeded day (ORDERS=600 SEED=7): the plan, its cost vs naive
+	@$(APP_ENV)/bin/python -m knowledge.logistics plan --orders $${ORDERS:-600} --seed $${SEED:-7}
 
 index: setup ## build the passage index if data/ or the model changed
 	@$(APP_ENV)/bin/python -m knowledge index
 
 lookups: ## regenerate bot/data/lookups.yml from the catalog and cities (after editing data/)
 	@python3 scripts/lookups.py
+
+logistics-data: ## regenerate data/logistics/lanes.csv and stock.csv (after editing cities, warehouses, catalog)
+	@python3 scripts/logistics_data.py
 
 bot: setup ## train the Rasa model if bot/ changed
 	@scripts/bot_model.sh

@@ -121,14 +121,23 @@ class Settings:
         return self.data_dir / "catalog" / "products.csv"
 
     @property
+    def logistics_dir(self) -> Path:
+        """The shipping network (cities, warehouses, carriers, lanes, stock)."""
+        return self.data_dir / "logistics"
+
+    @property
     def orders_db_url(self) -> str:
-        """The order store's URL: ``orders_url`` or the demo SQLite file (one per seed data)."""
+        """The order store's URL: ``orders_url``, else the demo SQLite file.
+
+        One file per seed data, catalog and schema, so a change to any of them starts afresh.
+        """
         if self.orders_url:
             return self.orders_url
         import hashlib
 
         digest_of = hashlib.sha256()
-        for path in (self.data_dir / "orders" / "demo.yaml", self.catalog_file):
+        schema = Path(__file__).parent / "orders" / "models.py"
+        for path in (self.data_dir / "orders" / "demo.yaml", self.catalog_file, schema):
             digest_of.update(path.read_bytes() if path.exists() else b"")
         digest = digest_of.hexdigest()[:12]
         return f"sqlite:///{self.cache_dir / 'orders' / f'demo-{digest}.db'}"
