@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE ?= 1
 export RASA_TELEMETRY_ENABLED = false
 export TOKENIZERS_PARALLELISM = false
 
-.PHONY: help setup models eval eval-nlu eval-logistics index lookups logistics-data plan bot actions run test test-unit bench lint lock clean-cache
+.PHONY: help setup models eval eval-nlu eval-logistics eval-recommend index lookups logistics-data plan bot actions run test test-unit bench lint lock clean-cache
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -18,11 +18,14 @@ setup: ## build the two Python environments (cached by lock-file hash)
 models: setup ## build/train every configured model once (reader: ~10 min on 2 cores)
 	@$(APP_ENV)/bin/python -m knowledge models
 
-eval: models eval-nlu eval-logistics ## dev-split figures -> reports/eval.json, reports/eval.png (+ eval-nlu, eval-logistics)
+eval: models eval-nlu eval-logistics eval-recommend ## every evaluation: reports/eval.json (knowledge), nlu, logistics, recommend
 	@$(APP_ENV)/bin/python -m knowledge eval
 
 eval-nlu: ## held-out NLU figures per language -> reports/nlu.json, reports/nlu_confusion.png
 	@$(RASA_ENV)/bin/python scripts/nlu_eval.py "$$(scripts/bot_model.sh)"
+
+eval-recommend: setup ## recommender vs popularity (next purchase, wishes) -> reports/recommend.json
+	@$(APP_ENV)/bin/python -m knowledge recommend --evaluate
 
 eval-logistics: setup ## planner vs naive on a seeded day, ETA accuracy -> reports/logistics.json
 	@$(APP_ENV)/bin/python -m knowledge.logistics report > /dev/null && echo "wrote reports/logistics.json"

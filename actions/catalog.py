@@ -6,8 +6,9 @@ generated pitches and descriptions of the generation issue build on these same f
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
-from decimal import Decimal
+import json
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -15,11 +16,12 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import KefuAction, lang_of, shopper_of
-from actions.service import get_catalog, get_orders, get_promotions
+from actions.service import get_catalog, get_orders, get_promotions, get_recommender
 from actions.texts import pick
 from knowledge.catalog import CATEGORIES, Product
 from knowledge.money import parse_money
 from knowledge.promotions import active_promotions
+from knowledge.recommend import History
 from knowledge.types import Language
 
 MAX_CARDS = 3
@@ -88,31 +90,15 @@ class ActionProductInfo(KefuAction):
         return []
 
 
-def _recommend(
-    products: list[Product], category: str | None, words: str | None, budget: Decimal | None
-) -> list[Product]:
-    """In stock, within budget, of the category or type asked, best rated first."""
-    chosen = [p for p in products if p.stock > 0 and "gift-card" not in p.tags]
-    if category in CATEGORIES:
-        chosen = [p for p in chosen if p.category == category]
-    if words:
-        w = words.lower()
-        typed = [
-            p for p in chosen if w in p.match_text() or p.type_zh in words or p.type_en.lower() in w
-        ]
-        chosen = typed or chosen if category else typed
-    if budget is not None:
-        chosen = [p for p in chosen if p.price <= budget]
-    chosen.sort(key=lambda p: (-p.rating, p.price))
-    picked: list[Product] = []
-    for p in chosen:  # one per type first, for variety
-        if all(q.type_en != p.type_en for q in picked):
-            picked.append(p)
-    return (picked + [p for p in chosen if p not in picked])[:MAX_CARDS]
+def button(p: Product, lang: Language) -> dict[str, str]:
+    """A quick reply asking for the product's details."""
+    payload = json.dumps({"product": p.name(lang)}, ensure_ascii=False)
+    return {"title": pick(lang, f"详情：{p.type_zh}", f"Details: {p.type_en}"),
+            "payload": f"/ask_product{payload}"}  # fmt: skip
 
 
 class ActionRecommend(KefuAction):
-    """Suggest products by category, type and budget from the catalog."""
+    """Suggest products from the shopper's history and wishes, with reasons, cards and buttons."""
 
     def name(self) -> str:
         """Action name in the domain."""
@@ -121,12 +107,20 @@ class ActionRecommend(KefuAction):
     async def act(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        """Up to three products with a one-line reason each, as text and cards."""
+        """Up to three diverse products, each with the reason it was picked."""
         lang = lang_of(tracker)
         category = entity(tracker, "category")
-        words = entity(tracker, "product")
-        budget = parse_money(entity(tracker, "budget"))
-        picks = _recommend(get_catalog().products, category, words, budget)
+        bought, viewed = await asyncio.to_thread(get_orders().history, shopper_of(tracker))
+        recommender = await asyncio.to_thread(get_recommender)
+        picks = await asyncio.to_thread(
+            recommender.recommend,
+            History(tuple(bought), tuple(viewed)),
+            wish=tracker.latest_message.get("text") or None,
+            budget=parse_money(entity(tracker, "budget")),
+            category=category if category in CATEGORIES else None,
+            words=entity(tracker, "product"),
+            k=MAX_CARDS,
+        )
         if not picks:
             dispatcher.utter_message(
                 text=pick(
@@ -137,16 +131,16 @@ class ActionRecommend(KefuAction):
                 )
             )
             return []
+        head = pick(lang, "为您挑了这几款：", "Here are my picks for you:")
         lines = [
-            pick(lang, f"· {p.name_zh}，¥{p.price}，评分 {p.rating}",
-                 f"· {p.name_en}, ¥{p.price}, rated {p.rating}")
-            for p in picks
+            pick(lang, f"· {r.product.name_zh}，¥{r.product.price}：{r.reason_zh}",
+                 f"· {r.product.name_en}, ¥{r.product.price}: {r.reason_en}")
+            for r in picks
         ]  # fmt: skip
-        head = pick(
-            lang, "为您挑了几款评分高、有货的商品：", "Here are some well-rated picks in stock:"
-        )
         dispatcher.utter_message(
-            text="\n".join([head, *lines]), products=[card(p, lang) for p in picks]
+            text="\n".join([head, *lines]),
+            products=[card(r.product, lang) for r in picks],
+            buttons=[button(r.product, lang) for r in picks],
         )
         return []
 

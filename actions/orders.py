@@ -18,10 +18,19 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
 from actions.common import KefuAction, lang_of, shopper_of
-from actions.service import get_orders
+from actions.service import get_network, get_orders
+from actions.shipping import day_text
 from actions.texts import STATE_NAMES, order_text, pick
+from knowledge.errors import KnowledgeError
+from knowledge.logistics.promise import (
+    beijing_date,
+    dispatch_date,
+    eta,
+    fastest,
+    promised_days,
+)
 from knowledge.orders.models import NOT_SHIPPED, Order
-from knowledge.orders.store import OrderError, normalise_order_id
+from knowledge.orders.store import OrderError, normalise_order_id, now
 from knowledge.types import Language
 
 log = logging.getLogger(__name__)
@@ -51,7 +60,7 @@ def status_text(order: Order, lang: Language) -> str:
             "tracking": order.shipment.tracking_number,
             "event": event,
         }
-        return order_text(lang, "shipped", **values)
+        return sentences(lang, order_text(lang, "shipped", **values), eta_text(order, lang))
     if order.state in ("delivered", "returned") and order.delivered_at is not None:
         text = order_text(lang, "delivered", id=order.id, date=beijing(order.delivered_at, lang))
         return (
@@ -59,7 +68,54 @@ def status_text(order: Order, lang: Language) -> str:
             if order.state == "delivered"
             else text + " " + order_text(lang, "returned", id=order.id)
         )
-    return order_text(lang, order.state, **values)
+    text = order_text(lang, order.state, **values)
+    return sentences(lang, text, eta_text(order, lang)) if order.state == "paid" else text
+
+
+def sentences(lang: Language, first: str, second: str) -> str:
+    """Two sentences as one message ("" second: the first alone)."""
+    if not second:
+        return first
+    if first[-1:] not in "。！？.!?":
+        first += pick(lang, "。", ".")
+    return first + pick(lang, "", " ") + second
+
+
+def eta_text(order: Order, lang: Language) -> str:
+    """The ETA sentence ("预计 12月1日 送达。") from the shipping network; "" if unknown."""
+    try:
+        network = get_network()
+    except KnowledgeError:
+        log.exception("shipping network unavailable; order status without an ETA")
+        return ""
+    city = network.city(order.city)
+    if city is None:
+        return ""
+    today = beijing_date(now())
+    if order.state == "paid" and order.paid_at is not None:
+        dispatched = dispatch_date(network, order.paid_at)
+        best = fastest(network, city, "standard")
+        if best is None:
+            return ""
+        latest = dispatched + timedelta(days=promised_days(network, city, "standard"))
+        earliest = min(dispatched + timedelta(days=best[2]), latest)
+        return order_text(
+            lang,
+            "eta_paid",
+            dispatch=day_text(dispatched, lang),
+            earliest=day_text(earliest, lang),
+            latest=day_text(latest, lang),
+        )
+    shipment = order.shipment
+    if shipment is None or order.shipped_at is None:
+        return ""
+    carrier = network.carrier_named(shipment.carrier)
+    warehouse = network.warehouse_named(shipment.warehouse)
+    if carrier is None or warehouse is None:
+        return ""
+    due = eta(network, warehouse, carrier, city, beijing_date(order.shipped_at))
+    key = "eta_late" if due < today else "eta"
+    return order_text(lang, key, date=day_text(due, lang))
 
 
 def recent_line(orders: list[Order], lang: Language) -> str:

@@ -18,6 +18,20 @@ from knowledge.lang import detect_language
 log = logging.getLogger(__name__)
 
 
+async def answer_question(dispatcher: CollectingDispatcher, question: str) -> list[EventType]:
+    """Answer ``question`` from the knowledge engine (or abstain); set language and abstention."""
+    lang = detect_language(question)
+    try:
+        answer = await asyncio.to_thread(get_service().answer, question)
+    except Exception as exc:  # the action boundary: the shopper always gets a reply
+        level = logging.ERROR if isinstance(exc, KnowledgeError) else logging.CRITICAL
+        log.log(level, "knowledge service failed for %r", question[:200], exc_info=True)
+        dispatcher.utter_message(text=failure_text(lang))
+        return [SlotSet("language", lang)]
+    dispatcher.utter_message(text=answer_text(answer), evidence=answer.evidence())
+    return [SlotSet("language", lang), SlotSet("kefu_abstained", answer.abstained)]
+
+
 class ActionAnswerPolicy(Action):
     """Quote the passage that answers the question, with its source, or abstain."""
 
@@ -29,14 +43,4 @@ class ActionAnswerPolicy(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         """Call the knowledge service once and utter its answer in the question's language."""
-        question = tracker.latest_message.get("text") or ""
-        lang = detect_language(question)
-        try:
-            answer = await asyncio.to_thread(get_service().answer, question)
-        except Exception as exc:  # the action boundary: the shopper always gets a reply
-            level = logging.ERROR if isinstance(exc, KnowledgeError) else logging.CRITICAL
-            log.log(level, "knowledge service failed for %r", question[:200], exc_info=True)
-            dispatcher.utter_message(text=failure_text(lang))
-            return [SlotSet("language", lang)]
-        dispatcher.utter_message(text=answer_text(answer), evidence=answer.evidence())
-        return [SlotSet("language", lang), SlotSet("kefu_abstained", answer.abstained)]
+        return await answer_question(dispatcher, tracker.latest_message.get("text") or "")

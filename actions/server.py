@@ -21,7 +21,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     setup_logging()
 
-    from actions.service import get_orders, get_service
+    from actions.service import get_network, get_orders, get_service
 
     try:
         get_service()
@@ -33,6 +33,13 @@ def main(argv: list[str] | None = None) -> int:
     except KnowledgeError as exc:  # policy answers still work; order actions apologise
         print(
             f"kefu actions: order store unavailable, order questions will fail: {exc}",
+            file=sys.stderr,
+        )
+    try:
+        get_network()  # shortest paths from every warehouse, once
+    except KnowledgeError as exc:  # tracking works without ETAs; shipping options apologise
+        print(
+            f"kefu actions: shipping network unavailable ({exc}); run `make logistics-data`",
             file=sys.stderr,
         )
 

@@ -9,10 +9,13 @@ from __future__ import annotations
 import functools
 
 from knowledge.catalog import Catalog
+from knowledge.encode import Encoder
+from knowledge.logistics.network import Network
 from knowledge.orders import OrderStore
 from knowledge.orders.returns import ReturnRules
 from knowledge.pipeline import KnowledgeService
 from knowledge.promotions import Promotion, load_promotions
+from knowledge.recommend import Recommender
 from knowledge.settings import Settings
 
 
@@ -55,3 +58,23 @@ def get_promotions() -> list[Promotion]:
 def get_return_rules() -> ReturnRules:
     """The store's return rules (``data/store.yaml``)."""
     return ReturnRules.load(get_settings().data_dir / "store.yaml")
+
+
+@functools.cache
+def get_network() -> Network:
+    """The shipping network and shipping rules (``data/logistics``, ``data/store.yaml``)."""
+    settings = get_settings()
+    return Network.load(settings.logistics_dir, settings.data_dir / "store.yaml")
+
+
+@functools.cache
+def get_recommender() -> Recommender:
+    """Product recommendations; shares the retriever's encoder unless another is configured."""
+    settings = get_settings()
+    if settings.recommend_model and settings.recommend_model != settings.retriever_model:
+        encoder = Encoder(settings.recommend_model, get_service().resolver, settings.device)
+    else:
+        encoder = get_service().encoder
+    recommender = Recommender(get_catalog(), encoder, cache_dir=settings.cache_dir / "recommend")
+    recommender.warm_up()
+    return recommender

@@ -80,6 +80,16 @@ ORDER_TEXTS: dict[str, tuple[str, str]] = {
         "Order {id} has shipped with {carrier}, tracking number {tracking}. Latest: {event}",
     ),
     "delivered": ("订单 {id} 已于 {date} 签收。", "Order {id} was delivered on {date}."),
+    "eta": ("预计 {date} 送达。", "Expected delivery: {date}."),
+    "eta_late": (
+        "原定 {date} 送达，已经晚了，抱歉！需要的话我可以帮您转人工催件。",
+        "It was due on {date} and is running late, sorry! I can pass you to a colleague to "
+        "chase it if you like.",
+    ),
+    "eta_paid": (
+        "预计 {dispatch} 发货，{earliest}–{latest} 送达。",
+        "It should ship on {dispatch} and arrive between {earliest} and {latest}.",
+    ),
     "returned": ("订单 {id} 已退货。", "Order {id} has been returned."),
     "cancelled": ("订单 {id} 已取消。", "Order {id} was cancelled."),
     "cancel_done": (

@@ -23,6 +23,8 @@ Environment variables (all optional):
 ``KEFU_ANSWER_THRESHOLD``     abstain below this answer score (default: fitted on dev)
 ``KEFU_ORDERS_URL``           order store, any SQLAlchemy URL (default: a SQLite file in the
                               cache, created and seeded with ``data/orders/demo.yaml``)
+``KEFU_RECOMMEND_MODEL``      encoder for product recommendations: hub id or folder (default:
+                              the retriever's, shared in memory)
 ============================  ==================================================================
 """
 
@@ -90,6 +92,7 @@ class Settings:
     index_type: str = "flat"
     answer_threshold: float | None = None
     orders_url: str = ""
+    recommend_model: str = ""
 
     def __post_init__(self) -> None:
         if self.device not in DEVICES:
@@ -169,4 +172,5 @@ class Settings:
                 else None
             ),
             orders_url=env.get("KEFU_ORDERS_URL", ""),
+            recommend_model=env.get("KEFU_RECOMMEND_MODEL", ""),
         )

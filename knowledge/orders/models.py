@@ -79,6 +79,7 @@ class Shipment(Base):
     carrier: Mapped[str] = mapped_column(String(64))
     tracking_number: Mapped[str] = mapped_column(String(64))
     service: Mapped[str] = mapped_column(String(32), default="standard")  # standard | express
+    warehouse: Mapped[str] = mapped_column(String(64), default="")  # shipped from (free text)
     order: Mapped[Order] = relationship(back_populates="shipment")
     events: Mapped[list[TrackingEvent]] = relationship(
         back_populates="shipment", order_by="TrackingEvent.time"
@@ -121,3 +122,13 @@ class Feedback(Base):
     kind: Mapped[str] = mapped_column(String(16))  # feedback | complaint
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
+
+
+class ProductView(Base):
+    """A product page the shopper looked at (browsing history, for recommendations)."""
+
+    __tablename__ = "product_views"
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    shopper_id: Mapped[str] = mapped_column(ForeignKey("shoppers.id"), index=True)
+    product_id: Mapped[str] = mapped_column(String(16))
+    viewed_at: Mapped[datetime]

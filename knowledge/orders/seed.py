@@ -17,7 +17,15 @@ import yaml
 from sqlalchemy.orm import Session
 
 from knowledge.catalog import Catalog
-from knowledge.orders.models import STATES, Order, OrderItem, Shipment, Shopper, TrackingEvent
+from knowledge.orders.models import (
+    STATES,
+    Order,
+    OrderItem,
+    ProductView,
+    Shipment,
+    Shopper,
+    TrackingEvent,
+)
 
 SHIPPED = ("shipped", "in_transit", "delivered", "returned")
 
@@ -36,6 +44,16 @@ def seed(session: Session, path: Path, now: datetime) -> int:
         for o in s.get("orders", []):
             session.add(_order(s["id"], o, catalog, now))
             count += 1
+        for hours, product in enumerate(s.get("viewed", []), start=1):  # most recent first
+            if product not in catalog.by_id:
+                raise ValueError(f"{path}: shopper {s['id']} viewed unknown product {product}")
+            session.add(
+                ProductView(
+                    shopper_id=s["id"],
+                    product_id=product,
+                    viewed_at=now - timedelta(hours=5 * hours),
+                )
+            )
     return count
 
 
@@ -78,6 +96,7 @@ def _order(shopper_id: str, o: dict[str, Any], catalog: Catalog, now: datetime) 
             carrier=ship.get("carrier", "顺丰速运 SF Express"),
             tracking_number=ship.get("tracking_number", f"SF{o['id'][2:]}01"),
             service=ship.get("service", "standard"),
+            warehouse=ship.get("warehouse", "上海 Shanghai"),
             events=_events(
                 o["city"], ship.get("warehouse", "上海 Shanghai"), shipped, delivered, now
             ),

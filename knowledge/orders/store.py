@@ -24,6 +24,7 @@ from knowledge.orders.models import (
     Feedback,
     Order,
     OrderItem,
+    ProductView,
     ReturnRequest,
     Shipment,
     Shopper,
@@ -135,6 +136,30 @@ class OrderStore:
             .limit(limit)
         )
         return self._run(lambda s: list(s.scalars(query)))
+
+    def history(self, shopper_id: str | None, limit: int = 20) -> tuple[list[str], list[str]]:
+        """Product ids the shopper bought (not cancelled) and viewed, most recent first."""
+        if not shopper_id:
+            return [], []
+        bought = (
+            select(OrderItem.product_id)
+            .join(Order)
+            .where(Order.shopper_id == shopper_id, Order.state.not_in(("cancelled", "unpaid")))
+            .order_by(Order.created_at.desc())
+            .limit(limit)
+        )
+        viewed = (
+            select(ProductView.product_id)
+            .where(ProductView.shopper_id == shopper_id)
+            .order_by(ProductView.viewed_at.desc())
+            .limit(limit)
+        )
+        return self._run(
+            lambda s: (
+                list(dict.fromkeys(s.scalars(bought))),
+                list(dict.fromkeys(s.scalars(viewed))),
+            )
+        )
 
     def cancel(self, shopper_id: str, order_id: str) -> Order:
         """Cancel an unshipped order of the shopper; raises ``OrderError`` otherwise."""

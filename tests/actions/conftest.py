@@ -44,6 +44,7 @@ def _clear() -> None:
         service.get_catalog,
         service.get_promotions,
         service.get_return_rules,
+        service.get_network,
     ):
         getter.cache_clear()
 

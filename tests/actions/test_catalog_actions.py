@@ -1,6 +1,9 @@
-from actions.catalog import ActionProductInfo, ActionPromotions, ActionRecommend, _recommend
+import actions.catalog
+from actions.catalog import ActionProductInfo, ActionPromotions, ActionRecommend
 from actions.service import get_catalog
+from knowledge.recommend import Recommender
 from tests.actions.conftest import tracker_with
+from tests.conftest import FakeEncoder
 
 
 def run_with(action, text, sender="alice", entities=None):  # type: ignore[no-untyped-def]
@@ -28,20 +31,33 @@ def test_product_details_come_from_the_catalog_row(shop_env) -> None:  # type: i
     assert "Which product" in m["text"]
 
 
-def test_recommendations_respect_stock_budget_and_category(shop_env) -> None:  # type: ignore[no-untyped-def]
-    products = get_catalog().products
-    assert [
-        p.id for p in _recommend(products, "groceries", None, None)
-    ] == []  # only one, out of stock
-    assert [p.id for p in _recommend(products, None, None, None)][:1] == ["P0001"]  # best rated
-    cheap = _recommend(products, None, None, __import__("decimal").Decimal(100))
-    assert [p.id for p in cheap] == ["P0002"]
+def test_recommendations_come_with_reasons_cards_and_buttons(shop_env, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    recommender = Recommender(get_catalog(), FakeEncoder())
+    recommender.warm_up()
+    monkeypatch.setattr(actions.catalog, "get_recommender", lambda: recommender)
     (m,) = run_with(
         ActionRecommend(),
         "推荐500以内的耳机",
+        sender="",
         entities=[ent("product", "耳机"), ent("budget", "500")],
     )
-    assert "声悦 S3" in m["text"] and [c["id"] for c in m["products"]] == ["P0001"]
+    assert m["text"].startswith("为您挑了这几款：\n· 声悦 S3 主动降噪蓝牙耳机，¥399：")
+    assert [c["id"] for c in m["products"]] == ["P0001"]
+    assert m["buttons"] == [
+        {
+            "title": "详情：蓝牙耳机",
+            "payload": '/ask_product{"product": "声悦 S3 主动降噪蓝牙耳机"}',
+        }
+    ]
+    (m,) = run_with(
+        ActionRecommend(), "anything under 100 yuan?", sender="", entities=[ent("budget", "100")]
+    )
+    assert [c["id"] for c in m["products"]] == ["P0002"]  # P0003 is out of stock, P0004 too dear
+    (m,) = run_with(ActionRecommend(), "food please", entities=[ent("category", "groceries")])
+    assert "nothing in stock matches" in m["text"]
+    # alice already owns the earphones (and the underwear set): not suggested to her again
+    (m,) = run_with(ActionRecommend(), "推荐500以内的耳机", entities=[ent("budget", "500")])
+    assert "抱歉" in m["text"]
 
 
 def test_promotions_depend_on_membership(shop_env) -> None:  # type: ignore[no-untyped-def]

@@ -1,4 +1,6 @@
 import asyncio
+import re
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from rasa_sdk import Action
@@ -56,10 +58,17 @@ def test_guests_are_asked_to_log_in(shop_env) -> None:  # type: ignore[no-untype
 def test_tracking_in_each_language(shop_env) -> None:  # type: ignore[no-untyped-def]
     said, _ = run(ActionTrackOrder(), "where is my order", order_id="KF10000003")
     assert "has shipped" in said[0] and "tracking number" in said[0]
+    # SF express from the Shanghai warehouse to Shanghai: next day after shipping (yesterday)
+    today = (datetime.now(UTC) + timedelta(hours=8)).date()
+    assert f"Expected delivery: {today.strftime('%b %-d')}." in said[0]
     said, _ = run(ActionTrackOrder(), "订单到哪了", order_id="KF10000001")
     assert "签收" in said[0]
     said, _ = run(ActionTrackOrder(), "到哪了", order_id="KF10000002")
-    assert "已付款" in said[0]
+    assert (
+        "已付款" in said[0]
+        and "发货" in said[0]
+        and re.search(r"\d+月\d+日–\d+月\d+日 送达", said[0])
+    )
 
 
 def test_cancel_needs_confirmation_and_an_unshipped_order(shop_env) -> None:  # type: ignore[no-untyped-def]
