@@ -25,6 +25,13 @@ Environment variables (all optional):
                               cache, created and seeded with ``data/orders/demo.yaml``)
 ``KEFU_RECOMMEND_MODEL``      encoder for product recommendations: hub id or folder (default:
                               the retriever's, shared in memory)
+``KEFU_GENERATOR_MODEL``      causal LM for pitches and descriptions: hub id or folder (default:
+                              see ``Settings.generator_model``); ``none``: templates only
+``KEFU_GENERATOR_URL``        an OpenAI-compatible server (``http://host:8000/v1``, vLLM,
+                              llama.cpp) instead of the in-process model; the model name goes
+                              in ``KEFU_GENERATOR_MODEL``, a key in ``KEFU_GENERATOR_API_KEY``
+``KEFU_GENERATOR_TOKENS``     token budget per generated text (default 120)
+``KEFU_GENERATOR_TIMEOUT``    time budget per generated text in seconds (default 6)
 ============================  ==================================================================
 """
 
@@ -41,6 +48,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CACHE = Path("~/.cache/kefu").expanduser()
 DEVICES = ("cpu", "cuda")
 INDEX_TYPES = ("flat", "ivf", "hnsw")
+#: the offline default generator (built from a PyPI package, see knowledge/models/offline.py)
+DEFAULT_GENERATOR = ""  # templates only until an offline generator source is chosen
 
 
 def _parse_model_paths(raw: str) -> dict[str, Path]:
@@ -93,6 +102,11 @@ class Settings:
     answer_threshold: float | None = None
     orders_url: str = ""
     recommend_model: str = ""
+    generator_model: str = DEFAULT_GENERATOR
+    generator_url: str = ""
+    generator_api_key: str = ""
+    generator_tokens: int = 120
+    generator_timeout: float = 6.0
 
     def __post_init__(self) -> None:
         if self.device not in DEVICES:
@@ -173,4 +187,9 @@ class Settings:
             ),
             orders_url=env.get("KEFU_ORDERS_URL", ""),
             recommend_model=env.get("KEFU_RECOMMEND_MODEL", ""),
+            generator_model=_model(env, "KEFU_GENERATOR_MODEL", defaults.generator_model),
+            generator_url=env.get("KEFU_GENERATOR_URL", ""),
+            generator_api_key=env.get("KEFU_GENERATOR_API_KEY", ""),
+            generator_tokens=int(_number(env, "KEFU_GENERATOR_TOKENS", defaults.generator_tokens)),
+            generator_timeout=_number(env, "KEFU_GENERATOR_TIMEOUT", defaults.generator_timeout),
         )

@@ -1,0 +1,150 @@
+"""Where generated text comes from: a causal LM in this process, or an OpenAI-compatible server.
+
+``LocalGenerator`` loads any causal LM folder or hub id through the model resolver (kefu's
+offline default is built from a PyPI package, see ``knowledge/models/offline.py``) and
+generates greedily with a token and a time budget. ``OpenAIBackend`` posts the same messages
+to ``/v1/chat/completions`` of a server such as vLLM or llama.cpp's ``llama-server``: what a
+store runs in production, on a GPU.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import requests
+
+from knowledge.component import ModelComponent
+from knowledge.errors import KnowledgeError
+
+log = logging.getLogger(__name__)
+
+
+class GenerationError(KnowledgeError):
+    """The generator could not produce text (server down, bad reply, model failure)."""
+
+
+@dataclass(frozen=True)
+class Completion:
+    """What a backend returned."""
+
+    text: str
+    tokens: int
+    seconds: float
+    finished: bool = True  # the model ended the text itself (not cut by the token/time budget)
+
+
+class Backend(Protocol):
+    """Anything that turns chat messages into text."""
+
+    model_name: str
+
+    def warm_up(self) -> None:
+        """Load (or check) the model once."""
+
+    def complete(
+        self, messages: list[dict[str, str]], max_tokens: int, timeout: float
+    ) -> Completion:
+        """Text for ``messages`` within ``max_tokens`` new tokens and ``timeout`` seconds."""
+
+
+class OpenAIBackend:
+    """An OpenAI-compatible chat-completions endpoint (vLLM, llama.cpp server, ...)."""
+
+    def __init__(self, base_url: str, model: str, api_key: str = "") -> None:
+        self.base_url = base_url.rstrip("/")
+        self.model_name = model
+        self.api_key = api_key
+
+    def warm_up(self) -> None:
+        """Nothing to load; the server is asked on each call."""
+
+    def complete(
+        self, messages: list[dict[str, str]], max_tokens: int, timeout: float
+    ) -> Completion:
+        """POST ``/chat/completions``; a timeout or a bad reply is a ``GenerationError``."""
+        headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
+        body = {"model": self.model_name, "messages": messages, "max_tokens": max_tokens,
+                "temperature": 0.2, "stream": False}  # fmt: skip
+        start = time.perf_counter()
+        try:
+            reply = requests.post(
+                f"{self.base_url}/chat/completions", json=body, headers=headers, timeout=timeout
+            )
+            reply.raise_for_status()
+            data = reply.json()
+            text = data["choices"][0]["message"]["content"]
+        except requests.Timeout as exc:
+            raise GenerationError(
+                f"generator at {self.base_url} took over {timeout:.1f} s"
+            ) from exc
+        except (requests.RequestException, ValueError, KeyError, IndexError, TypeError) as exc:
+            raise GenerationError(f"generator at {self.base_url} failed: {exc}") from exc
+        usage = data.get("usage") or {}
+        return Completion(
+            text=str(text or ""),
+            tokens=int(usage.get("completion_tokens") or 0),
+            seconds=time.perf_counter() - start,
+            finished=data["choices"][0].get("finish_reason", "stop") == "stop",
+        )
+
+
+class LocalGenerator(ModelComponent):
+    """A causal LM (transformers) in this process, greedy, CPU or CUDA."""
+
+    kind = "generator"
+
+    def __init__(self, model: str, resolver: Any, device: str = "cpu", int8: bool = False) -> None:
+        super().__init__(model, resolver, device)
+        self.int8 = int8
+        self._tokenizer: Any = None
+
+    def _load(self, folder: Path) -> Any:
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        self._tokenizer = AutoTokenizer.from_pretrained(str(folder))
+        dtype = torch.float16 if self.device == "cuda" else torch.float32
+        model: Any = AutoModelForCausalLM.from_pretrained(str(folder), dtype=dtype)
+        model = model.to(self.device).eval()
+        if self.int8 and self.device == "cpu":
+            model = torch.ao.quantization.quantize_dynamic(
+                model, {torch.nn.Linear}, dtype=torch.qint8
+            )
+        return model
+
+    def _prompt(self, messages: list[dict[str, str]]) -> str:
+        tok = self._tokenizer
+        if getattr(tok, "chat_template", None):
+            return str(
+                tok.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+            )
+        text = "\n\n".join(f"{m['role'].capitalize()}: {m['content']}" for m in messages)
+        return text + "\n\nAssistant:"
+
+    def complete(
+        self, messages: list[dict[str, str]], max_tokens: int, timeout: float
+    ) -> Completion:
+        """Greedy decoding of at most ``max_tokens`` tokens, stopped after ``timeout`` seconds."""
+        import torch
+
+        model = self.model
+        inputs = self._tokenizer(self._prompt(messages), return_tensors="pt").to(self.device)
+        start = time.perf_counter()
+        try:
+            with torch.inference_mode():
+                out = model.generate(
+                    **inputs, max_new_tokens=max_tokens, do_sample=False, max_time=timeout,
+                    repetition_penalty=1.1, pad_token_id=self._tokenizer.eos_token_id,
+                )  # fmt: skip
+        except Exception as exc:  # the model's own failure, reported as ours
+            raise GenerationError(f"{self.model_name} failed to generate: {exc}") from exc
+        seconds = time.perf_counter() - start
+        new = out[0, inputs["input_ids"].shape[1] :]
+        text = self._tokenizer.decode(new, skip_special_tokens=True)
+        eos = self._tokenizer.eos_token_id
+        finished = bool(len(new)) and int(new[-1]) == eos
+        return Completion(text, len(new), seconds, finished=finished)

@@ -1,0 +1,85 @@
+"""The facts a generated text may state, and nothing else."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from knowledge.catalog import Product
+
+KINDS = ("pitch", "marketing", "description")
+
+
+def brand_name(brand: str, lang: str) -> str:
+    """``"远山书社 Farhill Books"`` -> ``"远山书社"`` (zh) / ``"Farhill Books"`` (en)."""
+    parts = brand.split()
+    zh = [w for w in parts if re.search(r"[\u4e00-\u9fff]", w)]
+    en = [w for w in parts if not re.search(r"[\u4e00-\u9fff]", w)]
+    return " ".join((zh if lang == "zh" else en) or parts)
+
+
+@dataclass(frozen=True)
+class ProductFacts:
+    """One product as the writer may describe it."""
+
+    name: str
+    brand: str
+    type: str
+    price: str  # "399" (¥)
+    rating: float
+    stock: str  # "in stock" / "only 3 left" / "out of stock" (or zh)
+    attributes: tuple[tuple[str, str], ...]
+    reason: str = ""  # why it was picked for this shopper, if any
+
+    @classmethod
+    def of(cls, p: Product, lang: str, reason: str = "") -> ProductFacts:
+        """From a catalog row, in ``lang``."""
+        if p.stock <= 0:
+            stock = "暂时缺货" if lang == "zh" else "out of stock"
+        elif p.stock <= 5:
+            stock = f"仅剩 {p.stock} 件" if lang == "zh" else f"only {p.stock} left"
+        else:
+            stock = "有货" if lang == "zh" else "in stock"
+        brand = brand_name(p.brand, lang)
+        return cls(
+            name=p.name(lang),
+            brand=brand,
+            type=p.type_zh if lang == "zh" else p.type_en,
+            price=f"{p.price:f}".rstrip("0").rstrip(".") if "." in f"{p.price:f}" else f"{p.price}",
+            rating=p.rating,
+            stock=stock,
+            attributes=tuple(p.attributes(lang)),
+            reason=reason,
+        )
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Everything one generation may use."""
+
+    kind: str  # pitch | marketing | description
+    lang: str  # zh | en
+    products: tuple[ProductFacts, ...]
+    promotion: str = ""  # the promotion's wording, verbatim
+    shopper_words: str = ""  # what the shopper asked, quoted as data (never an instruction)
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def data(self) -> dict[str, Any]:
+        """The facts as the JSON the prompt shows the model."""
+        out: dict[str, Any] = {
+            "products": [
+                {
+                    "name": p.name, "brand": p.brand, "type": p.type, "price_yuan": p.price,
+                    "rating": p.rating, "stock": p.stock,
+                    "attributes": {k: v for k, v in p.attributes},
+                    **({"why_for_this_shopper": p.reason} if p.reason else {}),
+                }
+                for p in self.products
+            ]
+        }  # fmt: skip
+        if self.promotion:
+            out["promotion"] = self.promotion
+        if self.shopper_words:
+            out["shopper_said"] = self.shopper_words
+        return out
