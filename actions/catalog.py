@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import logging
+from collections import Counter
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -16,14 +18,24 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import KefuAction, lang_of, shopper_of
-from actions.service import get_catalog, get_orders, get_promotions, get_recommender
+from actions.service import (
+    get_catalog,
+    get_generator,
+    get_orders,
+    get_promotions,
+    get_recommender,
+)
 from actions.texts import pick
 from knowledge.catalog import CATEGORIES, Product
+from knowledge.errors import KnowledgeError
+from knowledge.generate.facts import Facts, ProductFacts
+from knowledge.generate.generator import Generated
 from knowledge.money import parse_money
 from knowledge.promotions import active_promotions
 from knowledge.recommend import History
 from knowledge.types import Language
 
+log = logging.getLogger(__name__)
 MAX_CARDS = 3
 
 
@@ -84,10 +96,22 @@ class ActionProductInfo(KefuAction):
                           f"Sorry, I couldn't find anything matching \"{words}\" in our store.")
             )  # fmt: skip
             return []
+        text = describe(found[0], lang)
+        written = await asyncio.to_thread(
+            get_generator().write, Facts("description", lang, (ProductFacts.of(found[0], lang),))
+        )
+        if written.source == "model":  # the template would only repeat the facts above
+            text += "\n" + written.text
         dispatcher.utter_message(
-            text=describe(found[0], lang), products=[card(p, lang) for p in found]
+            text=text, products=[card(p, lang) for p in found], generation=generation(written)
         )
         return []
+
+
+def generation(g: Generated) -> dict[str, Any]:
+    """What agents see about a generated text (model or template, and why)."""
+    return {"source": g.source, "problems": list(g.problems), "model_text": g.model_text,
+            "seconds": round(g.seconds, 2)}  # fmt: skip
 
 
 def button(p: Product, lang: Language) -> dict[str, str]:
@@ -131,7 +155,15 @@ class ActionRecommend(KefuAction):
                 )
             )
             return []
+        top = picks[0]
+        pitch = await asyncio.to_thread(
+            get_generator().write,
+            Facts("pitch", lang, (ProductFacts.of(top.product, lang, top.reason(lang)),),
+                  shopper_words=tracker.latest_message.get("text") or ""),
+        )  # fmt: skip
         head = pick(lang, "为您挑了这几款：", "Here are my picks for you:")
+        if pitch.source == "model":
+            head = f"{pitch.text}\n{head}"
         lines = [
             pick(lang, f"· {r.product.name_zh}，¥{r.product.price}：{r.reason_zh}",
                  f"· {r.product.name_en}, ¥{r.product.price}: {r.reason_en}")
@@ -141,12 +173,13 @@ class ActionRecommend(KefuAction):
             text="\n".join([head, *lines]),
             products=[card(r.product, lang) for r in picks],
             buttons=[button(r.product, lang) for r in picks],
+            generation=generation(pitch),
         )
         return []
 
 
 class ActionPromotions(KefuAction):
-    """Promotions running today that this shopper qualifies for."""
+    """Promotions running today for this shopper, theirs first, with one offer made for them."""
 
     def name(self) -> str:
         """Action name in the domain."""
@@ -155,14 +188,20 @@ class ActionPromotions(KefuAction):
     async def act(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        """List them (store-wide and, when the shopper names one, for that category)."""
+        """List what the shopper qualifies for (membership), ordered by what they shop for.
+
+        For a shopper with a history, the first promotion of a category they shop in comes
+        with a product picked for them and a marketing line (generated, or the template).
+        """
         lang = lang_of(tracker)
         shopper = shopper_of(tracker)
-        member = get_orders().shopper(shopper) if shopper else None
-        promos = get_promotions()
+        member = await asyncio.to_thread(get_orders().shopper, shopper)
         today = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=8)).date()
         found = active_promotions(
-            promos, today, member.membership if member else None, entity(tracker, "category")
+            get_promotions(),
+            today,
+            member.membership if member else None,
+            entity(tracker, "category"),
         )
         if not found:
             dispatcher.utter_message(
@@ -171,6 +210,29 @@ class ActionPromotions(KefuAction):
                 )
             )
             return []
-        head = pick(lang, "目前的优惠活动：", "Current promotions:")
-        dispatcher.utter_message(text="\n".join([head, *(f"· {p.text(lang)}" for p in found)]))
+        bought, viewed = await asyncio.to_thread(get_orders().history, shopper)
+        catalog = get_catalog()
+        interest = Counter(catalog.by_id[i].category for i in bought + viewed if i in catalog.by_id)
+        found.sort(key=lambda p: (-interest.get(p.category, 0), p.category != "all"))
+        lines = [pick(lang, "目前的优惠活动：", "Current promotions:")]
+        lines += [f"· {p.text(lang)}" for p in found]
+        extra: dict[str, Any] = {}
+        mine = next((p for p in found if interest.get(p.category)), None)
+        if mine is not None:
+            try:
+                recommender = await asyncio.to_thread(get_recommender)
+                picks = recommender.recommend(
+                    History(tuple(bought), tuple(viewed)), category=mine.category, k=1
+                )
+            except KnowledgeError:  # the list above still answers the question
+                log.exception("no personal offer: the recommender is unavailable")
+                picks = []
+            if picks:
+                top = picks[0]
+                product = ProductFacts.of(top.product, lang, top.reason(lang))
+                facts = Facts("marketing", lang, (product,), promotion=mine.text(lang))
+                written = await asyncio.to_thread(get_generator().write, facts)
+                lines.append(pick(lang, "为您推荐：", "Picked for you: ") + written.text)
+                extra = {"products": [card(top.product, lang)], "generation": generation(written)}
+        dispatcher.utter_message(text="\n".join(lines), **extra)
         return []

@@ -7,16 +7,22 @@ before it listens; the order store and catalog open on their first use (millisec
 from __future__ import annotations
 
 import functools
+import logging
 
 from knowledge.catalog import Catalog
 from knowledge.encode import Encoder
+from knowledge.errors import KnowledgeError
+from knowledge.generate.generator import Generator, build_generator
 from knowledge.logistics.network import Network
+from knowledge.models import ModelResolver
 from knowledge.orders import OrderStore
 from knowledge.orders.returns import ReturnRules
 from knowledge.pipeline import KnowledgeService
 from knowledge.promotions import Promotion, load_promotions
 from knowledge.recommend import Recommender
 from knowledge.settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 @functools.cache
@@ -78,3 +84,21 @@ def get_recommender() -> Recommender:
     recommender = Recommender(get_catalog(), encoder, cache_dir=settings.cache_dir / "recommend")
     recommender.warm_up()
     return recommender
+
+
+@functools.cache
+def get_generator() -> Generator:
+    """Pitches and descriptions: the configured model, or templates when it cannot load."""
+    settings = get_settings()
+    generator = build_generator(settings, ModelResolver(settings), get_catalog())
+    if generator.backend is not None:
+        try:
+            generator.backend.warm_up()
+        except KnowledgeError:
+            log.critical(
+                "generator %s unavailable: every pitch and description comes from templates",
+                generator.model_name,
+                exc_info=True,
+            )
+            generator.backend = None
+    return generator

@@ -57,6 +57,14 @@ class Product:
         ).lower()
 
 
+def brand_name(brand: str, lang: str) -> str:
+    """``"远山书社 Farhill Books"`` -> ``"远山书社"`` (zh) / ``"Farhill Books"`` (en)."""
+    parts = brand.split()
+    zh = [w for w in parts if re.search(r"[\u4e00-\u9fff]", w)]
+    en = [w for w in parts if not re.search(r"[\u4e00-\u9fff]", w)]
+    return " ".join((zh if lang == "zh" else en) or parts)
+
+
 def _squash(text: str) -> str:
     return re.sub(r"[\s\-_.,，。·]+", "", text.lower())
 

@@ -22,7 +22,7 @@ from typing import Protocol
 
 import numpy as np
 
-from knowledge.catalog import Catalog, Product
+from knowledge.catalog import Catalog, Product, brand_name
 from knowledge.errors import NotReadyError
 
 log = logging.getLogger(__name__)
@@ -267,7 +267,8 @@ class Recommender:
             zh.append(REASONS["same_type"][0].format(other=same_type.type_zh))
             en.append(REASONS["same_type"][1].format(other=same_type.type_en))
         elif same_brand is not None:
-            add("same_brand", brand=p.brand)
+            zh.append(REASONS["same_brand"][0].format(brand=brand_name(p.brand, "zh")))
+            en.append(REASONS["same_brand"][1].format(brand=brand_name(p.brand, "en")))
         elif viewed and not wish:
             near = max(
                 viewed,

@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from knowledge.catalog import Product
+from knowledge.catalog import Product, brand_name
 
 KINDS = ("pitch", "marketing", "description")
-
-
-def brand_name(brand: str, lang: str) -> str:
-    """``"远山书社 Farhill Books"`` -> ``"远山书社"`` (zh) / ``"Farhill Books"`` (en)."""
-    parts = brand.split()
-    zh = [w for w in parts if re.search(r"[\u4e00-\u9fff]", w)]
-    en = [w for w in parts if not re.search(r"[\u4e00-\u9fff]", w)]
-    return " ".join((zh if lang == "zh" else en) or parts)
 
 
 @dataclass(frozen=True)

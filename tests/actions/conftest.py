@@ -45,6 +45,8 @@ def _clear() -> None:
         service.get_promotions,
         service.get_return_rules,
         service.get_network,
+        service.get_recommender,
+        service.get_generator,
     ):
         getter.cache_clear()
 
