@@ -155,9 +155,25 @@ def test_out_of_scope_request_is_declined_politely(stack: Stack) -> None:
 def test_order_tracking_sees_only_the_shoppers_own_orders(stack: Stack) -> None:
     (reply,) = stack.send("我的订单 KF26110002 到哪了", "u1001")
     assert "KF26110002" in reply and "已发货" in reply and "京东物流" in reply
+    assert "送达" in reply, "the ETA from the shipping network"
     replies = stack.send("where is my order KF26110002?", "u1002")
     assert "couldn't find order KF26110002" in replies[0]
     assert "KF26110011" in " ".join(replies), "offers u1002's own orders instead"
+
+
+def test_shipping_options_for_a_city(stack: Stack) -> None:
+    (reply,) = stack.send("寄到拉萨要几天？有次日达吗", "e2e-shipping")
+    assert reply.startswith("寄到拉萨的配送方式") and "标准配送" in reply
+    assert "次日达暂不覆盖拉萨" in reply
+    (reply,) = stack.send("what are my shipping options?", "u1001:e2e-shipping")
+    assert "Delivery to Shanghai" in reply and "Next-day express: free for Gold members" in reply
+
+
+def test_recommendations_for_a_wish_and_a_budget(stack: Stack) -> None:
+    (reply,) = stack.send("推荐一款送女朋友的礼物，500 以内", "u1001:e2e-recommend")
+    lines = reply.split("\n")
+    assert "为您挑了这几款：" in lines and len([x for x in lines if x.startswith("· ")]) == 3
+    assert all("在 ¥500 预算内" in x for x in lines if x.startswith("· "))
 
 
 def test_return_form_asks_for_what_is_missing_and_records_the_request(stack: Stack) -> None:
