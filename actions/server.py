@@ -21,7 +21,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     setup_logging()
 
-    from actions.service import get_network, get_orders, get_service
+    from actions.service import get_generator, get_network, get_orders, get_service
 
     try:
         get_service()
@@ -42,6 +42,8 @@ def main(argv: list[str] | None = None) -> int:
             f"kefu actions: shipping network unavailable ({exc}); run `make logistics-data`",
             file=sys.stderr,
         )
+
+    get_generator()  # loads the generator model (or says loudly that templates will answer)
 
     from rasa_sdk.endpoint import run
 

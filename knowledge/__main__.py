@@ -39,7 +39,8 @@ def main(argv: list[str] | None = None) -> int:
             built = service.build_index(force=getattr(args, "force", False))
             print(f"index {built.manifest['key']}: {built.manifest['passages']} passages")
         if args.command in ("models", "prepare"):
-            for name in (settings.reader_model, settings.reranker_model):
+            generator = "" if settings.generator_url else settings.generator_model
+            for name in (settings.reader_model, settings.reranker_model, generator):
                 if name:
                     print(f"{name} -> {service.resolver.resolve(name)}")
             if settings.reader_model:

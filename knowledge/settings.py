@@ -30,8 +30,10 @@ Environment variables (all optional):
 ``KEFU_GENERATOR_URL``        an OpenAI-compatible server (``http://host:8000/v1``, vLLM,
                               llama.cpp) instead of the in-process model; the model name goes
                               in ``KEFU_GENERATOR_MODEL``, a key in ``KEFU_GENERATOR_API_KEY``
-``KEFU_GENERATOR_TOKENS``     token budget per generated text (default 120)
-``KEFU_GENERATOR_TIMEOUT``    time budget per generated text in seconds (default 6)
+``KEFU_GENERATOR_PROMPT``     ``chat`` (instruction-tuned models), ``completion`` (few-shot, base
+                              models) or ``auto`` (by the model's name; default)
+``KEFU_GENERATOR_TOKENS``     token budget per generated text (default 100)
+``KEFU_GENERATOR_TIMEOUT``    time budget per generated text in seconds (default 8)
 ============================  ==================================================================
 """
 
@@ -49,7 +51,7 @@ DEFAULT_CACHE = Path("~/.cache/kefu").expanduser()
 DEVICES = ("cpu", "cuda")
 INDEX_TYPES = ("flat", "ivf", "hnsw")
 #: the offline default generator (built from a PyPI package, see knowledge/models/offline.py)
-DEFAULT_GENERATOR = ""  # templates only until an offline generator source is chosen
+DEFAULT_GENERATOR = "google/gemma-3-270m"
 
 
 def _parse_model_paths(raw: str) -> dict[str, Path]:
@@ -105,8 +107,9 @@ class Settings:
     generator_model: str = DEFAULT_GENERATOR
     generator_url: str = ""
     generator_api_key: str = ""
-    generator_tokens: int = 120
-    generator_timeout: float = 6.0
+    generator_prompt: str = "auto"
+    generator_tokens: int = 100
+    generator_timeout: float = 8.0
 
     def __post_init__(self) -> None:
         if self.device not in DEVICES:
@@ -190,6 +193,7 @@ class Settings:
             generator_model=_model(env, "KEFU_GENERATOR_MODEL", defaults.generator_model),
             generator_url=env.get("KEFU_GENERATOR_URL", ""),
             generator_api_key=env.get("KEFU_GENERATOR_API_KEY", ""),
+            generator_prompt=env.get("KEFU_GENERATOR_PROMPT") or defaults.generator_prompt,
             generator_tokens=int(_number(env, "KEFU_GENERATOR_TOKENS", defaults.generator_tokens)),
             generator_timeout=_number(env, "KEFU_GENERATOR_TIMEOUT", defaults.generator_timeout),
         )

@@ -19,6 +19,7 @@ import requests
 
 from knowledge.component import ModelComponent
 from knowledge.errors import KnowledgeError
+from knowledge.generate.prompt import Prompt
 
 log = logging.getLogger(__name__)
 
@@ -45,10 +46,8 @@ class Backend(Protocol):
     def warm_up(self) -> None:
         """Load (or check) the model once."""
 
-    def complete(
-        self, messages: list[dict[str, str]], max_tokens: int, timeout: float
-    ) -> Completion:
-        """Text for ``messages`` within ``max_tokens`` new tokens and ``timeout`` seconds."""
+    def complete(self, prompt: Prompt, max_tokens: int, timeout: float) -> Completion:
+        """Text for ``prompt`` within ``max_tokens`` new tokens and ``timeout`` seconds."""
 
 
 class OpenAIBackend:
@@ -62,10 +61,9 @@ class OpenAIBackend:
     def warm_up(self) -> None:
         """Nothing to load; the server is asked on each call."""
 
-    def complete(
-        self, messages: list[dict[str, str]], max_tokens: int, timeout: float
-    ) -> Completion:
+    def complete(self, prompt: Prompt, max_tokens: int, timeout: float) -> Completion:
         """POST ``/chat/completions``; a timeout or a bad reply is a ``GenerationError``."""
+        messages = prompt.messages
         headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
         body = {"model": self.model_name, "messages": messages, "max_tokens": max_tokens,
                 "temperature": 0.2, "stream": False}  # fmt: skip
@@ -92,13 +90,35 @@ class OpenAIBackend:
         )
 
 
+STOPS = ("\n\n", "\n###")  # a completion prompt's copy ends at a blank line or the next header
+
+
+def prompt_style(model: str, style: str) -> str:
+    """``chat`` for instruction-tuned models, ``completion`` (few-shot) for base models.
+
+    ``auto`` decides by the model's name: instruct / chat / ``-it`` models chat.
+    """
+    if style != "auto":
+        return style
+    name = model.lower()
+    return "chat" if any(k in name for k in ("instruct", "chat", "-it")) else "completion"
+
+
 class LocalGenerator(ModelComponent):
     """A causal LM (transformers) in this process, greedy, CPU or CUDA."""
 
     kind = "generator"
 
-    def __init__(self, model: str, resolver: Any, device: str = "cpu", int8: bool = False) -> None:
+    def __init__(
+        self,
+        model: str,
+        resolver: Any,
+        device: str = "cpu",
+        style: str = "auto",
+        int8: bool = False,
+    ) -> None:
         super().__init__(model, resolver, device)
+        self.style = prompt_style(model, style)
         self.int8 = int8
         self._tokenizer: Any = None
 
@@ -116,29 +136,29 @@ class LocalGenerator(ModelComponent):
             )
         return model
 
-    def _prompt(self, messages: list[dict[str, str]]) -> str:
+    def _text(self, prompt: Prompt) -> str:
         tok = self._tokenizer
-        if getattr(tok, "chat_template", None):
-            return str(
-                tok.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
-            )
-        text = "\n\n".join(f"{m['role'].capitalize()}: {m['content']}" for m in messages)
-        return text + "\n\nAssistant:"
+        if self.style == "completion" or not getattr(tok, "chat_template", None):
+            return prompt.completion
+        return str(
+            tok.apply_chat_template(prompt.messages, tokenize=False, add_generation_prompt=True)
+        )
 
-    def complete(
-        self, messages: list[dict[str, str]], max_tokens: int, timeout: float
-    ) -> Completion:
+    def complete(self, prompt: Prompt, max_tokens: int, timeout: float) -> Completion:
         """Greedy decoding of at most ``max_tokens`` tokens, stopped after ``timeout`` seconds."""
         import torch
 
         model = self.model
-        inputs = self._tokenizer(self._prompt(messages), return_tensors="pt").to(self.device)
+        inputs = self._tokenizer(self._text(prompt), return_tensors="pt").to(self.device)
+        stops = {"stop_strings": list(STOPS), "tokenizer": self._tokenizer}
+        extra = stops if self.style == "completion" else {}
         start = time.perf_counter()
         try:
             with torch.inference_mode():
                 out = model.generate(
                     **inputs, max_new_tokens=max_tokens, do_sample=False, max_time=timeout,
-                    repetition_penalty=1.1, pad_token_id=self._tokenizer.eos_token_id,
+                    repetition_penalty=1.1, no_repeat_ngram_size=4,
+                    pad_token_id=self._tokenizer.eos_token_id, **extra,
                 )  # fmt: skip
         except Exception as exc:  # the model's own failure, reported as ours
             raise GenerationError(f"{self.model_name} failed to generate: {exc}") from exc
@@ -147,4 +167,7 @@ class LocalGenerator(ModelComponent):
         text = self._tokenizer.decode(new, skip_special_tokens=True)
         eos = self._tokenizer.eos_token_id
         finished = bool(len(new)) and int(new[-1]) == eos
+        for stop in STOPS:  # the copy ends where the next example would begin
+            if stop in text:
+                text, finished = text.split(stop, 1)[0], True
         return Completion(text, len(new), seconds, finished=finished)

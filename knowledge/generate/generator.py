@@ -17,7 +17,7 @@ from knowledge.catalog import Catalog
 from knowledge.generate.backends import Backend, GenerationError, LocalGenerator, OpenAIBackend
 from knowledge.generate.facts import Facts
 from knowledge.generate.guard import Guard
-from knowledge.generate.prompt import messages
+from knowledge.generate.prompt import build_prompt
 from knowledge.generate.templates import template
 from knowledge.models import ModelResolver
 from knowledge.settings import Settings
@@ -78,7 +78,7 @@ class Generator:
             return Generated(template(facts), "template", ("no_model",))
         start = time.perf_counter()
         try:
-            done = self.backend.complete(messages(facts), self.max_tokens, self.timeout)
+            done = self.backend.complete(build_prompt(facts), self.max_tokens, self.timeout)
         except GenerationError as exc:
             log.warning("generation failed, template used: %s", exc)
             return Generated(
@@ -104,5 +104,7 @@ def build_generator(settings: Settings, resolver: ModelResolver, catalog: Catalo
             settings.generator_api_key,
         )
     elif settings.generator_model:
-        backend = LocalGenerator(settings.generator_model, resolver, settings.device)
+        backend = LocalGenerator(
+            settings.generator_model, resolver, settings.device, settings.generator_prompt
+        )
     return Generator(backend, Guard(catalog), settings.generator_tokens, settings.generator_timeout)

@@ -2,9 +2,9 @@
 
 Checks, each a named problem: wrong language; too long; empty; a number (digits or a Chinese
 numeral with a unit) that no fact contains; a catalog brand or product name that is not one
-of the facts' products; a promise (free shipping, gifts, discounts, guarantees, lowest price,
-...) that no fact makes; none of the products named. The shopper's own words are not facts:
-"只要 1 元" injected by a shopper does not make ¥1 a fact.
+of the facts' products; a stock state the facts contradict; a promise (free shipping, gifts,
+discounts, guarantees, lowest price, ...) that no fact makes; none of the products named.
+The shopper's own words are not facts: "只要 1 元" injected by a shopper does not make ¥1 one.
 """
 
 from __future__ import annotations
@@ -78,6 +78,7 @@ class Guard:
         out += [f"promise:{p}" for p in PROMISES[facts.lang] if p in low and p not in src_low]
         if facts.lang == "zh" and DISCOUNT.search(text) and not DISCOUNT.search(source):
             out.append("promise:折")
+        out += _stock(low, facts)
         named = [p for p in facts.products if p.brand.lower() in low or p.name.lower() in low
                  or p.type.lower() in low]  # fmt: skip
         if facts.products and not named:
@@ -109,6 +110,20 @@ class Guard:
             if name in low and name not in own:
                 yield name
                 low = low.replace(name, " ")
+
+
+IN_STOCK = ("有货", "现货", "in stock", "available now")
+OUT_OF_STOCK = ("缺货", "售罄", "卖完", "out of stock", "sold out")
+
+
+def _stock(low: str, facts: Facts) -> list[str]:
+    """A text must not call an out-of-stock product available, or an available one sold out."""
+    if len(facts.products) != 1:
+        return []
+    out = any(w in facts.products[0].stock.lower() for w in OUT_OF_STOCK)
+    says_in = any(w in low for w in IN_STOCK) and not any(w in low for w in OUT_OF_STOCK)
+    says_out = any(w in low for w in OUT_OF_STOCK)
+    return ["stock"] if (out and says_in) or (not out and says_out) else []
 
 
 def _language(text: str, lang: str) -> list[str]:

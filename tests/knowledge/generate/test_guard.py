@@ -51,3 +51,12 @@ def test_templates_state_only_facts_in_both_languages(catalog: Catalog, guard: G
                 )
                 text = template(facts)
                 assert guard.problems(text, facts) == [], (pid, lang, kind, text)
+
+
+def test_stock_claims_must_match_the_catalog(catalog: Catalog, guard: Guard) -> None:
+    sold_out = next(p for p in catalog.products if p.stock <= 0)
+    facts = facts_for(catalog, sold_out.id, "en")
+    assert "stock" in guard.problems(f"{sold_out.name_en} is in stock now.", facts)
+    available = facts_for(catalog, "P0001", "zh")
+    assert "stock" in guard.problems("声悦 S3 耳机已经售罄。", available)
+    assert "stock" not in guard.problems("声悦 S3 耳机 ¥399，现货。", available)
