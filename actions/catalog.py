@@ -7,7 +7,6 @@ generated pitches and descriptions of the generation issue build on these same f
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import json
 import logging
 from collections import Counter
@@ -30,7 +29,9 @@ from knowledge.catalog import CATEGORIES, Product
 from knowledge.errors import KnowledgeError
 from knowledge.generate.facts import Facts, ProductFacts
 from knowledge.generate.generator import Generated
+from knowledge.logistics.promise import beijing_date
 from knowledge.money import parse_money
+from knowledge.orders.store import now
 from knowledge.promotions import active_promotions
 from knowledge.recommend import History
 from knowledge.types import Language
@@ -196,7 +197,7 @@ class ActionPromotions(KefuAction):
         lang = lang_of(tracker)
         shopper = shopper_of(tracker)
         member = await asyncio.to_thread(get_orders().shopper, shopper)
-        today = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=8)).date()
+        today = beijing_date(now())
         found = active_promotions(
             get_promotions(),
             today,

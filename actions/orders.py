@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from abc import abstractmethod
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -23,19 +23,17 @@ from actions.shipping import day_text
 from actions.texts import STATE_NAMES, order_text, pick
 from knowledge.errors import KnowledgeError
 from knowledge.logistics.promise import (
+    BEIJING,
     beijing_date,
+    delivery_window,
     dispatch_date,
     eta,
-    fastest,
-    promised_days,
 )
 from knowledge.orders.models import NOT_SHIPPED, Order
 from knowledge.orders.store import OrderError, normalise_order_id, now
 from knowledge.types import Language
 
 log = logging.getLogger(__name__)
-
-BEIJING = timedelta(hours=8)
 
 
 def beijing(at: datetime, lang: Language) -> str:
@@ -94,11 +92,10 @@ def eta_text(order: Order, lang: Language) -> str:
     today = beijing_date(now())
     if order.state == "paid" and order.paid_at is not None:
         dispatched = dispatch_date(network, order.paid_at)
-        best = fastest(network, city, "standard")
-        if best is None:
+        window = delivery_window(network, city, "standard", dispatched)
+        if window is None:
             return ""
-        latest = dispatched + timedelta(days=promised_days(network, city, "standard"))
-        earliest = min(dispatched + timedelta(days=best[2]), latest)
+        earliest, latest = window
         return order_text(
             lang,
             "eta_paid",

@@ -71,6 +71,20 @@ def fastest(network: Network, city: City, service: str) -> tuple[Warehouse, Carr
     return None if best is None else (best[2], best[3], best[0])
 
 
+def delivery_window(
+    network: Network, city: City, service: str, dispatched: date
+) -> tuple[date, date] | None:
+    """Earliest and latest delivery dates of ``service`` to ``city`` from ``dispatched``.
+
+    Earliest: the fastest route; latest: the policy's promise. ``None``: not offered there.
+    """
+    best = fastest(network, city, service)
+    if best is None:
+        return None
+    latest = dispatched + timedelta(days=promised_days(network, city, service))
+    return min(dispatched + timedelta(days=best[2]), latest), latest
+
+
 @dataclass(frozen=True)
 class ShippingOption:
     """One way to ship to the shopper, with the shopper's fee and dates."""
@@ -91,8 +105,8 @@ def shipping_options(
     dispatched = dispatch_date(network, now)
     options: list[ShippingOption] = []
     for service in ("standard", "express"):
-        best = fastest(network, city, service)
-        if best is None:
+        window = delivery_window(network, city, service, dispatched)
+        if window is None:
             continue
         if service == "express":
             fee: float | None = 0.0 if membership in rules.express_free_for else rules.express_fee
@@ -100,9 +114,7 @@ def shipping_options(
             fee = None
         else:
             fee = 0.0 if basket >= rules.free_from else rules.standard_fee
-        latest = dispatched + timedelta(days=promised_days(network, city, service))
-        earliest = min(dispatched + timedelta(days=best[2]), latest)
-        options.append(ShippingOption(service, fee, earliest, latest))
+        options.append(ShippingOption(service, fee, *window))
     if not options:
         return options
     quickest = min(o.latest for o in options)
