@@ -55,3 +55,13 @@ def parse_money(text: str | None) -> Decimal | None:
         number = chinese_number(m.group(0))
         return Decimal(number) if number else None
     return None
+
+
+def plain_number(number: str) -> str:
+    """``"399.00"`` -> ``"399"``, ``"4.50"`` -> ``"4.5"``, ``"800"`` stays."""
+    return number.rstrip("0").rstrip(".") if "." in number else number
+
+
+def yuan(amount: Decimal) -> str:
+    """An amount as the shopper reads it, without trailing zeros: 399, 29.8."""
+    return plain_number(f"{amount:f}")

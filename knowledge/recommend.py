@@ -24,6 +24,7 @@ import numpy as np
 
 from knowledge.catalog import Catalog, Product, brand_name
 from knowledge.errors import NotReadyError
+from knowledge.money import yuan
 
 log = logging.getLogger(__name__)
 RECENCY = 0.85
@@ -277,16 +278,11 @@ class Recommender:
             zh.append(REASONS["related"][0].format(other=near.type_zh))
             en.append(REASONS["related"][1].format(other=near.type_en))
         if budget is not None:
-            add("budget", price=p.price, budget=_money(budget))
+            add("budget", price=p.price, budget=yuan(budget))
         if "bestseller" in p.tags:
             add("popular")
         add("rating", rating=p.rating)
         return Recommendation(p, score, "，".join(zh[:3]), "; ".join(en[:3]))
-
-
-def _money(amount: Decimal) -> str:
-    """``800.0`` -> ``800``; ``99.5`` -> ``99.5``."""
-    return f"{amount:f}".rstrip("0").rstrip(".") if "." in f"{amount:f}" else f"{amount:f}"
 
 
 def _unit(v: np.ndarray) -> np.ndarray:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from knowledge.catalog import Product, brand_name
+from knowledge.money import yuan
 
 KINDS = ("pitch", "marketing", "description")
 
@@ -37,7 +38,7 @@ class ProductFacts:
             name=p.name(lang),
             brand=brand,
             type=p.type_zh if lang == "zh" else p.type_en,
-            price=f"{p.price:f}".rstrip("0").rstrip(".") if "." in f"{p.price:f}" else f"{p.price}",
+            price=yuan(p.price),
             rating=p.rating,
             stock=stock,
             attributes=tuple(p.attributes(lang)),

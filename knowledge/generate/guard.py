@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 from knowledge.catalog import Catalog
 from knowledge.generate.facts import Facts
-from knowledge.money import chinese_number
+from knowledge.money import chinese_number, plain_number
 
 LIMITS = {  # (zh characters, en words)
     "pitch": (120, 60),
@@ -38,15 +38,8 @@ CN_NUMBER = re.compile(r"([零一二两三四五六七八九十百千万]+)\s*(?
 
 def _numbers(text: str) -> set[str]:
     found = {n.replace(",", "") for n in NUMBER.findall(text)}
-    found |= {_plain(n) for n in list(found)}
+    found |= {plain_number(n) for n in list(found)}
     return found
-
-
-def _plain(number: str) -> str:
-    """``"399.00"`` -> ``"399"``, ``"4.50"`` -> ``"4.5"``."""
-    if "." in number:
-        number = number.rstrip("0").rstrip(".")
-    return number
 
 
 class Guard:
@@ -73,7 +66,7 @@ class Guard:
             out.append("too_long")
         source = self._fact_text(facts)
         out += [f"number:{n}" for n in sorted(self._unsupported_numbers(text, source))]
-        out += [f"name:{n}" for n in self._foreign_names(text, facts)]
+        out += [f"name:{n}" for n in self._foreign_names(text, source)]
         low, src_low = text.lower(), source.lower()
         out += [f"promise:{p}" for p in PROMISES[facts.lang] if p in low and p not in src_low]
         if facts.lang == "zh" and DISCOUNT.search(text) and not DISCOUNT.search(source):
@@ -100,12 +93,12 @@ class Guard:
         for m in CN_NUMBER.finditer(text):
             value = chinese_number(m.group(1))
             if value is not None:
-                said.add(_plain(str(value)))
+                said.add(plain_number(str(value)))
         return {n for n in said if n not in allowed}
 
-    def _foreign_names(self, text: str, facts: Facts) -> Iterable[str]:
+    def _foreign_names(self, text: str, source: str) -> Iterable[str]:
         low = text.lower()
-        own = self._fact_text(facts).lower()
+        own = source.lower()
         for name in self.names:
             if name in low and name not in own:
                 yield name

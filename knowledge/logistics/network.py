@@ -169,6 +169,7 @@ class Network:
             w.id: nx.single_source_dijkstra_path(self.graph, w.city, weight="km")
             for w in warehouses.values()
         }
+        self._routes: dict[tuple[str, str], Route] = {}
         self._by_name = {c.name_zh: c for c in cities.values()} | {
             c.name_en.lower(): c for c in cities.values()
         }
@@ -242,7 +243,13 @@ class Network:
         return None
 
     def route(self, warehouse: str, city: str) -> Route:
-        """The shortest road route from a warehouse (id) to a city (name_zh)."""
+        """The shortest road route from a warehouse (id) to a city (name_zh), summed once."""
+        key = (warehouse, city)
+        if key not in self._routes:
+            self._routes[key] = self._route(warehouse, city)
+        return self._routes[key]
+
+    def _route(self, warehouse: str, city: str) -> Route:
         path = tuple(self._paths[warehouse][city])
         km = slow = delay = 0.0
         for a, b in itertools.pairwise(path):
