@@ -46,15 +46,6 @@ def entity(tracker: Tracker, name: str) -> str | None:
     return str(values[0]) if values else None
 
 
-def stock_text(p: Product, lang: Language) -> str:
-    """In stock, only a few left, or out of stock, in ``lang``."""
-    if p.stock <= 0:
-        return pick(lang, "暂时缺货", "out of stock")
-    if p.stock <= 5:
-        return pick(lang, f"仅剩 {p.stock} 件", f"only {p.stock} left")
-    return pick(lang, "有货", "in stock")
-
-
 def card(p: Product, lang: Language) -> dict[str, Any]:
     """A product card the widget renders (name, price, image placeholder, id)."""
     return {"id": p.id, "name": p.name(lang), "price": str(p.price), "image": None,
@@ -66,8 +57,8 @@ def describe(p: Product, lang: Language) -> str:
     facts = pick(lang, "；", "; ").join(f"{k}: {v}" for k, v in p.attributes(lang))
     return pick(
         lang,
-        f"{p.name_zh}：¥{p.price}，评分 {p.rating}，{stock_text(p, lang)}。{facts}",
-        f"{p.name_en}: ¥{p.price}, rated {p.rating}, {stock_text(p, lang)}. {facts}",
+        f"{p.name_zh}：¥{p.price}，评分 {p.rating}，{p.stock_text(lang)}。{facts}",
+        f"{p.name_en}: ¥{p.price}, rated {p.rating}, {p.stock_text(lang)}. {facts}",
     )
 
 

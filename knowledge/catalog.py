@@ -44,6 +44,14 @@ class Product:
         """Name in ``zh`` or ``en``."""
         return self.name_zh if lang == "zh" else self.name_en
 
+    def stock_text(self, lang: str) -> str:
+        """In stock, only a few left, or out of stock, in ``zh`` or ``en``."""
+        if self.stock <= 0:
+            return "暂时缺货" if lang == "zh" else "out of stock"
+        if self.stock <= 5:
+            return f"仅剩 {self.stock} 件" if lang == "zh" else f"only {self.stock} left"
+        return "有货" if lang == "zh" else "in stock"
+
     def attributes(self, lang: str) -> list[tuple[str, str]]:
         """``[(key, value), ...]`` in ``zh`` or ``en``."""
         raw = self.attributes_zh if lang == "zh" else self.attributes_en

@@ -27,20 +27,13 @@ class ProductFacts:
     @classmethod
     def of(cls, p: Product, lang: str, reason: str = "") -> ProductFacts:
         """From a catalog row, in ``lang``."""
-        if p.stock <= 0:
-            stock = "暂时缺货" if lang == "zh" else "out of stock"
-        elif p.stock <= 5:
-            stock = f"仅剩 {p.stock} 件" if lang == "zh" else f"only {p.stock} left"
-        else:
-            stock = "有货" if lang == "zh" else "in stock"
-        brand = brand_name(p.brand, lang)
         return cls(
             name=p.name(lang),
-            brand=brand,
+            brand=brand_name(p.brand, lang),
             type=p.type_zh if lang == "zh" else p.type_en,
             price=yuan(p.price),
             rating=p.rating,
-            stock=stock,
+            stock=p.stock_text(lang),
             attributes=tuple(p.attributes(lang)),
             reason=reason,
         )
