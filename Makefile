@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE ?= 1
 export RASA_TELEMETRY_ENABLED = false
 export TOKENIZERS_PARALLELISM = false
 
-.PHONY: help setup models eval eval-nlu eval-logistics eval-recommend index lookups logistics-data plan bot actions run test test-unit bench lint lock clean-cache
+.PHONY: help setup models eval eval-nlu eval-logistics eval-recommend index lookups logistics-data plan bot actions run test test-unit screenshots bench lint lock clean-cache
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -56,6 +56,10 @@ run: ## build what is missing, then start rasa + actions + web and print the sho
 
 test: ## everything CI runs: unit tests, bot validation and stories, end-to-end
 	@scripts/test.sh
+
+screenshots: ## run the browser tests and save screenshots of the widget and console in reports/screenshots
+	@eval "$$(scripts/prepare.sh)" && scripts/browser.sh && KEFU_SCREENSHOTS=reports/screenshots \
+	  "$$KEFU_APP_ENV/bin/python" -m pytest -q -m e2e -o addopts="--strict-markers -ra" tests/e2e/test_browser.py
 
 test-unit: setup ## fast unit tests only
 	@$(APP_ENV)/bin/python -m pytest -q

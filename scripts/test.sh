@@ -3,7 +3,8 @@
 #   1. unit tests (pytest, app environment);
 #   2. `rasa data validate`, the conversation test stories (`rasa test core`) and the NLU of
 #      every story turn (scripts/nlu_eval.py --check-stories);
-#   3. end-to-end: the real stack on free ports, REST messages, checked replies.
+#   3. end-to-end: the real stack on free ports, REST messages, checked replies; the widget
+#      and the agent console driven by Playwright in Debian's headless Chromium.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 source "$here/scripts/lib.sh"
@@ -34,5 +35,6 @@ echo "all conversation stories passed"
 "$KEFU_RASA_ENV/bin/python" scripts/nlu_eval.py "$KEFU_BOT_MODEL" --check-stories bot/tests \
   || kefu_die "a conversation story's message was not understood as labelled (above)."
 
-echo "== end-to-end"
+echo "== end-to-end (REST, and the widget and console in headless Chromium)"
+"$here/scripts/browser.sh"
 "$KEFU_APP_ENV/bin/python" -m pytest -q -m e2e -o addopts="--strict-markers -ra" tests/e2e

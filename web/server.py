@@ -1,6 +1,12 @@
-"""Serve the demo store page and the embeddable widget; tell the widget where Rasa is.
+"""kefu's web server: the demo store page, the embeddable widget and the agents' console.
 
-``python -m web.server --port 8080 --rasa-url http://localhost:5005``. Standard library only.
+``python -m web.server`` (``make run`` starts it; see ``WebConfig`` for the settings). Standard
+library HTTP server, one thread per request. Routes:
+
+- shoppers: ``/`` (demo store page), ``/widget.js`` (the one script tag), ``/vendor/*`` (the
+  socket.io client from npm, vendored in the cache), ``/api/history`` and ``/api/rating``
+  (the widget's history after a reload or reconnect; thumbs up / down);
+- agents, behind a login: ``/console`` and ``/console/api/*`` (see ``web/console_api.py``).
 """
 
 from __future__ import annotations
@@ -8,45 +14,266 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+import os
+import re
+import urllib.parse
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from http.cookies import SimpleCookie
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
-STATIC = Path(__file__).resolve().parent / "static"
+from web.auth import Sessions, parse_agents
+from web.corrections import Corrections
+from web.rasa_api import RasaAPI, RasaUnavailable
+from web.transcripts import Transcripts
+
+ROOT = Path(__file__).resolve().parent
+STATIC = ROOT / "static"
+CONSOLE = ROOT / "console"
+SENDER = re.compile(r"^[A-Za-z0-9_:.-]{1,128}$")
+MAX_BODY = 64 * 1024
+COOKIE = "kefu_session"
+TYPES = {".html": "text/html", ".js": "text/javascript", ".css": "text/css",
+         ".png": "image/png", ".svg": "image/svg+xml", ".map": "application/json"}  # fmt: skip
 log = logging.getLogger("kefu.web")
 
 
-class Handler(SimpleHTTPRequestHandler):
-    """Static files from ``web/static`` plus ``/config.js`` and ``/health``."""
+def _cache() -> Path:
+    return Path(os.environ.get("KEFU_CACHE") or Path.home() / ".cache" / "kefu")
 
-    rasa_url = ""
 
-    def do_GET(self) -> None:
-        """Serve a GET request."""
-        if self.path == "/health":
-            self._send(200, "application/json", b'{"status":"ok"}')
-        elif self.path == "/config.js":
-            config = json.dumps({"rasaUrl": self.rasa_url})
-            self._send(200, "text/javascript", f"window.KEFU_CONFIG = {config};\n".encode())
-        else:
-            super().do_GET()
+@dataclass
+class WebConfig:
+    """The web server's settings (``from_env`` reads ``KEFU_*``; flags override)."""
 
-    def _send(self, status: int, ctype: str, body: bytes) -> None:
+    rasa_url: str = "http://localhost:5005"  # where browsers reach Rasa (socket.io)
+    rasa_api: str = "http://127.0.0.1:5005"  # where this server reaches Rasa's HTTP API
+    rasa_token: str = ""
+    tracker_url: str = ""
+    console_db: Path = field(default_factory=lambda: _cache() / "console.db")
+    vendor_dir: Path | None = None  # the npm folder from scripts/web_env.sh
+    agents: str = ""  # KEFU_AGENTS: "name:scrypt$... ..."
+    domain: Path = ROOT.parent / "bot" / "domain.yml"
+    secure_cookies: bool = False
+
+    @classmethod
+    def from_env(cls) -> WebConfig:
+        """Settings from the environment (what ``make run`` exports)."""
+        env = os.environ
+        tracker = env.get("KEFU_TRACKER_URL") or ""
+        if not tracker and env.get("KEFU_TRACKER_DB"):
+            tracker = f"sqlite:///{env['KEFU_TRACKER_DB']}"
+        port = env.get("KEFU_RASA_PORT", "5005")
+        return cls(
+            rasa_url=env.get("KEFU_PUBLIC_RASA_URL", f"http://localhost:{port}"),
+            rasa_api=env.get("KEFU_RASA_API", f"http://127.0.0.1:{port}"),
+            rasa_token=env.get("KEFU_RASA_TOKEN", ""),
+            tracker_url=tracker or f"sqlite:///{_cache() / 'tracker.db'}",
+            console_db=Path(env.get("KEFU_CONSOLE_DB") or _cache() / "console.db"),
+            vendor_dir=Path(env["KEFU_WEB_ENV"]) if env.get("KEFU_WEB_ENV") else None,
+            agents=env.get("KEFU_AGENTS", ""),
+            secure_cookies=env.get("KEFU_SECURE_COOKIES", "") == "1",
+        )
+
+
+class App:
+    """What the request handlers share: config, sessions, tracker reader, Rasa, corrections."""
+
+    def __init__(self, config: WebConfig) -> None:
+        self.config = config
+        self.sessions = Sessions(parse_agents(config.agents))
+        self.transcripts = Transcripts(config.tracker_url)
+        self.rasa = RasaAPI(config.rasa_api, config.rasa_token)
+        self.corrections = Corrections(config.console_db, intents=set(self.intents()))
+
+    def intents(self) -> list[str]:
+        """The bot's intents (from its domain), for the correction form."""
+        import yaml
+
+        try:
+            domain = yaml.safe_load(self.config.domain.read_text(encoding="utf-8")) or {}
+        except OSError:
+            return []
+        return sorted(str(i) if not isinstance(i, dict) else next(iter(i)) for i in
+                      domain.get("intents", []))  # fmt: skip
+
+    def widget_js(self) -> bytes:
+        """The widget with this server's settings filled in."""
+        config = json.dumps({"rasaUrl": self.config.rasa_url})
+        text = (STATIC / "widget.js").read_text(encoding="utf-8")
+        return text.replace("/*KEFU_CONFIG*/{}", config).encode()
+
+
+class Handler(BaseHTTPRequestHandler):
+    """Routes GET and POST requests; every reply carries security headers."""
+
+    app: App
+    server_version = "kefu"
+
+    # ---- plumbing
+    def send(self, status: int, body: bytes = b"", ctype: str = "application/json",
+             headers: dict[str, str] | None = None) -> None:  # fmt: skip
+        """Send a complete response."""
         self.send_response(status)
         self.send_header("Content-Type", ctype + "; charset=utf-8")
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Cache-Control", "no-store")
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
         self.end_headers()
-        self.wfile.write(body)
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def send_json(self, status: int, data: Any, headers: dict[str, str] | None = None) -> None:
+        """Send ``data`` as JSON."""
+        self.send(status, json.dumps(data, ensure_ascii=False).encode(), headers=headers)
+
+    def fail(self, status: HTTPStatus, message: str) -> None:
+        """A JSON error the caller can show."""
+        self.send_json(status, {"error": message}, headers=self.cors())
 
     def end_headers(self) -> None:
         """Add security headers to every response."""
         self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Referrer-Policy", "same-origin")
+        if self.path.startswith("/console"):
+            self.send_header("X-Frame-Options", "DENY")
+            self.send_header(
+                "Content-Security-Policy",
+                "default-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
+            )
         super().end_headers()
 
-    def log_message(self, format: str, *args: object) -> None:
-        """Route access logs through logging."""
-        log.info("%s %s", self.address_string(), format % args)
+    def cors(self) -> dict[str, str]:
+        """The widget's API is called from store pages on other origins (no cookies)."""
+        return {"Access-Control-Allow-Origin": "*"} if self.path.startswith("/api/") else {}
+
+    def read_json(self) -> dict[str, Any] | None:
+        """The request body as a JSON object, or None (after answering 400/413)."""
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_BODY:
+            self.fail(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "request too large")
+            return None
+        try:
+            data = json.loads(self.rfile.read(length) or b"{}")
+        except ValueError:
+            data = None
+        if not isinstance(data, dict):
+            self.fail(HTTPStatus.BAD_REQUEST, "expected a JSON object")
+            return None
+        return data
+
+    def read_form(self) -> dict[str, str]:
+        """A url-encoded form body."""
+        length = min(int(self.headers.get("Content-Length") or 0), MAX_BODY)
+        form = urllib.parse.parse_qs(self.rfile.read(length).decode(errors="replace"))
+        return {k: v[0] for k, v in form.items()}
+
+    def session_token(self) -> str | None:
+        """The console session cookie, if any."""
+        cookie = SimpleCookie(self.headers.get("Cookie") or "")
+        return cookie[COOKIE].value if COOKIE in cookie else None
+
+    def file(self, path: Path) -> None:
+        """Serve a file (404 when missing)."""
+        if not path.is_file():
+            self.fail(HTTPStatus.NOT_FOUND, "not found")
+            return
+        ctype = TYPES.get(path.suffix, "application/octet-stream")
+        self.send(200, path.read_bytes(), ctype)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Route access logs through logging (without query strings: they carry ids)."""
+        log.info("%s %s", self.address_string(), (format % args).split("?")[0])
+
+    # ---- routes
+    def do_OPTIONS(self) -> None:
+        """CORS preflight for the widget's API."""
+        headers = self.cors() | {
+            "Access-Control-Allow-Methods": "GET, POST",
+            "Access-Control-Allow-Headers": "Content-Type",
+        }
+        self.send(204, headers=headers)
+
+    def do_GET(self) -> None:
+        """Serve a GET request."""
+        url = urllib.parse.urlsplit(self.path)
+        query = {k: v[0] for k, v in urllib.parse.parse_qs(url.query).items()}
+        path = url.path
+        if path == "/health":
+            self.send_json(200, {"status": "ok"})
+        elif path == "/":
+            self.file(STATIC / "index.html")
+        elif path == "/widget.js":
+            self.send(200, self.app.widget_js(), "text/javascript")
+        elif path == "/vendor/socket.io.min.js":
+            vendor = self.app.config.vendor_dir
+            if vendor is None:
+                self.fail(HTTPStatus.NOT_FOUND, "no socket.io client: run scripts/web_env.sh")
+            else:
+                self.file(vendor / "node_modules/socket.io-client/dist/socket.io.min.js")
+        elif path == "/api/history":
+            self.history(query.get("sender", ""))
+        elif path == "/console" or path.startswith("/console/"):
+            from web.console_api import handle_console
+
+            handle_console(self, "GET", path, query)
+        elif path.startswith("/static/") and "/." not in path:
+            self.file(STATIC / path.removeprefix("/static/"))
+        else:
+            self.fail(HTTPStatus.NOT_FOUND, "not found")
+
+    def do_HEAD(self) -> None:
+        """Like GET, without the body."""
+        self.do_GET()
+
+    def do_POST(self) -> None:
+        """Serve a POST request."""
+        path = urllib.parse.urlsplit(self.path).path
+        if path == "/api/rating":
+            self.rating()
+        elif path.startswith("/console"):
+            from web.console_api import handle_console
+
+            handle_console(self, "POST", path, {})
+        else:
+            self.fail(HTTPStatus.NOT_FOUND, "not found")
+
+    def history(self, sender: str) -> None:
+        """The widget's conversation so far (its sender id is its secret)."""
+        if not SENDER.match(sender):
+            self.fail(HTTPStatus.BAD_REQUEST, "sender must be 1-128 letters, digits, _ : . -")
+            return
+        self.send_json(200, self.app.transcripts.history(sender), headers=self.cors())
+
+    def rating(self) -> None:
+        """A shopper's thumbs up / down on one answer, recorded in the conversation."""
+        data = self.read_json()
+        if data is None:
+            return
+        sender, rating, ts = data.get("sender"), data.get("rating"), data.get("answer_ts")
+        if not isinstance(sender, str) or not SENDER.match(sender):
+            self.fail(HTTPStatus.BAD_REQUEST, "bad sender")
+        elif rating not in ("up", "down") or not isinstance(ts, int | float):
+            self.fail(HTTPStatus.BAD_REQUEST, "rating must be up or down, with answer_ts")
+        else:
+            try:
+                self.app.rasa.rate(sender, float(ts), rating)
+            except RasaUnavailable:
+                log.exception("rating not recorded")
+                self.fail(HTTPStatus.BAD_GATEWAY, "the rating could not be recorded; try again")
+                return
+            self.send_json(200, {"recorded": rating}, headers=self.cors())
+
+
+def make_server(config: WebConfig, host: str = "127.0.0.1", port: int = 0) -> ThreadingHTTPServer:
+    """A server bound to ``host:port`` (port 0 picks a free one)."""
+    handler = type("ConfiguredHandler", (Handler,), {"app": App(config)})
+    server = ThreadingHTTPServer((host, port), handler)
+    server.daemon_threads = True
+    return server
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -54,12 +281,16 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m web.server")
     parser.add_argument("--port", type=int, default=8080)
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--rasa-url", default="http://localhost:5005")
+    parser.add_argument("--rasa-url", help="where browsers reach Rasa (KEFU_PUBLIC_RASA_URL)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    handler = type("ConfiguredHandler", (Handler,), {"rasa_url": args.rasa_url})
-    server = ThreadingHTTPServer((args.host, args.port), partial(handler, directory=str(STATIC)))
-    log.info("serving %s on http://%s:%d", STATIC, args.host, args.port)
+    config = WebConfig.from_env()
+    if args.rasa_url:
+        config.rasa_url = args.rasa_url
+    if not config.agents:
+        log.warning("KEFU_AGENTS is not set: nobody can log in to the agent console")
+    server = make_server(config, args.host, args.port)
+    log.info("serving on http://%s:%d (console: /console)", args.host, args.port)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

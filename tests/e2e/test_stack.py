@@ -10,96 +10,14 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import sqlite3
-import subprocess
-import time
 import urllib.request
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
+from tests.e2e.conftest import Stack, answers
+
 pytestmark = pytest.mark.e2e
-ROOT = Path(__file__).resolve().parents[2]
-START_TIMEOUT = 420
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2):
-            return True
-    except OSError:
-        return False
-
-
-@dataclass
-class Stack:
-    process: subprocess.Popen[bytes]
-    ports: dict[str, int]
-    tracker_db: Path
-    log: Path
-
-    def send(self, text: str, sender: str) -> list[str]:
-        body = json.dumps({"sender": sender, "message": text}).encode()
-        request = urllib.request.Request(
-            f"http://127.0.0.1:{self.ports['rasa']}/webhooks/rest/webhook",
-            data=body,
-            headers={"Content-Type": "application/json"},
-        )
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return [m.get("text", "") for m in json.loads(response.read())]
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    tmp = tmp_path_factory.mktemp("stack")
-    ports = {"rasa": free_port(), "actions": free_port(), "web": free_port()}
-    env = {
-        **os.environ,
-        "KEFU_RASA_PORT": str(ports["rasa"]),
-        "KEFU_ACTIONS_PORT": str(ports["actions"]),
-        "KEFU_WEB_PORT": str(ports["web"]),
-        "KEFU_TRACKER_DB": str(tmp / "tracker.db"),
-        "KEFU_RASA_TOKEN": "e2e-token",
-        "KEFU_ORDERS_URL": f"sqlite:///{tmp / 'orders.db'}",  # a fresh demo store per run
-    }
-    log = tmp / "stack.log"
-    with open(log, "wb") as out:
-        process = subprocess.Popen(
-            ["bash", str(ROOT / "scripts" / "run.sh")],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-    stack = Stack(process, ports, tmp / "tracker.db", log)
-    try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while "kefu: ready in" not in log.read_text(errors="replace"):
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("the stack did not start:\n" + log.read_text(errors="replace")[-4000:])
-            time.sleep(1)
-        yield stack
-    finally:
-        # honcho runs each service in its own session: ask it to stop them (SIGTERM) before
-        # killing what is left, so no service outlives the test.
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
 
 
 def test_shopper_page_and_widget_are_served(stack: Stack) -> None:

@@ -1,44 +1,96 @@
 import json
-import threading
-import urllib.request
-from collections.abc import Iterator
-from functools import partial
-from http.server import ThreadingHTTPServer
 
-import pytest
+import requests
 
-from web.server import STATIC, Handler
+from tests.web.conftest import DAY, FakeRasa
 
 
-@pytest.fixture
-def base_url() -> Iterator[str]:
-    handler = type("H", (Handler,), {"rasa_url": "http://rasa.test:5005"})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(handler, directory=str(STATIC)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+def test_health(web: str) -> None:
+    assert requests.get(web + "/health", timeout=5).json() == {"status": "ok"}
 
 
-def get(url: str) -> tuple[int, str, str]:
-    with urllib.request.urlopen(url, timeout=5) as response:
-        return response.status, response.headers["Content-Type"], response.read().decode()
+def test_store_page_embeds_the_widget_with_one_script_tag(web: str) -> None:
+    page = requests.get(web + "/", timeout=5).text
+    assert page.count("<script") == 1 and '<script src="/widget.js" defer></script>' in page
 
 
-def test_health(base_url: str) -> None:
-    assert json.loads(get(base_url + "/health")[2]) == {"status": "ok"}
+def test_widget_is_served_with_where_rasa_is_and_never_writes_html(web: str) -> None:
+    r = requests.get(web + "/widget.js", timeout=5)
+    assert r.headers["Content-Type"].startswith("text/javascript")
+    assert 'var config = {"rasaUrl": "http://rasa.test:5005"};' in r.text
+    assert "innerHTML" not in r.text and "insertAdjacentHTML" not in r.text
+    assert r.headers["X-Content-Type-Options"] == "nosniff"
 
 
-def test_config_tells_the_widget_where_rasa_is(base_url: str) -> None:
-    status, ctype, body = get(base_url + "/config.js")
-    assert status == 200 and ctype.startswith("text/javascript")
-    assert '"rasaUrl": "http://rasa.test:5005"' in body
+def test_socket_io_client_comes_from_the_vendored_npm_folder(web: str) -> None:
+    assert requests.get(web + "/vendor/socket.io.min.js", timeout=5).text == "/* io */"
 
 
-def test_store_page_embeds_the_widget_with_one_script_tag(base_url: str) -> None:
-    _, _, body = get(base_url + "/")
-    assert '<script src="/widget.js" defer></script>' in body
-    _, _, widget = get(base_url + "/widget.js")
-    assert "/webhooks/rest/webhook" in widget
-    assert "innerHTML = text" not in widget and ".textContent = text" in widget
+def test_history_gives_messages_in_order_with_evidence_and_ratings(web: str) -> None:
+    h = requests.get(web + "/api/history", params={"sender": "u1001:zh"}, timeout=5).json()
+    assert [m["from"] for m in h["messages"]] == ["user", "bot"]
+    assert h["messages"][0] == {
+        "from": "user",
+        "text": "可以退货吗",
+        "timestamp": DAY + 10,
+        "cid": "c1",
+    }
+    assert h["messages"][1]["evidence"]["span"] == [4, 7]
+    assert h["ratings"] == {str(DAY + 11): "down"}
+
+
+def test_history_shows_a_button_by_its_title_and_an_agent_by_name(web: str) -> None:
+    h = requests.get(web + "/api/history", params={"sender": "web-en"}, timeout=5).json()
+    texts = [m["text"] for m in h["messages"]]
+    assert "Talk to a human" in texts and "/human_handoff" not in texts
+    assert h["messages"][-1]["agent"] == "alice"
+
+
+def test_history_of_an_unknown_sender_is_empty_and_a_bad_id_is_refused(web: str) -> None:
+    r = requests.get(web + "/api/history", params={"sender": "nobody"}, timeout=5)
+    assert r.json() == {"messages": [], "ratings": {}}
+    r = requests.get(web + "/api/history", params={"sender": "<script>"}, timeout=5)
+    assert r.status_code == 400 and "sender" in r.json()["error"]
+
+
+def test_rating_is_recorded_in_the_conversation_through_rasa(web: str, rasa: FakeRasa) -> None:
+    r = requests.post(
+        web + "/api/rating",
+        json={"sender": "u1001:zh", "answer_ts": DAY + 11, "rating": "down"},
+        timeout=5,
+    )
+    assert r.status_code == 200 and r.headers["Access-Control-Allow-Origin"] == "*"
+    path, events = rasa.calls[-1]
+    assert path.startswith("/conversations/u1001:zh/tracker/events?token=t0ken")
+    assert events == [
+        {
+            "event": "slot",
+            "name": "answer_rating",
+            "value": {"answer_ts": DAY + 11, "rating": "down"},
+        }
+    ]
+
+
+def test_bad_ratings_are_refused_with_a_reason(web: str, rasa: FakeRasa) -> None:
+    for body in ({"sender": "u1001:zh", "answer_ts": 1, "rating": "meh"}, {"rating": "up"}):
+        r = requests.post(web + "/api/rating", json=body, timeout=5)
+        assert r.status_code == 400 and r.json()["error"]
+    r = requests.post(web + "/api/rating", data=b"\xff\x00", timeout=5)
+    assert r.status_code == 400
+    r = requests.post(web + "/api/rating", data=b"x" * 70_000, timeout=5)
+    assert r.status_code == 413
+    assert rasa.calls == []
+
+
+def test_a_rating_rasa_refuses_is_reported_not_lost_silently(web: str, rasa: FakeRasa) -> None:
+    rasa.fail = True
+    r = requests.post(
+        web + "/api/rating", json={"sender": "a", "answer_ts": 1, "rating": "up"}, timeout=5
+    )
+    assert r.status_code == 502 and "try again" in r.json()["error"]
+
+
+def test_unknown_paths_are_404_and_no_file_outside_static(web: str) -> None:
+    assert requests.get(web + "/nope", timeout=5).status_code == 404
+    assert requests.get(web + "/static/../server.py", timeout=5).status_code == 404
+    assert json.loads(requests.get(web + "/nope", timeout=5).text)["error"] == "not found"

@@ -1,0 +1,90 @@
+"""The widget's socket.io channel: Rasa's, sending each bot message whole.
+
+Rasa's own ``SocketIOOutput`` splits texts on blank lines and drops what an action attaches
+to a message (the answer's evidence, product cards, who wrote it), so the widget could show
+neither the source nor cards. This output emits each bot message once, as one JSON object:
+``text``, ``buttons``, ``products``, ``evidence``, ``agent`` and the event ``timestamp`` (the
+widget's key against duplicates when it reloads the history after a reconnect).
+
+``credentials.yml`` names it ``channels.socketio.KefuSocketIOInput``; everything else is
+Rasa's channel (session persistence: the socket joins the room of its ``session_id``, which
+is the Rasa sender id).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any, Awaitable, Callable, Dict, Optional, Text
+
+from rasa.core.channels.channel import OutputChannel, UserMessage
+from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
+from sanic import Blueprint
+
+logger = logging.getLogger(__name__)
+
+# What the widget may receive: the keys of a bot message it knows how to render.
+FORWARDED = ("text", "buttons", "quick_replies", "products", "evidence", "agent", "timestamp")
+
+
+def widget_message(message: Dict[Text, Any]) -> Dict[Text, Any]:
+    """The parts of a Rasa bot message the widget renders, JSON-safe, without empty keys."""
+    out = {key: message[key] for key in FORWARDED if message.get(key) not in (None, [], "")}
+    if "quick_replies" in out and "buttons" not in out:
+        out["buttons"] = out.pop("quick_replies")
+    out.pop("quick_replies", None)
+    return json.loads(json.dumps(out, default=str))
+
+
+class KefuSocketIOOutput(SocketIOOutput):
+    """Emit each bot message once, whole (see the module docstring)."""
+
+    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+        """Send one message to the room of ``recipient_id`` (the conversation)."""
+        await self._send_message(recipient_id, widget_message(message))
+
+
+class KefuSocketIOInput(SocketIOInput):
+    """Rasa's socket.io input channel, answering through :class:`KefuSocketIOOutput`."""
+
+    def get_output_channel(self) -> Optional[OutputChannel]:
+        """The output for messages sent from outside a turn (an agent's reply via the API)."""
+        if self.sio is None:
+            return None
+        return KefuSocketIOOutput(self.sio, self.bot_message_evt)
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        """Rasa's blueprint, with the message handler replaced to answer through our output."""
+        bp = super().blueprint(on_new_message)
+        sio = self.sio
+        assert sio is not None
+
+        async def handle_message(sid: Text, data: Dict) -> None:
+            if not isinstance(data, dict):
+                return
+            sender_id = data.get("session_id") if self.session_persistence else sid
+            if not sender_id or not isinstance(sender_id, str):
+                logger.warning("socket.io message without a session_id ignored")
+                return
+            text = data.get("message", "")
+            if not isinstance(text, str):
+                text = str(text)
+            metadata = data.get(self.metadata_key) or {}
+            if isinstance(metadata, str):
+                try:
+                    metadata = json.loads(metadata)
+                except ValueError:
+                    metadata = {}
+            output = KefuSocketIOOutput(sio, self.bot_message_evt)
+            await on_new_message(
+                UserMessage(
+                    text,
+                    output,
+                    sender_id,
+                    input_channel=self.name(),
+                    metadata=metadata if isinstance(metadata, dict) else {},
+                )
+            )
+
+        sio.on(self.user_message_evt, handle_message, namespace=self.namespace)
+        return bp

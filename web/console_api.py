@@ -1,0 +1,172 @@
+"""The agents' console: login, conversation list and transcript, takeover, corrections.
+
+Everything under ``/console`` but the login page needs a session cookie (HttpOnly, SameSite
+Strict, expiring; see ``web/auth.py``). API calls that change something must be JSON posts,
+which a page on another site cannot send with the agent's cookie.
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+from datetime import UTC, datetime
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any
+
+from web.auth import SESSION_SECONDS
+from web.corrections import CorrectionError
+from web.rasa_api import RasaUnavailable
+from web.transcripts import Filters
+
+if TYPE_CHECKING:
+    from web.server import Handler
+
+MAX_REPLY = 2000
+PAGES = {"/console": "index.html", "/console/app.js": "app.js", "/console/app.css": "app.css"}
+
+
+def handle_console(h: Handler, method: str, path: str, query: dict[str, str]) -> None:
+    """Answer one request under ``/console``."""
+    from web.server import CONSOLE, COOKIE, SENDER
+
+    app = h.app
+    if path == "/console/login":
+        if method == "GET":
+            h.file(CONSOLE / "login.html")
+            return
+        form = h.read_form()
+        token = app.sessions.login(
+            form.get("name", ""), form.get("password", ""), h.client_address[0]
+        )
+        if token is None:
+            h.send(303, headers={"Location": "/console/login?failed=1"})
+            return
+        secure = "; Secure" if app.config.secure_cookies else ""
+        cookie = (f"{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/console;"
+                  f" Max-Age={SESSION_SECONDS}{secure}")  # fmt: skip
+        h.send(303, headers={"Location": "/console", "Set-Cookie": cookie})
+        return
+    agent = app.sessions.agent(h.session_token())
+    if agent is None:
+        if path.startswith("/console/api/"):
+            h.fail(HTTPStatus.UNAUTHORIZED, "log in first")
+        else:
+            h.send(303, headers={"Location": "/console/login"})
+        return
+    if path == "/console/logout" and method == "POST":
+        app.sessions.logout(h.session_token())
+        expired = f"{COOKIE}=; HttpOnly; SameSite=Strict; Path=/console; Max-Age=0"
+        h.send(303, headers={"Location": "/console/login", "Set-Cookie": expired})
+        return
+    if method == "GET" and path in PAGES:
+        h.file(CONSOLE / PAGES[path])
+        return
+    if not path.startswith("/console/api/"):
+        h.fail(HTTPStatus.NOT_FOUND, "not found")
+        return
+    data: dict[str, Any] = {}
+    if method == "POST":
+        if not (h.headers.get("Content-Type") or "").startswith("application/json"):
+            h.fail(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "send JSON")
+            return
+        body = h.read_json()
+        if body is None:
+            return
+        data = body
+    parts = [urllib.parse.unquote(p) for p in path.removeprefix("/console/api/").split("/")]
+    try:
+        _api(h, agent, method, parts, query, data, SENDER.match)
+    except RasaUnavailable as exc:
+        h.fail(HTTPStatus.BAD_GATEWAY, f"Rasa did not take it: {exc}")
+    except CorrectionError as exc:
+        h.fail(HTTPStatus.BAD_REQUEST, str(exc))
+
+
+def _api(
+    h: Handler, agent: str, method: str, parts: list[str], query: dict[str, str],
+    data: dict[str, Any], valid_sender: Any,
+) -> None:  # fmt: skip
+    app = h.app
+    route = (method, parts[0], len(parts))
+    if route == ("GET", "me", 1):
+        h.send_json(200, {"agent": agent, "intents": app.intents()})
+    elif route == ("GET", "conversations", 1):
+        found = app.transcripts.conversations(filters_from(query))
+        h.send_json(200, {"conversations": [s.as_dict() for s in found]})
+    elif parts[0] == "conversations" and len(parts) >= 2:
+        sender = parts[1]
+        if not valid_sender(sender):
+            h.fail(HTTPStatus.BAD_REQUEST, "bad conversation id")
+        elif method == "GET" and len(parts) == 2:
+            turns = [t.__dict__ for t in app.transcripts.turns(sender)]
+            h.send_json(200, {"sender": sender, "turns": turns,
+                              "paused": app.transcripts.paused(sender)})  # fmt: skip
+        elif method == "POST" and len(parts) == 3:
+            _act(h, agent, sender, parts[2], data)
+        else:
+            h.fail(HTTPStatus.NOT_FOUND, "not found")
+    elif route == ("GET", "corrections", 1):
+        h.send_json(200, {"corrections": app.corrections.as_dicts()})
+    elif route == ("POST", "corrections", 1):
+        c = app.corrections.add(
+            sender=str(data.get("sender", "")),
+            message_ts=float(data.get("message_ts") or 0),
+            kind=str(data.get("kind", "")),
+            text=str(data.get("text", "")),
+            wrong=str(data.get("wrong", "")),
+            right=str(data.get("right", "")),
+            lang=str(data.get("lang", "")),
+            agent=agent,
+        )
+        h.send_json(201, c.__dict__)
+    elif route == ("GET", "export", 2):
+        body = app.corrections.export(parts[1]).encode()
+        ctype = "text/csv" if parts[1].endswith(".csv") else "text/yaml"
+        disposition = {"Content-Disposition": f'attachment; filename="kefu-{parts[1]}"'}
+        h.send(200, body, ctype, headers=disposition)
+    else:
+        h.fail(HTTPStatus.NOT_FOUND, "not found")
+
+
+def _act(h: Handler, agent: str, sender: str, action: str, data: dict[str, Any]) -> None:
+    rasa = h.app.rasa
+    if action == "takeover":
+        rasa.take_over(sender)
+    elif action == "handback":
+        rasa.hand_back(sender)
+    elif action == "reply":
+        text = str(data.get("text", "")).strip()
+        if not text or len(text) > MAX_REPLY:
+            h.fail(HTTPStatus.BAD_REQUEST, f"write 1-{MAX_REPLY} characters")
+            return
+        rasa.reply(sender, agent, text)
+    else:
+        h.fail(HTTPStatus.NOT_FOUND, "not found")
+        return
+    h.send_json(200, {"done": action})
+
+
+def filters_from(query: dict[str, str]) -> Filters:
+    """The list's filters from the query string (dates as YYYY-MM-DD, UTC)."""
+
+    def day(value: str | None, end: bool = False) -> float | None:
+        if not value:
+            return None
+        try:
+            ts = datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=UTC).timestamp()
+        except ValueError:
+            return None
+        return ts + 86400 if end else ts
+
+    def flag(name: str) -> bool | None:
+        return True if query.get(name) in ("1", "true", "yes") else None
+
+    return Filters(
+        query=query.get("q", "").strip()[:200],
+        since=day(query.get("since")),
+        until=day(query.get("until"), end=True),
+        language=query.get("lang") if query.get("lang") in ("zh", "en") else None,
+        handoff=flag("handoff"),
+        abstained=flag("abstained"),
+        low_confidence=flag("low"),
+        thumbs_down=flag("down"),
+    )

@@ -1,0 +1,150 @@
+"""Agents' corrections, kept in a small SQLite file and exported as reviewable files.
+
+A correction says what kefu should have done with one shopper message: the right intent (it
+becomes an NLU example for ``bot/data`` and a test story for ``bot/tests``) or the right answer
+(an FAQ entry in ``data/faq/faq.csv``'s format, for the knowledge base). Exports are files an
+engineer reviews and copies in; nothing here edits the project's data.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import sqlite3
+import threading
+import time
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+KINDS = ("intent", "answer")
+MAX_TEXT = 2000
+
+
+@dataclass(frozen=True)
+class Correction:
+    """One agent's correction of one shopper message."""
+
+    id: int
+    sender: str
+    message_ts: float
+    kind: str  # intent | answer
+    text: str  # the shopper's message
+    wrong: str  # what kefu did: its intent or its answer
+    right: str  # the right intent or answer
+    lang: str
+    agent: str
+    created: float
+
+
+class CorrectionError(ValueError):
+    """A correction that cannot be recorded (says why)."""
+
+
+class Corrections:
+    """The corrections file (created on first use)."""
+
+    def __init__(self, path: Path, intents: set[str] | None = None) -> None:
+        self.path = path
+        self.intents = intents or set()
+        self._lock = threading.Lock()
+
+    def _connect(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(self.path)
+        conn.execute(
+            "create table if not exists corrections (id integer primary key, sender text,"
+            " message_ts real, kind text, text text, wrong text, right text, lang text,"
+            " agent text, created real)"
+        )
+        return conn
+
+    def add(
+        self, sender: str, message_ts: float, kind: str, text: str, wrong: str, right: str,
+        lang: str, agent: str,
+    ) -> Correction:  # fmt: skip
+        """Record a correction; raises :class:`CorrectionError` when it makes no sense."""
+        text, right = " ".join(text.split())[:MAX_TEXT], right.strip()[:MAX_TEXT]
+        if kind not in KINDS:
+            raise CorrectionError(f"kind must be one of {KINDS}")
+        if not text or not right:
+            raise CorrectionError("both the shopper's message and the correction are needed")
+        if kind == "intent" and self.intents and right not in self.intents:
+            raise CorrectionError(f"unknown intent {right!r}")
+        lang = lang if lang in ("zh", "en") else "zh"
+        row = (sender, message_ts, kind, text, wrong[:MAX_TEXT], right, lang, agent, time.time())
+        with self._lock, self._connect() as conn:
+            cur = conn.execute(
+                "insert into corrections (sender, message_ts, kind, text, wrong, right, lang,"
+                " agent, created) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                row,
+            )
+            assert cur.lastrowid is not None
+            return Correction(cur.lastrowid, *row)
+
+    def all(self) -> list[Correction]:
+        """Every correction, oldest first."""
+        with self._lock, self._connect() as conn:
+            rows = conn.execute("select * from corrections order by id").fetchall()
+        return [Correction(*r) for r in rows]
+
+    def as_dicts(self) -> list[dict[str, Any]]:
+        """Every correction, JSON-ready."""
+        return [asdict(c) for c in self.all()]
+
+    def export(self, name: str) -> str:
+        """``nlu.yml``, ``stories.yml`` or ``faq.csv`` from the corrections."""
+        exporters = {"nlu.yml": nlu_yaml, "stories.yml": stories_yaml, "faq.csv": faq_csv}
+        if name not in exporters:
+            raise CorrectionError(f"no export named {name!r}; one of {sorted(exporters)}")
+        return exporters[name](self.all())
+
+
+def _header(what: str) -> str:
+    return f"# {what} from agents' corrections in the kefu console; review before copying.\n"
+
+
+def nlu_yaml(corrections: list[Correction]) -> str:
+    """Rasa NLU training examples (``bot/data``) for the intent corrections."""
+    by_intent: dict[str, list[str]] = {}
+    for c in corrections:
+        if c.kind == "intent" and c.text not in by_intent.setdefault(c.right, []):
+            by_intent[c.right].append(c.text)
+    nlu = [
+        {"intent": intent, "examples": "".join(f"- {t}\n" for t in texts)}
+        for intent, texts in sorted(by_intent.items())
+    ]
+    body = yaml.dump({"version": "3.1", "nlu": nlu}, allow_unicode=True, sort_keys=False)
+    return _header("NLU examples for bot/data/") + body
+
+
+def stories_yaml(corrections: list[Correction]) -> str:
+    """Test stories (``bot/tests``): each corrected message must be understood as the agent says."""
+    stories = [
+        {
+            "story": f"correction {c.id} by {c.agent} ({_day(c.created)}, {c.lang})",
+            "steps": [{"user": c.text, "intent": c.right}],
+        }
+        for c in corrections
+        if c.kind == "intent"
+    ]
+    body = yaml.dump({"version": "3.1", "stories": stories}, allow_unicode=True, sort_keys=False)
+    return _header("Test stories for bot/tests/") + body
+
+
+def faq_csv(corrections: list[Correction]) -> str:
+    """FAQ rows in ``data/faq/faq.csv``'s columns for the answer corrections."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["id", "lang", "question", "answer", "topic"])
+    for c in corrections:
+        if c.kind == "answer":
+            writer.writerow([f"faq-{c.lang}-agent-{c.id}", c.lang, c.text, c.right, "agent"])
+    return out.getvalue()
+
+
+def _day(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d")

@@ -1,0 +1,1 @@
+if (new URLSearchParams(location.search).get("failed")) document.getElementById("failed").hidden = false;
