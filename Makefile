@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE ?= 1
 export RASA_TELEMETRY_ENABLED = false
 export TOKENIZERS_PARALLELISM = false
 
-.PHONY: help setup models eval eval-nlu eval-logistics eval-recommend index lookups logistics-data plan bot actions run test test-unit screenshots bench lint lock clean-cache
+.PHONY: help setup models eval eval-nlu eval-logistics eval-recommend index lookups logistics-data plan bot actions run test test-unit screenshots reliability bench lint lock clean-cache
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -60,6 +60,10 @@ test: ## everything CI runs: unit tests, bot validation and stories, end-to-end
 screenshots: ## run the browser tests and save screenshots of the widget and console in reports/screenshots
 	@eval "$$(scripts/prepare.sh)" && scripts/browser.sh && KEFU_SCREENSHOTS=reports/screenshots \
 	  "$$KEFU_APP_ENV/bin/python" -m pytest -q -m e2e -o addopts="--strict-markers -ra" tests/e2e/test_browser.py
+
+reliability: ## bad input, faults and load through the real stack (part of make test) -> reports/reliability.json
+	@eval "$$(scripts/prepare.sh)" && scripts/browser.sh && KEFU_REPORTS=1 KEFU_LOAD_CONVERSATIONS=200 "$$KEFU_APP_ENV/bin/python" -m pytest -q -m e2e \
+	  -o addopts="--strict-markers -ra" tests/e2e/test_bad_input.py tests/e2e/test_faults.py tests/e2e/test_load.py
 
 test-unit: setup ## fast unit tests only
 	@$(APP_ENV)/bin/python -m pytest -q

@@ -8,6 +8,7 @@ saying what to run.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from knowledge.errors import KnowledgeError
@@ -18,7 +19,9 @@ def main(argv: list[str] | None = None) -> int:
     """Warm up, then serve rasa-sdk's HTTP API until stopped."""
     parser = argparse.ArgumentParser(prog="python -m actions.server")
     parser.add_argument("--port", type=int, default=5055)
+    parser.add_argument("--host", default="127.0.0.1", help="interface (Rasa calls it here)")
     args = parser.parse_args(argv)
+    os.environ["SANIC_HOST"] = args.host  # rasa-sdk listens on all interfaces otherwise
     setup_logging()
 
     from actions.service import get_generator, get_network, get_orders, get_service

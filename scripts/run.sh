@@ -42,11 +42,12 @@ else
   console_login="agents from KEFU_AGENTS"
 fi
 export KEFU_AGENTS
-# Rasa's endpoints for this run: the action server on its port, the SQLite tracker store.
+# Rasa's endpoints for this run: the action server on its port, the SQLite tracker store
+# (Rasa's SQL store, redacting personal data: bot/stores/redacting.py).
 if [[ -z ${KEFU_ENDPOINTS:-} ]]; then
   KEFU_ENDPOINTS="$(kefu_cache)/run/endpoints-$KEFU_RASA_PORT.yml"
   mkdir -p "$(dirname "$KEFU_ENDPOINTS")"
-  printf 'action_endpoint:\n  url: "%s"\ntracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "%s"\n' \
+  printf 'action_endpoint:\n  url: "%s"\ntracker_store:\n  type: stores.redacting.RedactingSQLTrackerStore\n  dialect: "sqlite"\n  db: "%s"\n' \
     "$KEFU_ACTIONS_URL" "$KEFU_TRACKER_DB" > "$KEFU_ENDPOINTS"
 fi
 export KEFU_ENDPOINTS

@@ -20,6 +20,8 @@ from typing import Any
 
 import yaml
 
+from knowledge.privacy import Redactor
+
 KINDS = ("intent", "answer")
 MAX_TEXT = 2000
 
@@ -47,9 +49,12 @@ class CorrectionError(ValueError):
 class Corrections:
     """The corrections file (created on first use)."""
 
-    def __init__(self, path: Path, intents: set[str] | None = None) -> None:
+    def __init__(
+        self, path: Path, intents: set[str] | None = None, redactor: Redactor | None = None
+    ) -> None:
         self.path = path
         self.intents = intents or set()
+        self.redactor = redactor or Redactor.from_env()
         self._lock = threading.Lock()
 
     def _connect(self) -> sqlite3.Connection:
@@ -67,7 +72,10 @@ class Corrections:
         lang: str, agent: str,
     ) -> Correction:  # fmt: skip
         """Record a correction; raises :class:`CorrectionError` when it makes no sense."""
-        text, right = " ".join(text.split())[:MAX_TEXT], right.strip()[:MAX_TEXT]
+        # Stored and exported without personal data (an agent may paste some in).
+        text = self.redactor.text(" ".join(text.split())[:MAX_TEXT])
+        right = self.redactor.text(right.strip()[:MAX_TEXT])
+        wrong = self.redactor.text(wrong[:MAX_TEXT])
         if kind not in KINDS:
             raise CorrectionError(f"kind must be one of {KINDS}")
         if not text or not right:
@@ -75,7 +83,7 @@ class Corrections:
         if kind == "intent" and self.intents and right not in self.intents:
             raise CorrectionError(f"unknown intent {right!r}")
         lang = lang if lang in ("zh", "en") else "zh"
-        row = (sender, message_ts, kind, text, wrong[:MAX_TEXT], right, lang, agent, time.time())
+        row = (sender, message_ts, kind, text, wrong, right, lang, agent, time.time())
         with self._lock, self._connect() as conn:
             cur = conn.execute(
                 "insert into corrections (sender, message_ts, kind, text, wrong, right, lang,"

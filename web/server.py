@@ -24,6 +24,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from knowledge.logs import setup_logging
 from web.auth import Sessions, parse_agents
 from web.corrections import Corrections
 from web.rasa_api import RasaAPI, RasaUnavailable
@@ -57,6 +58,7 @@ class WebConfig:
     agents: str = ""  # KEFU_AGENTS: "name:scrypt$... ..."
     domain: Path = ROOT.parent / "bot" / "domain.yml"
     secure_cookies: bool = False
+    cors_origins: tuple[str, ...] = ()  # KEFU_CORS: store pages that embed the widget
 
     @classmethod
     def from_env(cls) -> WebConfig:
@@ -75,6 +77,7 @@ class WebConfig:
             vendor_dir=Path(env["KEFU_WEB_ENV"]) if env.get("KEFU_WEB_ENV") else None,
             agents=env.get("KEFU_AGENTS", ""),
             secure_cookies=env.get("KEFU_SECURE_COOKIES", "") == "1",
+            cors_origins=tuple(env.get("KEFU_CORS", "").split()),
         )
 
 
@@ -147,8 +150,11 @@ class Handler(BaseHTTPRequestHandler):
         super().end_headers()
 
     def cors(self) -> dict[str, str]:
-        """The widget's API is called from store pages on other origins (no cookies)."""
-        return {"Access-Control-Allow-Origin": "*"} if self.path.startswith("/api/") else {}
+        """The widget's API may be called from the store's pages (``KEFU_CORS`` origins)."""
+        origin = self.headers.get("Origin") or ""
+        if self.path.startswith("/api/") and origin in self.app.config.cors_origins:
+            return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
+        return {}
 
     def read_json(self) -> dict[str, Any] | None:
         """The request body as a JSON object, or None (after answering 400/413)."""
@@ -283,7 +289,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--rasa-url", help="where browsers reach Rasa (KEFU_PUBLIC_RASA_URL)")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    setup_logging()  # one-line logs, personal data redacted (knowledge/privacy.py)
     config = WebConfig.from_env()
     if args.rasa_url:
         config.rasa_url = args.rasa_url

@@ -15,19 +15,28 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+import os
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
 
+from channels.guard import Guard, valid_sender
+from channels.watch import guarded
+
 logger = logging.getLogger(__name__)
+BAD_MESSAGE = "无法读取这条消息。\nThis message could not be read."
+BAD_SESSION = (
+    "会话编号无效，请刷新页面后重试。\nThis conversation id is invalid; please reload the page."
+)
 
 # What the widget may receive: the keys of a bot message it knows how to render.
 FORWARDED = ("text", "buttons", "quick_replies", "products", "evidence", "agent", "timestamp")
 
 
-def widget_message(message: Dict[Text, Any]) -> Dict[Text, Any]:
+def widget_message(message: dict[str, Any]) -> dict[str, Any]:
     """The parts of a Rasa bot message the widget renders, JSON-safe, without empty keys."""
     out = {key: message[key] for key in FORWARDED if message.get(key) not in (None, [], "")}
     if "quick_replies" in out and "buttons" not in out:
@@ -39,7 +48,7 @@ def widget_message(message: Dict[Text, Any]) -> Dict[Text, Any]:
 class KefuSocketIOOutput(SocketIOOutput):
     """Emit each bot message once, whole (see the module docstring)."""
 
-    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
         """Send one message to the room of ``recipient_id`` (the conversation)."""
         await self._send_message(recipient_id, widget_message(message))
 
@@ -47,7 +56,7 @@ class KefuSocketIOOutput(SocketIOOutput):
 class KefuSocketIOInput(SocketIOInput):
     """Rasa's socket.io input channel, answering through :class:`KefuSocketIOOutput`."""
 
-    def get_output_channel(self) -> Optional[OutputChannel]:
+    def get_output_channel(self) -> OutputChannel | None:
         """The output for messages sent from outside a turn (an agent's reply via the API)."""
         if self.sio is None:
             return None
@@ -58,13 +67,18 @@ class KefuSocketIOInput(SocketIOInput):
         bp = super().blueprint(on_new_message)
         sio = self.sio
         assert sio is not None
+        handle_turn = guarded(on_new_message, Guard.from_env())
+        origins = os.environ.get("KEFU_CORS", "").split()
+        if origins:  # browsers on other sites may not open a socket (Rasa's default: any)
+            sio.eio.cors_allowed_origins = origins
 
-        async def handle_message(sid: Text, data: Dict) -> None:
+        async def handle_message(sid: str, data: dict) -> None:
             if not isinstance(data, dict):
+                await sio.emit(self.bot_message_evt, {"text": BAD_MESSAGE}, room=sid)
                 return
             sender_id = data.get("session_id") if self.session_persistence else sid
-            if not sender_id or not isinstance(sender_id, str):
-                logger.warning("socket.io message without a session_id ignored")
+            if not valid_sender(sender_id):
+                await sio.emit(self.bot_message_evt, {"text": BAD_SESSION}, room=sid)
                 return
             text = data.get("message", "")
             if not isinstance(text, str):
@@ -76,7 +90,7 @@ class KefuSocketIOInput(SocketIOInput):
                 except ValueError:
                     metadata = {}
             output = KefuSocketIOOutput(sio, self.bot_message_evt)
-            await on_new_message(
+            await handle_turn(
                 UserMessage(
                     text,
                     output,

@@ -102,3 +102,13 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
+
+
+def write_report(section: str, figures: object) -> None:
+    """Put ``figures`` under ``section`` of reports/reliability.json (when KEFU_REPORTS=1)."""
+    if os.environ.get("KEFU_REPORTS") != "1":
+        return
+    path = ROOT / "reports" / "reliability.json"
+    report = json.loads(path.read_text()) if path.exists() else {}
+    report[section] = figures
+    path.write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n")

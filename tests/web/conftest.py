@@ -148,6 +148,7 @@ def web(tmp_path: Path, tracker_db: Path, rasa: FakeRasa) -> Iterator[str]:
         console_db=tmp_path / "console.db",
         vendor_dir=vendor,
         agents="alice:" + hash_password(PASSWORD),
+        cors_origins=("http://shop.test",),
     )
     server = make_server(config)
     threading.Thread(target=server.serve_forever, daemon=True).start()

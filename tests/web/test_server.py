@@ -57,9 +57,10 @@ def test_rating_is_recorded_in_the_conversation_through_rasa(web: str, rasa: Fak
     r = requests.post(
         web + "/api/rating",
         json={"sender": "u1001:zh", "answer_ts": DAY + 11, "rating": "down"},
+        headers={"Origin": "http://shop.test"},
         timeout=5,
     )
-    assert r.status_code == 200 and r.headers["Access-Control-Allow-Origin"] == "*"
+    assert r.status_code == 200 and r.headers["Access-Control-Allow-Origin"] == "http://shop.test"
     path, events = rasa.calls[-1]
     assert path.startswith("/conversations/u1001:zh/tracker/events?token=t0ken")
     assert events == [
@@ -94,3 +95,15 @@ def test_unknown_paths_are_404_and_no_file_outside_static(web: str) -> None:
     assert requests.get(web + "/nope", timeout=5).status_code == 404
     assert requests.get(web + "/static/../server.py", timeout=5).status_code == 404
     assert json.loads(requests.get(web + "/nope", timeout=5).text)["error"] == "not found"
+
+
+def test_only_configured_origins_may_call_the_widget_api(web: str) -> None:
+    params = {"sender": "u1001:zh"}
+    other = requests.get(
+        web + "/api/history", params=params, headers={"Origin": "http://evil.test"}, timeout=5
+    )
+    assert "Access-Control-Allow-Origin" not in other.headers
+    shop = requests.get(
+        web + "/api/history", params=params, headers={"Origin": "http://shop.test"}, timeout=5
+    )
+    assert shop.headers["Access-Control-Allow-Origin"] == "http://shop.test"

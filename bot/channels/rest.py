@@ -1,0 +1,95 @@
+"""Rasa's REST channel with kefu's checks (``guard.py``, ``watch.py``).
+
+A malformed request gets a clear 400; every message gets an answer.
+
+``credentials.yml`` names it ``channels.rest.KefuRestInput``; the URL stays
+``/webhooks/rest/webhook``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.rest import RestInput
+from sanic import Blueprint, response
+from sanic.exceptions import InvalidUsage
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from channels.guard import Guard, valid_sender
+from channels.watch import guarded
+
+
+class JsonCheckedBlueprint(Blueprint):
+    """A blueprint that, once registered, checks JSON bodies for the whole Rasa server."""
+
+    __slots__ = ()
+
+    def register(self, app: Any, options: Any) -> None:
+        """Add :func:`reject_bad_json` to the app, then register as usual."""
+        app.register_middleware(reject_bad_json, "request")
+        super().register(app, options)
+
+
+class KefuRestInput(RestInput):
+    """``POST {"sender": "...", "message": "..."}`` -> the replies, as Rasa's REST channel."""
+
+    guard: Guard | None = None
+
+    @classmethod
+    def name(cls) -> str:
+        """Keep Rasa's URL: /webhooks/rest/webhook."""
+        return "rest"
+
+    @staticmethod
+    def _body(req: Request) -> dict:
+        body = req.json  # invalid JSON or UTF-8: Sanic answers 400
+        if not isinstance(body, dict):
+            raise InvalidUsage('expected a JSON object: {"sender": "...", "message": "..."}')
+        return body
+
+    async def _extract_sender(self, req: Request) -> str | None:
+        sender = self._body(req).get("sender")
+        if not valid_sender(sender):
+            raise InvalidUsage("sender must be 1-128 characters: letters, digits, _ : . @ -")
+        return sender
+
+    def _extract_message(self, req: Request) -> str | None:
+        message = self._body(req).get("message")
+        if message is None:
+            return ""  # answered by the guard: "please type your question"
+        if not isinstance(message, str):
+            raise InvalidUsage("message must be a string")
+        return message
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        """Rasa's REST blueprint around the guarded handler.
+
+        Registering it also adds :func:`reject_bad_json` to the whole Rasa server, so that
+        its HTTP API answers a malformed body with 400 too (Rasa's own answer is a 500).
+        """
+        self.guard = self.guard or Guard.from_env()
+        bp = super().blueprint(guarded(on_new_message, self.guard, self.reply_seconds()))
+        bp.__class__ = JsonCheckedBlueprint  # same slots; only register() differs
+        return bp
+
+    @staticmethod
+    def reply_seconds() -> float:
+        """REST answers once: after ``KEFU_REST_REPLY_SECONDS`` (30) it says "still working"."""
+        return float(os.environ.get("KEFU_REST_REPLY_SECONDS", "30"))
+
+
+async def reject_bad_json(request: Request) -> HTTPResponse | None:
+    """400 for a POST whose body should be JSON (JSON or no content type) and is not."""
+    ctype = (request.content_type or "").lower()
+    if request.method != "POST" or not request.body or ("json" not in ctype and ctype):
+        return None
+    try:
+        json.loads(request.body)
+    except ValueError:  # bad JSON, or not UTF-8
+        return response.json({"error": "the request body is not valid JSON"}, status=400)
+    return None

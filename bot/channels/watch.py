@@ -1,0 +1,94 @@
+"""Run one shopper turn so that the shopper always hears back.
+
+``guarded(on_new_message)`` wraps the function Rasa gives each channel: the message is checked
+(``guard.py``) and answered there if it cannot go on; otherwise the turn runs, and
+
+- if it sends nothing within ``slow_seconds``, the shopper is told kefu is still working (over
+  socket.io; the turn goes on) or gets that as the reply (REST, whose reply is one response;
+  the turn still completes and is stored);
+- if it ends without a word while kefu is not paused for an agent (the action server is down
+  or an action failed: Rasa logs it and says nothing), the shopper gets an apology that offers
+  a human.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+
+from channels.guard import Guard, reply
+
+logger = logging.getLogger(__name__)
+_BACKGROUND: set[asyncio.Future[Any]] = set()  # turns that outlived their REST reply
+Handler = Callable[[UserMessage], Awaitable[Any]]
+
+
+class _Counter:
+    """Counts what a turn sends through an output channel (wrapping ``send_response``)."""
+
+    def __init__(self, output: Any) -> None:
+        self.sent = 0
+        original = output.send_response
+
+        async def counted(recipient_id: str, message: dict[str, Any]) -> None:
+            self.sent += 1
+            await original(recipient_id, message)
+
+        output.send_response = counted
+
+
+async def _paused(sender: str) -> bool | None:
+    """Whether kefu is paused for ``sender`` (an agent has it); None when unknown."""
+    try:
+        from sanic import Sanic
+
+        agent = Sanic.get_app("rasa_server").ctx.agent
+        tracker = await agent.tracker_store.retrieve(sender)
+        return bool(tracker and tracker.is_paused())
+    except Exception:  # no API app (rasa run without --enable-api), or the store is down
+        logger.warning("could not tell whether %s is paused", sender, exc_info=True)
+        return None
+
+
+def guarded(on_new_message: Handler, guard: Guard, slow_seconds: float | None = None) -> Handler:
+    """``on_new_message`` behind the guard and the no-reply watch (see the module docstring).
+
+    ``slow_seconds`` (default ``guard.slow_seconds``): when to say kefu is still working.
+    """
+    slow = guard.slow_seconds if slow_seconds is None else slow_seconds
+
+    async def handle(message: UserMessage) -> None:
+        output = message.output_channel
+        sender = message.sender_id or ""
+        verdict = guard.check(sender, message.text)
+        if verdict.reply is not None:
+            await output.send_text_message(sender, verdict.reply)
+            return
+        message.text = verdict.text
+        counter = _Counter(output)
+        turn = asyncio.ensure_future(on_new_message(message))
+        done, _ = await asyncio.wait({turn}, timeout=slow)
+        if not done and counter.sent == 0:
+            await output.send_text_message(sender, reply("slow", verdict.text))
+            if isinstance(output, CollectingOutputChannel):
+                _BACKGROUND.add(turn)  # asyncio keeps only weak references to tasks
+                turn.add_done_callback(_finished)
+                return  # REST answers now; the turn completes and is stored
+        try:
+            await turn
+        except Exception:
+            logger.exception("the turn of %s failed", sender)
+        if counter.sent == 0 and await _paused(sender) is False:
+            await output.send_text_message(sender, reply("no_reply", verdict.text))
+
+    return handle
+
+
+def _finished(task: asyncio.Future[Any]) -> None:
+    _BACKGROUND.discard(task)
+    if not task.cancelled() and task.exception() is not None:
+        logger.error("a slow turn failed", exc_info=task.exception())

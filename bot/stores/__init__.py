@@ -1,0 +1,1 @@
+"""Tracker stores of kefu (loaded by Rasa from endpoints.yml)."""

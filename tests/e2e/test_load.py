@@ -1,0 +1,104 @@
+"""Load without loss: conversations of 10 turns at once through the REST channel.
+
+Every message must be answered and every turn must be in the tracker store afterwards
+(counted per conversation); the whole run is bounded in time. ``make test`` runs 40 at once;
+``make reliability`` runs 200 (``KEFU_LOAD_CONVERSATIONS``) and writes the figures to
+``reports/reliability.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import statistics
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+
+from tests.e2e.conftest import Stack, write_report
+
+pytestmark = pytest.mark.e2e
+CONVERSATIONS = int(os.environ.get("KEFU_LOAD_CONVERSATIONS", "40"))
+INTERIM = ("正在为您处理", "Still working on it")  # REST's reply when a turn outlasts its limit
+BOUND_SECONDS = 600
+# Ten turns a shopper might send; two of them reach the knowledge engine.
+TURNS_ZH = [
+    "你好",
+    "在吗",
+    "退货政策是什么？",
+    "好的",
+    "谢谢",
+    "你是机器人吗",
+    "满多少钱包邮？",
+    "明白了",
+    "谢谢你",
+    "再见",
+]
+TURNS_EN = [
+    "hello",
+    "are you there",
+    "What is the return policy?",
+    "ok",
+    "thanks",
+    "are you a bot",
+    "How long does delivery take?",
+    "got it",
+    "thank you",
+    "bye",
+]
+
+
+def converse(url: str, sender: str, turns: list[str]) -> list[tuple[float, int, bool]]:
+    """Send the turns one after another; (seconds, replies, only "still working") per turn."""
+    out = []
+    with requests.Session() as session:
+        for text in turns:
+            started = time.monotonic()
+            r = session.post(url, json={"sender": sender, "message": text}, timeout=300)
+            r.raise_for_status()
+            replies = [m.get("text", "") for m in r.json()]
+            interim = bool(replies) and all(any(i in t for i in INTERIM) for t in replies)
+            out.append((time.monotonic() - started, len(replies), interim))
+    return out
+
+
+def test_concurrent_conversations_of_10_turns_lose_nothing(stack: Stack) -> None:
+    url = f"http://127.0.0.1:{stack.ports['rasa']}/webhooks/rest/webhook"
+    senders = [f"load-{i:03d}" for i in range(CONVERSATIONS)]
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=CONVERSATIONS) as pool:
+        runs = list(
+            pool.map(lambda s: converse(url, s, TURNS_ZH if int(s[-3:]) % 2 else TURNS_EN), senders)
+        )
+    seconds = time.monotonic() - started
+    latencies = sorted(t for run in runs for t, _, _ in run)
+    unanswered = sum(1 for run in runs for _, n, _ in run if n == 0)
+    interim = sum(1 for run in runs for _, _, i in run if i)
+    with sqlite3.connect(stack.tracker_db) as db:
+        stored = dict(
+            db.execute(
+                "select sender_id, count(*) from events where type_name = 'user'"
+                " and sender_id like 'load-%' group by sender_id"
+            ).fetchall()
+        )
+    lost = sum(10 - stored.get(s, 0) for s in senders)
+    p95 = latencies[int(0.95 * (len(latencies) - 1))]
+    figures = {
+        "conversations": CONVERSATIONS,
+        "turns": len(latencies),
+        "unanswered": unanswered,
+        "answered_still_working_only": interim,
+        "turns_missing_from_tracker_store": lost,
+        "seconds": round(seconds, 1),
+        "turns_per_second": round(len(latencies) / seconds, 1),
+        "p50_ms": round(statistics.median(latencies) * 1000),
+        "p95_ms": round(p95 * 1000),
+        "max_ms": round(latencies[-1] * 1000),
+    }
+    print(json.dumps(figures))
+    write_report("load", figures)
+    assert unanswered == 0 and lost == 0, figures
+    assert seconds < BOUND_SECONDS, figures
