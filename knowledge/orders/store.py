@@ -75,9 +75,9 @@ class OrderStore:
         """Connect, create the schema if missing, seed demo data into an empty store."""
         if self._engine is not None:
             return
-        if self.url.startswith("sqlite:///"):
-            Path(self.url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         try:
+            if self.url.startswith("sqlite:///"):
+                Path(self.url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
             engine = create_engine(self.url)
             Base.metadata.create_all(engine)
             with Session(engine) as session:
@@ -88,7 +88,12 @@ class OrderStore:
                     seed(session, self.seed_file, now())
                     session.commit()
         except Exception as exc:
-            raise OrderError(f"Cannot open the order store at {self.url}: {exc}") from exc
+            raise OrderError(
+                f"Cannot open the order store at {self.url}: {str(exc).splitlines()[0]}."
+                " Check KEFU_ORDERS_URL (the"
+                " database must be reachable and writable; a SQLite file must not be locked by"
+                " another program), or unset it to use the demo store in the cache."
+            ) from exc
         self._engine = engine
 
     def _run(self, work: Callable[[Session], T]) -> T:
