@@ -33,3 +33,11 @@ class DocumentError(KnowledgeError):
 
 class NotReadyError(KnowledgeError):
     """A component was used before ``warm_up()``."""
+
+
+class OverloadedError(KnowledgeError):
+    """Too many questions are already waiting: the caller should answer "busy, try again"."""
+
+
+class BatcherClosedError(KnowledgeError):
+    """A micro-batcher was stopped (or never started) while a question needed it."""
