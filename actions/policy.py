@@ -1,8 +1,11 @@
-"""Answer store-policy questions from the knowledge engine."""
+"""Answer store-policy questions from the knowledge engine.
+
+Each question goes through the engine's micro-batched path (``answer_async``): concurrent
+conversations share its model calls, and one shopper's failing question fails only theirs.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
@@ -11,8 +14,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.service import get_service
-from actions.texts import answer_text, failure_text
-from knowledge.errors import KnowledgeError
+from actions.texts import answer_text, busy_text, failure_text
+from knowledge.errors import KnowledgeError, OverloadedError
 from knowledge.lang import detect_language
 
 log = logging.getLogger(__name__)
@@ -22,7 +25,11 @@ async def answer_question(dispatcher: CollectingDispatcher, question: str) -> li
     """Answer ``question`` from the knowledge engine (or abstain); set language and abstention."""
     lang = detect_language(question)
     try:
-        answer = await asyncio.to_thread(get_service().answer, question)
+        answer = await get_service().answer_async(question)
+    except OverloadedError:
+        log.warning("knowledge service busy: asked %r to try again", question[:200])
+        dispatcher.utter_message(text=busy_text(lang))
+        return [SlotSet("language", lang)]
     except Exception as exc:  # the action boundary: the shopper always gets a reply
         level = logging.ERROR if isinstance(exc, KnowledgeError) else logging.CRITICAL
         log.log(level, "knowledge service failed for %r", question[:200], exc_info=True)

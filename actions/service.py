@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 
 from knowledge.catalog import Catalog
 from knowledge.encode import Encoder
@@ -34,6 +35,10 @@ def get_settings() -> Settings:
 @functools.cache
 def get_service() -> KnowledgeService:
     """The knowledge engine, warmed up (models and index loaded)."""
+    # Before torch loads: idle OpenMP threads sleep instead of spinning. On 2 cores shared
+    # with Rasa, spinning threads stall each other: 0.6-0.9 questions/s, against ~4 with
+    # passive threads (measured with Rasa busy; bench/pipeline.py runs the same way).
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     service = KnowledgeService(get_settings())
     service.warm_up()
     return service

@@ -17,6 +17,12 @@ FAILURE = {
     "a human agent.",
 }
 
+BUSY = {
+    "zh": "抱歉，现在咨询的人比较多，请稍等片刻再问我一次，或者输入“人工”联系客服。",
+    "en": "Sorry, I'm answering a lot of shoppers right now. Please ask me again in a moment, "
+    "or ask for a human agent.",
+}
+
 
 def source_line(answer: Answer) -> str:
     """Name the answer's source: page title, section, effective date."""
@@ -43,6 +49,11 @@ def answer_text(answer: Answer) -> str:
 def failure_text(lang: Language) -> str:
     """A polite reply when the knowledge engine fails."""
     return FAILURE[lang]
+
+
+def busy_text(lang: Language) -> str:
+    """A polite reply when the knowledge engine has too many questions waiting."""
+    return BUSY[lang]
 
 
 def pick(lang: Language, zh: str, en: str) -> str:

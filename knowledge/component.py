@@ -17,15 +17,19 @@ class ModelComponent:
     """Cheap to construct; ``warm_up()`` resolves the model by name and loads it once.
 
     Subclasses implement ``_load(folder)`` and use ``self.model`` (which raises
-    ``NotReadyError`` before ``warm_up()``).
+    ``NotReadyError`` before ``warm_up()``). A ``dtype`` other than ``float32`` casts the
+    loaded model (``bfloat16`` / ``float16``: for CUDA).
     """
 
     kind = "model"
 
-    def __init__(self, model: str, resolver: ModelResolver, device: str = "cpu") -> None:
+    def __init__(
+        self, model: str, resolver: ModelResolver, device: str = "cpu", dtype: str = "float32"
+    ) -> None:
         self.model_name = model
         self.resolver = resolver
         self.device = device
+        self.dtype = dtype
         self.folder: Path | None = None
         self.load_seconds = 0.0
         self._model: Any = None
@@ -42,7 +46,12 @@ class ModelComponent:
             return
         start = time.perf_counter()
         folder = self.resolve()
-        self._model = self._load(folder)
+        model = self._load(folder)
+        if self.dtype != "float32":
+            import torch
+
+            model = model.to(getattr(torch, self.dtype))
+        self._model = model
         self.load_seconds = time.perf_counter() - start
         log.info(
             "loaded %s %s from %s in %.1f s", self.kind, self.model_name, folder, self.load_seconds

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -50,6 +51,26 @@ class Encoder(ModelComponent):
             **kwargs,
         )
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
+
+    def tokenize(self, texts: Sequence[str], prompt: str = "query") -> dict[str, Any]:
+        """Texts -> model inputs for :meth:`forward` (CPU), with the model's ``prompt`` if any."""
+        prefix = (self.model.prompts or {}).get(prompt) or None
+        if not hasattr(self.model, "preprocess"):  # older sentence-transformers
+            return dict(self.model.tokenize([(prefix or "") + t for t in texts]))
+        return dict(self.model.preprocess(list(texts), prompt=prefix))
+
+    def forward(self, features: dict[str, Any]) -> np.ndarray:
+        """Model inputs -> (n, dim) float32 unit vectors: the model call alone."""
+        import torch
+
+        with torch.inference_mode():
+            batch = {
+                k: v.to(self.device) if isinstance(v, torch.Tensor) else v
+                for k, v in features.items()
+            }
+            vectors = self.model(batch)["sentence_embedding"].float()
+            vectors = torch.nn.functional.normalize(vectors, p=2, dim=1)
+        return np.asarray(vectors.cpu().numpy(), dtype=np.float32)
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
         """Questions -> (n, dim) float32, L2-normalised."""

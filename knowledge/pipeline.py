@@ -6,20 +6,27 @@ configured) -> read (extractive QA over the ``read_k`` best passages: the best s
 sentence) -> score each sentence against the question -> decide (``knowledge/decide.py``:
 weights and abstention threshold fitted on the dev split by ``make models``).
 Without a reader (``KEFU_READER_MODEL=none``) the best passage is the answer.
+
+Two ways in: :meth:`KnowledgeService.answer_batch` runs a list of questions through the
+stages at once (evaluation, the command line); :meth:`KnowledgeService.answer_async` answers
+one question on an event loop, its stages micro-batched with every other question in flight
+(``knowledge/stages.py``), which is how the action server serves concurrent shoppers.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from knowledge.decide import Calibration, Candidate
 from knowledge.encode import Encoder
-from knowledge.errors import KnowledgeError
+from knowledge.errors import KnowledgeError, NotReadyError
 from knowledge.index import PassageIndex, build_index, index_key, open_index
 from knowledge.ingest import load_documents
 from knowledge.ingest.split import sentence_around
@@ -30,6 +37,7 @@ from knowledge.rerank import Reranker
 from knowledge.retrieve import Retriever
 from knowledge.sentences import SentenceScorer
 from knowledge.settings import Settings
+from knowledge.stages import Lanes
 from knowledge.types import Answer, Hit, Passage
 
 log = logging.getLogger(__name__)
@@ -51,17 +59,23 @@ class KnowledgeService:
     ) -> None:
         self.settings = settings
         self.resolver = resolver or ModelResolver(settings)
-        self.encoder = encoder or Encoder(settings.retriever_model, self.resolver, settings.device)
+        device, dtype = settings.device, settings.model_dtype
+        self.encoder = encoder or Encoder(settings.retriever_model, self.resolver, device, dtype)
         self.retriever = Retriever(self.encoder, top_k=settings.top_k, hybrid=settings.hybrid)
         self.sentences = SentenceScorer(self.encoder)
         self.reader = reader
         if reader is None and settings.reader_model:
-            self.reader = Reader(settings.reader_model, self.resolver, settings.device)
+            windows = 16 if device == "cpu" else 256  # windows per forward pass
+            self.reader = Reader(
+                settings.reader_model, self.resolver, device, batch_size=windows, dtype=dtype
+            )
         self.reranker = reranker
         if reranker is None and settings.reranker_model:
-            self.reranker = Reranker(settings.reranker_model, self.resolver, settings.device)
+            self.reranker = Reranker(settings.reranker_model, self.resolver, device, dtype=dtype)
         self.calibration = Calibration()
         self.ready = False
+        self._lanes: Lanes | None = None
+        self._lanes_loop: asyncio.AbstractEventLoop | None = None
 
     @property
     def doc_dirs(self) -> list[Path]:
@@ -140,11 +154,7 @@ class KnowledgeService:
     def retrieve(self, questions: list[str], vectors: np.ndarray | None = None) -> list[list[Hit]]:
         """Retrieve, keep the question's language, rerank: the passages the reader will see."""
         raw = self.retriever.run(questions, top_k=self.settings.top_k * 2, vectors=vectors)
-        hits = []
-        for question, row in zip(questions, raw, strict=True):
-            lang = detect_language(question)
-            same = [h for h in row if h.passage.lang == lang] or row
-            hits.append(same[: self.settings.top_k])
+        hits = [self._same_language(q, row) for q, row in zip(questions, raw, strict=True)]
         if self.reranker is not None:
             hits = self.reranker.run(questions, hits)
         return hits
@@ -157,12 +167,7 @@ class KnowledgeService:
         k = self.settings.read_k
         pairs = [(q, h.passage) for q, row in zip(questions, hits, strict=True) for h in row[:k]]
         per_pair = iter(self.reader.run_sentences([q for q, _ in pairs], [p for _, p in pairs]))
-        rows: list[list[Candidate]] = []
-        for row in hits:
-            candidates = []
-            for rank, hit in enumerate(row[:k]):
-                candidates += [Candidate(s, rank, hit.score) for s in next(per_pair)]
-            rows.append(candidates)
+        rows = [_candidates(row[:k], [next(per_pair) for _ in row[:k]]) for row in hits]
         if vectors is None:
             vectors = self.encoder.encode_queries(questions)
         sentences = [[_sentence(c.span) for c in row] for row in rows]
@@ -181,6 +186,63 @@ class KnowledgeService:
             return [self._decide_by_retrieval(q, h) for q, h in zip(clipped, hits, strict=True)]
         candidates = self.read(clipped, hits, vectors)
         return [self.decide(q, h, c) for q, h, c in zip(clipped, hits, candidates, strict=True)]
+
+    async def answer_async(self, question: str) -> Answer:
+        """Answer one question, its model calls batched with every other question in flight.
+
+        The same answer as :meth:`answer` (scores within float tolerance: the batch a question
+        shares changes its padding). The batchers start on the first call on a loop.
+
+        Raises:
+            OverloadedError: a stage already has ``batch_queue`` questions waiting.
+        """
+        if not self.ready:
+            raise NotReadyError("KnowledgeService used before warm_up().")
+        lanes = await self.lanes()
+        q = question.strip()[:MAX_QUESTION_CHARS]
+        vector = await lanes.encode.submit(q)
+        hits = self._same_language(q, await lanes.search.submit((q, vector)))
+        if lanes.rerank is not None:
+            hits = await lanes.rerank.submit((q, tuple(hits)))
+        if lanes.read is None:
+            return self._decide_by_retrieval(q, hits)
+        row = hits[: self.settings.read_k]
+        spans = await lanes.read.submit((q, tuple(h.passage for h in row)))
+        candidates = _candidates(row, spans)
+        sentences = [_sentence(c.span) for c in candidates]
+        missing = self.sentences.missing([sentences])
+        if missing:
+            vectors = await asyncio.gather(*(lanes.sentences.submit(s) for s in missing))
+            self.sentences.add(missing, vectors)
+        scores = self.sentences.score(vector[None, :], [sentences])[0]
+        scored = [replace(c, sentence_score=v) for c, v in zip(candidates, scores, strict=True)]
+        return self.decide(q, hits, scored)
+
+    async def lanes(self) -> Lanes:
+        """The micro-batchers of the running event loop (built and started on first use)."""
+        loop = asyncio.get_running_loop()
+        if self._lanes is None or self._lanes_loop is not loop:
+            if self._lanes is not None:  # left on a loop that is gone (tests, a restart)
+                self._lanes.device.shutdown(wait=False)
+            self._lanes, self._lanes_loop = Lanes(self), loop
+        await self._lanes.start()
+        return self._lanes
+
+    async def aclose(self) -> None:
+        """Stop the micro-batchers (questions still waiting fail with ``BatcherClosedError``)."""
+        if self._lanes is not None:
+            await self._lanes.stop()
+            self._lanes = self._lanes_loop = None
+
+    def batch_stats(self) -> dict[str, dict[str, Any]]:
+        """Per-stage micro-batching counters since the batchers started."""
+        return self._lanes.stats() if self._lanes is not None else {}
+
+    def _same_language(self, question: str, row: list[Hit]) -> list[Hit]:
+        """The ``top_k`` best hits in the question's language (all hits if none is)."""
+        lang = detect_language(question)
+        same = [h for h in row if h.passage.lang == lang] or row
+        return same[: self.settings.top_k]
 
     def decide(self, question: str, hits: list[Hit], candidates: list[Candidate]) -> Answer:
         """Pick the best candidate span, or abstain (see ``knowledge/decide.py``)."""
@@ -221,6 +283,15 @@ class KnowledgeService:
             question, lang, text, text, best.score, best.passage.source, False, tuple(hits),
             span=(0, len(text)), passage_id=best.passage.id,
         )  # fmt: skip
+
+
+def _candidates(hits: list[Hit], spans: list[list[Span]]) -> list[Candidate]:
+    """One candidate per span, with its passage's rank and retrieval score."""
+    return [
+        Candidate(span, rank, hit.score)
+        for rank, (hit, row) in enumerate(zip(hits, spans, strict=True))
+        for span in row
+    ]
 
 
 def _sentence(span: Span) -> str:

@@ -86,6 +86,7 @@ class Reader(ModelComponent):
         doc_stride: tokens of overlap between windows of a long passage.
         max_answer_tokens: longest span considered.
         batch_size: windows per forward pass.
+        dtype: ``float32``, or ``bfloat16`` / ``float16`` on CUDA.
     """
 
     def __init__(
@@ -97,10 +98,11 @@ class Reader(ModelComponent):
         doc_stride: int = 96,
         max_answer_tokens: int = 48,
         batch_size: int = 16,
+        dtype: str = "float32",
     ) -> None:
         if doc_stride >= max_seq_len:
             raise ValueError(f"doc_stride ({doc_stride}) must be below max_seq_len ({max_seq_len})")
-        super().__init__(model, resolver, device)
+        super().__init__(model, resolver, device, dtype)
         self.max_seq_len = max_seq_len
         self.doc_stride = doc_stride
         self.max_answer_tokens = max_answer_tokens
@@ -131,21 +133,34 @@ class Reader(ModelComponent):
             return_tensors="np",
         )
 
-    def _forward(self, features: Any) -> tuple[np.ndarray, np.ndarray]:
+    def forward(self, features: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Start and end logits of every window: the model call alone.
+
+        Windows go through in chunks of ``batch_size`` by decreasing length, each chunk cut
+        to its longest window, so a batch of many pairs does not pay for padding every
+        window to the longest one (the logits past a window's end are never read).
+        """
         import torch
 
-        starts, ends = [], []
         names = [k for k in ("input_ids", "attention_mask", "token_type_ids") if k in features]
+        mask = np.asarray(features["attention_mask"])
+        lengths = mask.sum(axis=1)
+        if getattr(self._tokenizer, "padding_side", "right") != "right":
+            lengths[:] = mask.shape[1]  # left padding: keep every column
+        order = np.argsort(-lengths, kind="stable")
+        starts = np.full(mask.shape, -1e4, np.float32)
+        ends = np.full(mask.shape, -1e4, np.float32)
         with torch.inference_mode():
-            for b in range(0, len(features["input_ids"]), self.batch_size):
+            for b in range(0, len(order), self.batch_size):
+                rows = order[b : b + self.batch_size]
+                width = int(lengths[rows].max())
                 batch: dict[str, torch.Tensor] = {
-                    k: torch.as_tensor(features[k][b : b + self.batch_size], device=self.device)
-                    for k in names
+                    k: torch.as_tensor(features[k][rows, :width], device=self.device) for k in names
                 }
                 out = self.model(**batch)
-                starts.append(out.start_logits.float().cpu().numpy())
-                ends.append(out.end_logits.float().cpu().numpy())
-        return np.concatenate(starts), np.concatenate(ends)
+                starts[rows, :width] = out.start_logits.float().cpu().numpy()
+                ends[rows, :width] = out.end_logits.float().cpu().numpy()
+        return starts, ends
 
     def run(self, questions: list[str], passages: list[Passage]) -> list[Span]:
         """The best span of each (question, passage) pair, pairs given as parallel lists."""
@@ -163,7 +178,13 @@ class Reader(ModelComponent):
         if not questions:
             return []
         features = self.encode(questions, [p.text for p in passages])
-        start_logits, end_logits = self._forward(features)
+        return self.spans(features, self.forward(features), passages)
+
+    def spans(
+        self, features: Any, logits: tuple[np.ndarray, np.ndarray], passages: list[Passage]
+    ) -> list[list[Span]]:
+        """Decode the logits of :meth:`encode`'s windows: the best span per sentence per pair."""
+        start_logits, end_logits = logits
         best: dict[tuple[int, int], Span] = {}
         for w, pair in enumerate(features["overflow_to_sample_mapping"]):
             passage = passages[int(pair)]
@@ -182,7 +203,7 @@ class Reader(ModelComponent):
                 kept = best.get((int(pair), n))
                 if kept is None or span.margin > kept.margin:
                     best[(int(pair), n)] = span
-        out: list[list[Span]] = [[] for _ in questions]
+        out: list[list[Span]] = [[] for _ in passages]
         for (pair, _), span in sorted(best.items()):
             out[pair].append(span)
         return [row or [Span(p, 0, 0, 0.0, 0.0)] for row, p in zip(out, passages, strict=True)]

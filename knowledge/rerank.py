@@ -7,8 +7,11 @@ questions and their hit lists in, the same hits re-scored and re-sorted out.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from knowledge.component import ModelComponent
 from knowledge.index import embedding_text
@@ -22,9 +25,14 @@ class Reranker(ModelComponent):
     kind = "reranker"
 
     def __init__(
-        self, model: str, resolver: ModelResolver, device: str = "cpu", batch_size: int = 32
+        self,
+        model: str,
+        resolver: ModelResolver,
+        device: str = "cpu",
+        batch_size: int = 32,
+        dtype: str = "float32",
     ) -> None:
-        super().__init__(model, resolver, device)
+        super().__init__(model, resolver, device, dtype)
         self.batch_size = batch_size
 
     def _load(self, folder: Path) -> Any:
@@ -40,6 +48,22 @@ class Reranker(ModelComponent):
             pairs, batch_size=self.batch_size, activation_fn=None, show_progress_bar=False
         )
         return [float(s) for s in scores]
+
+    def tokenize(self, pairs: Sequence[tuple[str, str]]) -> dict[str, Any]:
+        """(question, passage text) pairs -> model inputs for :meth:`forward` (CPU)."""
+        return dict(self.model.preprocess(list(pairs)))
+
+    def forward(self, features: dict[str, Any]) -> np.ndarray:
+        """Model inputs -> one raw relevance logit per pair: the model call alone."""
+        import torch
+
+        with torch.inference_mode():
+            batch = {
+                k: v.to(self.device) if isinstance(v, torch.Tensor) else v
+                for k, v in features.items()
+            }
+            scores = self.model(batch)["scores"].float().reshape(-1)
+        return np.asarray(scores.cpu().numpy(), dtype=np.float32)
 
     def run(self, questions: list[str], hits: list[list[Hit]]) -> list[list[Hit]]:
         """Each question's hits, re-scored by the cross-encoder, best first."""

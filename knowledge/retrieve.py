@@ -58,14 +58,29 @@ class Retriever:
         k = top_k or self.top_k
         if vectors is None:
             vectors = self.encoder.encode_queries(questions)
+        return self.hits(questions, vectors, self.search(vectors, k), k)
+
+    def search(self, vectors: np.ndarray, k: int) -> list[list[tuple[int, float]]]:
+        """The index search alone: (passage position, cosine) rows, deep enough for ``hits``."""
+        if self.index is None:
+            raise NotReadyError("Retriever used before warm_up().")
+        return self.index.search(vectors, FUSION_DEPTH if self.hybrid else k)
+
+    def hits(
+        self,
+        questions: list[str],
+        vectors: np.ndarray,
+        found: list[list[tuple[int, float]]],
+        k: int,
+    ) -> list[list[Hit]]:
+        """Top-k hits per question from :meth:`search`'s rows (fused with BM25 if hybrid)."""
+        assert self.index is not None
         passages = self.index.passages
         if not self.hybrid:
-            found = self.index.search(vectors, k)
-            return [[Hit(passages[i], score) for i, score in row] for row in found]
+            return [[Hit(passages[i], score) for i, score in row[:k]] for row in found]
         assert self.bm25 is not None and self._vectors is not None
-        dense = self.index.search(vectors, FUSION_DEPTH)
         out = []
-        for question, vector, row in zip(questions, vectors, dense, strict=True):
+        for question, vector, row in zip(questions, vectors, found, strict=True):
             keyword = self.bm25.search(question, FUSION_DEPTH)
             fused = rrf([[i for i, _ in row], [i for i, _ in keyword]])[:k]
             cosine = self._vectors[[i for i, _ in fused]] @ vector

@@ -21,12 +21,24 @@ class SentenceScorer:
 
     def run(self, question_vectors: np.ndarray, sentences: list[list[str]]) -> list[list[float]]:
         """For each question (row of ``question_vectors``), the cosine of each of its sentences."""
-        missing = list(dict.fromkeys(s for row in sentences for s in row if s not in self._vectors))
+        missing = self.missing(sentences)
         if missing:
-            if len(self._vectors) + len(missing) > self.max_cached:
-                self._vectors.clear()
-            for text, vector in zip(missing, self.encoder.encode_passages(missing), strict=True):
-                self._vectors[text] = vector
+            self.add(missing, self.encoder.encode_passages(missing))
+        return self.score(question_vectors, sentences)
+
+    def missing(self, sentences: list[list[str]]) -> list[str]:
+        """The sentences without a cached vector, each once."""
+        return list(dict.fromkeys(s for row in sentences for s in row if s not in self._vectors))
+
+    def add(self, texts: list[str], vectors: np.ndarray | list[np.ndarray]) -> None:
+        """Cache sentence vectors (the cache is emptied when it would outgrow ``max_cached``)."""
+        if len(self._vectors) + len(texts) > self.max_cached:
+            self._vectors.clear()
+        for text, vector in zip(texts, vectors, strict=True):
+            self._vectors[text] = vector
+
+    def score(self, question_vectors: np.ndarray, sentences: list[list[str]]) -> list[list[float]]:
+        """Cosines from cached vectors (every sentence must have been added)."""
         return [
             [float(self._vectors[s] @ q) for s in row]
             for q, row in zip(question_vectors, sentences, strict=True)

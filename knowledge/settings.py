@@ -11,8 +11,16 @@ Environment variables (all optional):
 ``KEFU_RETRIEVER_MODEL``      bi-encoder: a Hugging Face id or a local folder
 ``KEFU_MODEL_PATHS``          explicit folders, ``id=path`` pairs separated by ``;``
 ``KEFU_HUB_DOWNLOAD``         ``1`` lets the resolver download from the hub (off by default)
-``KEFU_DEVICE``               ``cpu`` or ``cuda`` (default: ``cpu``)
+``KEFU_DEVICE``               ``cpu``, ``cuda`` or ``auto`` (CUDA when available; default: ``cpu``)
+``KEFU_DTYPE``                model weights on CUDA: ``bfloat16`` (default), ``float16`` or
+                              ``float32``; the CPU always computes in ``float32``
 ``KEFU_TORCH_THREADS``        torch intra-op threads (default: number of cores)
+``KEFU_BATCH_MAX``            questions per micro-batch of each model stage (default: 16 on the
+                              CPU, 128 on CUDA)
+``KEFU_BATCH_DELAY_MS``       how long a question waits for others to share its batch (default:
+                              2 ms on the CPU, 4 ms on CUDA)
+``KEFU_BATCH_QUEUE``          questions allowed to wait per stage; more are answered "busy"
+                              (default 256)
 ``KEFU_TOP_K``                passages retrieved per question (default 5)
 ``KEFU_READ_K``               best passages the reader reads per question (default 3)
 ``KEFU_MIN_SCORE``            without a reader: abstain below this retrieval score (0.80)
@@ -48,7 +56,10 @@ from knowledge.errors import ConfigError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CACHE = Path("~/.cache/kefu").expanduser()
-DEVICES = ("cpu", "cuda")
+DEVICES = ("cpu", "cuda", "auto")
+DTYPES = ("bfloat16", "float16", "float32")
+#: per device: (questions per micro-batch, milliseconds a question waits for company)
+BATCH_DEFAULTS = {"cpu": (16, 2.0), "cuda": (128, 4.0)}
 INDEX_TYPES = ("flat", "ivf", "hnsw")
 #: the offline default generator (built from a PyPI package, see knowledge/models/offline.py)
 DEFAULT_GENERATOR = "google/gemma-3-270m"
@@ -76,6 +87,15 @@ def _number(env: Mapping[str, str], key: str, default: float) -> float:
         raise ConfigError(f"{key} must be a number, got {raw!r}.") from None
 
 
+def resolve_device(device: str) -> str:
+    """``auto`` -> ``cuda`` when torch sees a GPU, else ``cpu``; other names unchanged."""
+    if device != "auto":
+        return device
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
 def _model(env: Mapping[str, str], key: str, default: str) -> str:
     value = env.get(key)
     if value is None or value == "":
@@ -93,7 +113,11 @@ class Settings:
     model_paths: Mapping[str, Path] = field(default_factory=dict)
     hub_download: bool = False
     device: str = "cpu"
+    dtype: str = "bfloat16"
     torch_threads: int | None = None
+    batch_max: int | None = None
+    batch_delay_ms: float | None = None
+    batch_queue: int = 256
     top_k: int = 5
     read_k: int = 3
     min_score: float = 0.80
@@ -114,6 +138,19 @@ class Settings:
     def __post_init__(self) -> None:
         if self.device not in DEVICES:
             raise ConfigError(f"Invalid device {self.device!r}. Valid devices are {DEVICES}.")
+        if self.dtype not in DTYPES:
+            raise ConfigError(f"Invalid dtype {self.dtype!r}. Valid dtypes are {DTYPES}.")
+        object.__setattr__(self, "device", resolve_device(self.device))
+        batch_max, delay = BATCH_DEFAULTS[self.device]
+        if self.batch_max is None:
+            object.__setattr__(self, "batch_max", batch_max)
+        if self.batch_delay_ms is None:
+            object.__setattr__(self, "batch_delay_ms", delay)
+        if (self.batch_max or 0) < 1 or (self.batch_delay_ms or 0) < 0 or self.batch_queue < 1:
+            raise ConfigError(
+                "batch_max and batch_queue must be at least 1 and batch_delay_ms at least 0, got "
+                f"{self.batch_max}, {self.batch_queue} and {self.batch_delay_ms}."
+            )
         if self.top_k < 1:
             raise ConfigError(f"top_k must be at least 1, got {self.top_k}.")
         if self.index_type not in INDEX_TYPES:
@@ -124,6 +161,11 @@ class Settings:
             raise ConfigError(
                 f"read_k must be between 1 and top_k ({self.top_k}), got {self.read_k}."
             )
+
+    @property
+    def model_dtype(self) -> str:
+        """The dtype models compute in: ``dtype`` on CUDA, ``float32`` on the CPU."""
+        return self.dtype if self.device == "cuda" else "float32"
 
     @property
     def models_dir(self) -> Path:
@@ -175,7 +217,13 @@ class Settings:
             model_paths=_parse_model_paths(env.get("KEFU_MODEL_PATHS", "")),
             hub_download=env.get("KEFU_HUB_DOWNLOAD", "") == "1",
             device=env.get("KEFU_DEVICE") or defaults.device,
+            dtype=env.get("KEFU_DTYPE") or defaults.dtype,
             torch_threads=int(_number(env, "KEFU_TORCH_THREADS", 0)) or None if threads else None,
+            batch_max=int(_number(env, "KEFU_BATCH_MAX", 0)) or None,
+            batch_delay_ms=(
+                _number(env, "KEFU_BATCH_DELAY_MS", 0.0) if env.get("KEFU_BATCH_DELAY_MS") else None
+            ),
+            batch_queue=int(_number(env, "KEFU_BATCH_QUEUE", defaults.batch_queue)),
             top_k=int(_number(env, "KEFU_TOP_K", defaults.top_k)),
             read_k=int(_number(env, "KEFU_READ_K", defaults.read_k)),
             min_score=_number(env, "KEFU_MIN_SCORE", defaults.min_score),

@@ -71,6 +71,12 @@ class FakeEncoder:
     def encode_passages(self, texts: list[str], progress: bool = False) -> np.ndarray:
         return self.encode_queries(texts)
 
+    def tokenize(self, texts: list[str], prompt: str = "query") -> list[str]:
+        return list(texts)
+
+    def forward(self, features: list[str]) -> np.ndarray:
+        return self.encode_queries(features)
+
 
 @pytest.fixture
 def store(tmp_path: Path) -> Path:

@@ -1,14 +1,19 @@
 import asyncio
+from typing import Any
 
+import numpy as np
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 import actions.policy
 from actions.policy import ActionAnswerPolicy
-from knowledge.errors import IndexMissingError
+from knowledge.errors import IndexMissingError, OverloadedError
 from knowledge.lang import detect_language
+from knowledge.pipeline import KnowledgeService
+from knowledge.settings import Settings
 from knowledge.types import Answer, Hit, Passage, Source
 from tests.actions.conftest import tracker_with
+from tests.conftest import FakeEncoder
 
 SOURCE = Source(doc="zh/returns.md", title="退货政策", section="退款", effective="2026-07-01")
 PASSAGE = Passage(
@@ -33,6 +38,9 @@ class FakeService:
             question, "zh", "3 个工作日内", PASSAGE.text, 0.91, SOURCE, False, (hit,),
             span=(3, 10), passage_id=PASSAGE.id,
         )  # fmt: skip
+
+    async def answer_async(self, question: str) -> Answer:
+        return self.answer(question)
 
 
 def run(monkeypatch: pytest.MonkeyPatch, service: FakeService, text: str):
@@ -70,3 +78,50 @@ def test_a_failing_engine_still_gets_the_shopper_a_polite_reply(
     messages, _ = run(monkeypatch, FakeService(error=error), "How long is delivery?")
     assert len(messages) == 1 and "try again" in messages[0]["text"]
     assert "boom" not in messages[0]["text"] and "index" not in messages[0]["text"]
+
+
+def test_a_busy_engine_asks_the_shopper_to_try_again_in_their_language(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    busy = FakeService(error=OverloadedError("256 items are already waiting for encode."))
+    messages, _ = run(monkeypatch, busy, "退款多久到账？")
+    assert "稍等片刻" in messages[0]["text"] and "人工" in messages[0]["text"]
+    messages, _ = run(monkeypatch, busy, "How long is delivery?")
+    assert "again in a moment" in messages[0]["text"] and "waiting" not in messages[0]["text"]
+
+
+class PoisonEncoder(FakeEncoder):
+    """Fails any batch holding a question with "boom" in it."""
+
+    def forward(self, features: list[str]) -> np.ndarray:
+        if any("boom" in text for text in features):
+            raise RuntimeError("the encoder choked")
+        return super().forward(features)
+
+
+def test_concurrent_conversations_share_a_batch_and_keep_failures_to_themselves(
+    monkeypatch: pytest.MonkeyPatch, settings: Settings
+) -> None:
+    svc = KnowledgeService(
+        Settings(**{**settings.__dict__, "batch_delay_ms": 50.0}),
+        encoder=PoisonEncoder(),  # type: ignore[arg-type]
+    )
+    svc.build_index()
+    svc.warm_up()
+    monkeypatch.setattr(actions.policy, "get_service", lambda: svc)
+
+    async def main() -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]]:
+        good, bad = CollectingDispatcher(), CollectingDispatcher()
+        await asyncio.gather(
+            ActionAnswerPolicy().run(good, tracker_with("How long is standard delivery?", "a"), {}),
+            ActionAnswerPolicy().run(bad, tracker_with("boom delivery", "b"), {}),
+        )
+        stats = svc.batch_stats()
+        await svc.aclose()
+        return good.messages, bad.messages, stats
+
+    good, bad, stats = asyncio.run(main())
+    assert good[0]["text"].startswith("【Standard delivery takes 2-4 days in mainland China.】")
+    assert "try again" in bad[0]["text"]
+    assert stats["encode"]["largest_batch"] == 2, "both questions shared one encoder batch"
+    assert stats["encode"]["failed"] == 1

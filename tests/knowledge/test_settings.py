@@ -42,3 +42,23 @@ def test_defaults_when_environment_is_empty() -> None:
 def test_invalid_values_say_what_is_valid(env: dict[str, str], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         Settings.from_env(env)
+
+
+def test_device_dtype_and_batching() -> None:
+    s = Settings.from_env(
+        {"KEFU_BATCH_MAX": "8", "KEFU_BATCH_DELAY_MS": "0", "KEFU_DTYPE": "float16"}
+    )
+    assert (s.batch_max, s.batch_delay_ms, s.batch_queue) == (8, 0.0, 256)
+    assert s.model_dtype == "float32", "the CPU always computes in float32"
+    cuda = Settings(device="cuda")
+    assert (cuda.batch_max, cuda.batch_delay_ms, cuda.model_dtype) == (128, 4.0, "bfloat16")
+    assert Settings(device="auto").device in ("cpu", "cuda")
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [({"KEFU_DTYPE": "int4"}, "Valid dtypes are"), ({"KEFU_BATCH_QUEUE": "0"}, "batch_queue")],
+)
+def test_invalid_batching_values_say_what_is_valid(env: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        Settings.from_env(env)

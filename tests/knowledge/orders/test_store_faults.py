@@ -13,7 +13,7 @@ def test_a_locked_database_is_a_clear_error(tmp_path: Path) -> None:
     holder.execute("create table busy (x)")
     holder.execute("begin exclusive")
     try:
-        with pytest.raises(KnowledgeError, match="locked.*KEFU_ORDERS_URL"):
+        with pytest.raises(KnowledgeError, match=r"locked.*KEFU_ORDERS_URL"):
             OrderStore(f"sqlite:///{db}", None).open()
     finally:
         holder.execute("rollback")

@@ -1,0 +1,183 @@
+"""The knowledge pipeline's model stages, each in the micro-batcher's three steps.
+
+One item is one question (with what earlier stages found for it); ``prepare`` tokenises or
+stacks on the CPU, ``forward`` is the model (or index) call alone, ``finish`` splits the
+batch's output back into one result per question. :class:`Lanes` holds one
+:class:`~knowledge.batching.MicroBatcher` per stage for a service, all sharing one device
+thread, so model calls never compete for the cores or the GPU.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from knowledge.batching import MicroBatcher
+from knowledge.encode import Encoder
+from knowledge.read import Reader, Span
+from knowledge.rerank import Reranker
+from knowledge.retrieve import Retriever
+from knowledge.types import Hit, Passage
+
+if TYPE_CHECKING:
+    from knowledge.pipeline import KnowledgeService
+
+Searched = tuple[str, np.ndarray]  # question, its vector
+Ranked = tuple[str, tuple[Hit, ...]]  # question, its hits
+Reading = tuple[str, tuple[Passage, ...]]  # question, the passages to read
+
+
+@dataclass(frozen=True)
+class EncodeStage:
+    """Texts -> unit vectors (bi-encoder); ``prompt``: ``query`` or ``passage``."""
+
+    encoder: Encoder
+    prompt: str = "query"
+    max_batch: int = 16
+    name: str = "encode"
+
+    def prepare(self, items: Sequence[str]) -> dict[str, Any]:
+        """Tokenise."""
+        return self.encoder.tokenize(items, self.prompt)
+
+    def forward(self, prepared: dict[str, Any]) -> np.ndarray:
+        """The encoder."""
+        return self.encoder.forward(prepared)
+
+    def finish(self, items: Sequence[str], raw: np.ndarray) -> list[np.ndarray]:
+        """One vector per text."""
+        return list(raw)
+
+
+@dataclass(frozen=True)
+class SearchStage:
+    """(question, vector) -> its ``k`` nearest passages (FAISS; BM25 fused on the CPU)."""
+
+    retriever: Retriever
+    k: int
+    max_batch: int = 16
+    name: str = "search"
+
+    def prepare(self, items: Sequence[Searched]) -> np.ndarray:
+        """Stack the vectors."""
+        return np.stack([v for _, v in items]).astype(np.float32, copy=False)
+
+    def forward(self, prepared: np.ndarray) -> tuple[np.ndarray, list[list[tuple[int, float]]]]:
+        """The index search."""
+        return prepared, self.retriever.search(prepared, self.k)
+
+    def finish(
+        self, items: Sequence[Searched], raw: tuple[np.ndarray, list[list[tuple[int, float]]]]
+    ) -> list[list[Hit]]:
+        """Hits per question."""
+        vectors, found = raw
+        return self.retriever.hits([q for q, _ in items], vectors, found, self.k)
+
+
+@dataclass(frozen=True)
+class RerankStage:
+    """(question, hits) -> the hits re-scored by the cross-encoder, best first."""
+
+    reranker: Reranker
+    max_batch: int = 16
+    name: str = "rerank"
+
+    def prepare(self, items: Sequence[Ranked]) -> dict[str, Any] | None:
+        """Tokenise every (question, passage) pair."""
+        from knowledge.index import embedding_text
+
+        pairs = [(q, embedding_text(h.passage)) for q, row in items for h in row]
+        return self.reranker.tokenize(pairs) if pairs else None
+
+    def forward(self, prepared: dict[str, Any] | None) -> np.ndarray:
+        """The cross-encoder."""
+        return self.reranker.forward(prepared) if prepared else np.zeros(0, np.float32)
+
+    def finish(self, items: Sequence[Ranked], raw: np.ndarray) -> list[list[Hit]]:
+        """Re-sort each question's hits by its logits."""
+        scores = iter(raw.tolist())
+        return [
+            sorted((Hit(h.passage, next(scores)) for h in row), key=lambda h: -h.score)
+            for _, row in items
+        ]
+
+
+@dataclass(frozen=True)
+class ReadStage:
+    """(question, passages) -> the reader's best span per sentence of each passage."""
+
+    reader: Reader
+    max_batch: int = 16
+    name: str = "read"
+
+    def prepare(self, items: Sequence[Reading]) -> Any:
+        """Tokenise every (question, passage) pair into windows."""
+        pairs = [(q, p) for q, passages in items for p in passages]
+        return (
+            self.reader.encode([q for q, _ in pairs], [p.text for _, p in pairs]) if pairs else None
+        )
+
+    def forward(self, prepared: Any) -> tuple[Any, tuple[np.ndarray, np.ndarray] | None]:
+        """The reader (the windows travel on to ``finish``)."""
+        return prepared, self.reader.forward(prepared) if prepared is not None else None
+
+    def finish(
+        self, items: Sequence[Reading], raw: tuple[Any, tuple[np.ndarray, np.ndarray] | None]
+    ) -> list[list[list[Span]]]:
+        """Decode the spans; group them per question (one list per passage)."""
+        features, logits = raw
+        passages = [p for _, row in items for p in row]
+        spans = iter(self.reader.spans(features, logits, passages) if logits else [])
+        return [list(itertools.islice(spans, len(row))) for _, row in items]
+
+
+class Lanes:
+    """One micro-batcher per model stage of ``service``, sharing one device thread."""
+
+    def __init__(self, service: KnowledgeService) -> None:
+        settings = service.settings
+        batch = settings.batch_max or 1
+        self.device = ThreadPoolExecutor(1, thread_name_prefix="kefu-device")
+        options: dict[str, Any] = {
+            "max_batch": batch,
+            "max_delay_ms": settings.batch_delay_ms or 0.0,
+            "max_queue": settings.batch_queue,
+            "device": self.device,
+        }
+        self.encode = MicroBatcher(EncodeStage(service.encoder, "query"), **options)
+        depth = settings.top_k * 2
+        self.search = MicroBatcher(SearchStage(service.retriever, depth), **options)
+        self.rerank = (
+            MicroBatcher(RerankStage(service.reranker), **options) if service.reranker else None
+        )
+        self.read = MicroBatcher(ReadStage(service.reader), **options) if service.reader else None
+        sentences = EncodeStage(service.encoder, "passage", name="sentences")
+        self.sentences = MicroBatcher(sentences, **(options | {"max_batch": batch * 4}))
+
+    @property
+    def all(self) -> list[MicroBatcher[Any, Any, Any, Any]]:
+        """Every batcher, in pipeline order."""
+        lanes: list[MicroBatcher[Any, Any, Any, Any] | None] = [
+            self.encode, self.search, self.rerank, self.read, self.sentences
+        ]  # fmt: skip
+        return [b for b in lanes if b is not None]
+
+    async def start(self) -> None:
+        """Start every batcher on the running loop."""
+        for batcher in self.all:
+            await batcher.start()
+
+    async def stop(self) -> None:
+        """Stop every batcher (pending questions fail with ``BatcherClosedError``)."""
+        for batcher in self.all:
+            await batcher.stop()
+        self.device.shutdown(wait=False, cancel_futures=True)
+
+    def stats(self) -> dict[str, dict[str, Any]]:
+        """Each stage's counters (see :class:`~knowledge.batching.StageStats`)."""
+        return {b.stats.name: b.stats.as_dict() for b in self.all}
