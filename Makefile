@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE ?= 1
 export RASA_TELEMETRY_ENABLED = false
 export TOKENIZERS_PARALLELISM = false
 
-.PHONY: help setup models eval eval-nlu eval-logistics eval-recommend index lookups logistics-data plan bot actions run test test-unit screenshots reliability bench lint lock clean-cache
+.PHONY: help setup models eval eval-nlu eval-logistics eval-recommend index lookups logistics-data plan bot actions run test test-unit screenshots reliability bench bench-pipeline bench-rest lint lock clean-cache
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -45,8 +45,14 @@ logistics-data: ## regenerate data/logistics/lanes.csv and stock.csv (after edit
 bot: setup ## train the Rasa model if bot/ changed
 	@scripts/bot_model.sh
 
-bench: ## speed figures -> reports/bench_*.json (Rasa-side latency per turn, ...)
+bench: bench-pipeline ## speed figures: Rasa-side latency per turn (reports/bench_rasa.json) and the hot path
 	@$(RASA_ENV)/bin/python bench/rasa_turns.py "$$(scripts/bot_model.sh)"
+
+bench-pipeline: setup ## hot path: naive vs micro-batched vs model-only ceiling -> reports/bench.json, bench.png
+	@$(APP_ENV)/bin/python -m knowledge prepare >/dev/null && $(APP_ENV)/bin/python bench/pipeline.py
+
+bench-rest: ## full stack, SHOPPERS=32 through Rasa's REST channel (start it first: make run)
+	@$(APP_ENV)/bin/python bench/rasa_rest.py --shoppers $${SHOPPERS:-32}
 
 actions: setup ## run the action server alone on KEFU_ACTIONS_PORT (5055), e.g. for scripts/rasa.sh shell
 	@$(APP_ENV)/bin/python -m knowledge prepare && $(APP_ENV)/bin/python -m actions.server --port $${KEFU_ACTIONS_PORT:-5055}
