@@ -15,7 +15,7 @@ if [[ ! -f $model ]]; then
   mkdir -p "$out"
   echo "kefu: training the Rasa model (bot/ changed; 4-10 minutes on 2 cores)..." >&2
   start=$SECONDS
-  if ! RASA_TELEMETRY_ENABLED=false RASA_CACHE_DIRECTORY="$(kefu_cache)/rasa-cache" "$rasa_env/bin/rasa" train --config config.yml \
+  if ! RASA_TELEMETRY_ENABLED=false KEFU_CACHE="$(kefu_cache)" RASA_CACHE_DIRECTORY="$(kefu_cache)/rasa-cache" "$rasa_env/bin/rasa" train --config config.yml \
       --domain domain.yml --data data --out "$out" --fixed-model-name "partial-$key" \
       > "$out/train-$key.log" 2>&1; then
     tail -20 "$out/train-$key.log" >&2

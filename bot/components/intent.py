@@ -70,10 +70,10 @@ class E5IntentClassifier(GraphComponent, IntentClassifier):
         """An untrained classifier."""
         return cls(config, model_storage, resource)
 
-    def _features(self, texts: list[str]) -> Any:
+    def _features(self, texts: list[str], cached: bool = False) -> Any:
         from scipy.sparse import csr_matrix, hstack
 
-        dense = embed(texts) * float(self.config["e5_weight"])
+        dense = embed(texts, cached=cached) * float(self.config["e5_weight"])
         sparse = self._vectorizer.transform([t.lower() for t in texts])
         return hstack([csr_matrix(dense), sparse]).tocsr()
 
@@ -90,7 +90,7 @@ class E5IntentClassifier(GraphComponent, IntentClassifier):
         ).fit([t.lower() for t in texts])
         self._classifier = LogisticRegression(
             C=float(self.config["C"]), max_iter=5000, random_state=int(self.config["random_seed"])
-        ).fit(self._features(texts), labels)
+        ).fit(self._features(texts, cached=True), labels)
         log.info("intent classifier trained on %d examples, %d intents", len(texts), len(set(labels)))
         with self._storage.write_to(self._resource) as folder:
             (folder / FILE).write_bytes(pickle.dumps((self._vectorizer, self._classifier)))
