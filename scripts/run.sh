@@ -55,6 +55,9 @@ export KEFU_PUBLIC_RASA_URL=${KEFU_PUBLIC_RASA_URL:-http://localhost:$KEFU_RASA_
 export KEFU_CORS=${KEFU_CORS:-"http://localhost:$KEFU_WEB_PORT http://127.0.0.1:$KEFU_WEB_PORT"}
 export RASA_TELEMETRY_ENABLED=false HF_HUB_OFFLINE=${HF_HUB_OFFLINE:-1} TOKENIZERS_PARALLELISM=false
 export PYTHONUNBUFFERED=1
+# Rasa's listen backlog (its default, 100, resets connections when hundreds of shoppers
+# connect at once; the kernel caps it at net.core.somaxconn).
+export SANIC_BACKLOG=${SANIC_BACKLOG:-1024}
 mkdir -p "$(dirname "$KEFU_TRACKER_DB")"
 
 wait_ready() {
