@@ -30,7 +30,7 @@ from knowledge.errors import KnowledgeError
 from knowledge.generate.facts import Facts, ProductFacts
 from knowledge.generate.generator import Generated
 from knowledge.logistics.promise import beijing_date
-from knowledge.money import parse_money
+from knowledge.money import budget_in, parse_money
 from knowledge.orders.store import now
 from knowledge.promotions import active_promotions
 from knowledge.recommend import History
@@ -126,13 +126,15 @@ class ActionRecommend(KefuAction):
         """Up to three diverse products, each with the reason it was picked."""
         lang = lang_of(tracker)
         category = entity(tracker, "category")
+        wish = tracker.latest_message.get("text") or None
         bought, viewed = await asyncio.to_thread(get_orders().history, shopper_of(tracker))
         recommender = await asyncio.to_thread(get_recommender)
         picks = await asyncio.to_thread(
             recommender.recommend,
             History(tuple(bought), tuple(viewed)),
-            wish=tracker.latest_message.get("text") or None,
-            budget=parse_money(entity(tracker, "budget")),
+            wish=wish,
+            # NLU may miss a budget ("500 以内" with a space): read a limit from the text then
+            budget=parse_money(entity(tracker, "budget")) or budget_in(wish),
             category=category if category in CATEGORIES else None,
             words=entity(tracker, "product"),
             k=MAX_CARDS,

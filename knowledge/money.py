@@ -57,6 +57,29 @@ def parse_money(text: str | None) -> Decimal | None:
     return None
 
 
+_LIMIT = re.compile(
+    r"(\d[\d,]*(?:\.\d+)?)\s*(?:元|块钱|块|rmb|yuan)?\s*(?:以内|以下|之内)"
+    r"|(?:under|below|less than|within|up to|max)\s*(?:¥|rmb\s*)?(\d[\d,]*(?:\.\d+)?)"
+    r"|预算\s*(?:¥)?(\d[\d,]*(?:\.\d+)?)",
+    re.IGNORECASE,
+)
+
+
+def budget_in(text: str | None) -> Decimal | None:
+    """A spending limit written in ``text`` ("500 以内", "under 300", "预算800"), else None.
+
+    For when NLU found no budget entity: only amounts phrased as a limit count.
+    """
+    m = _LIMIT.search(text or "")
+    if not m:
+        return None
+    number = next(g for g in m.groups() if g)
+    try:
+        return Decimal(number.replace(",", ""))
+    except InvalidOperation:
+        return None
+
+
 def plain_number(number: str) -> str:
     """``"399.00"`` -> ``"399"``, ``"4.50"`` -> ``"4.5"``, ``"800"`` stays."""
     return number.rstrip("0").rstrip(".") if "." in number else number

@@ -13,7 +13,7 @@ out="$(kefu_cache)/rasa-models"
 model="$out/bot-$key.tar.gz"
 if [[ ! -f $model ]]; then
   mkdir -p "$out"
-  echo "kefu: training the Rasa model (bot/ changed; 4-10 minutes on 2 cores)..." >&2
+  echo "kefu: training the Rasa model (bot/ changed; about 2 minutes on 2 cores, 6 with an empty cache)..." >&2
   start=$SECONDS
   if ! RASA_TELEMETRY_ENABLED=false KEFU_CACHE="$(kefu_cache)" RASA_CACHE_DIRECTORY="$(kefu_cache)/rasa-cache" "$rasa_env/bin/rasa" train --config config.yml \
       --domain domain.yml --data data --out "$out" --fixed-model-name "partial-$key" \

@@ -52,3 +52,16 @@ def test_promotions_by_date_audience_and_category() -> None:
     books = {p.id for p in active_promotions(promos, day, "gold", "books")}
     assert "books-3-for-2" in books and "winter-appliances" not in books
     assert active_promotions(promos, dt.date(2030, 1, 1), "gold") == []
+
+
+def test_a_budget_written_as_a_limit_is_found_in_the_text() -> None:
+    from decimal import Decimal
+
+    from knowledge.money import budget_in
+
+    assert budget_in("推荐一款送女朋友的礼物，500 以内") == Decimal(500)
+    assert budget_in("300块以下的零食") == Decimal(300)
+    assert budget_in("a gift under 1,200 please") == Decimal(1200)
+    assert budget_in("预算 800，送爸妈") == Decimal(800)
+    for text in ("签收后 7 天内可以退吗", "订单 KF20261101", "", None):
+        assert budget_in(text) is None
