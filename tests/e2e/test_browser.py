@@ -182,9 +182,10 @@ def test_agent_finds_the_conversation_sees_evidence_corrects_and_takes_over(
     page.check("input[name=down]")
     page.click("#filters button[type=submit]")
     sender = shopper.sender()
+    # the unfiltered list shows first; wait for the filtered one: only this conversation has 👎
+    page.wait_for_function("document.querySelectorAll('#conversations button').length === 1")
     item = page.locator(f'#conversations button[data-sender="{sender}"]')
-    item.wait_for()
-    assert page.locator("#conversations button").count() == 1
+    assert item.count() == 1
     item.click()
     evidence = page.locator("details").first
     evidence.locator("summary").click()
