@@ -60,6 +60,14 @@ class ModelComponent:
     def _load(self, folder: Path) -> Any:
         raise NotImplementedError
 
+    def on_device(self, features: dict[str, Any]) -> dict[str, Any]:
+        """Model inputs with their tensors moved to this component's device."""
+        import torch
+
+        return {
+            k: v.to(self.device) if isinstance(v, torch.Tensor) else v for k, v in features.items()
+        }
+
     @property
     def model(self) -> Any:
         """The loaded model; raises if ``warm_up()`` was not called."""

@@ -64,11 +64,7 @@ class Encoder(ModelComponent):
         import torch
 
         with torch.inference_mode():
-            batch = {
-                k: v.to(self.device) if isinstance(v, torch.Tensor) else v
-                for k, v in features.items()
-            }
-            vectors = self.model(batch)["sentence_embedding"].float()
+            vectors = self.model(self.on_device(features))["sentence_embedding"].float()
             vectors = torch.nn.functional.normalize(vectors, p=2, dim=1)
         return np.asarray(vectors.cpu().numpy(), dtype=np.float32)
 

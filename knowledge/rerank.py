@@ -58,11 +58,7 @@ class Reranker(ModelComponent):
         import torch
 
         with torch.inference_mode():
-            batch = {
-                k: v.to(self.device) if isinstance(v, torch.Tensor) else v
-                for k, v in features.items()
-            }
-            scores = self.model(batch)["scores"].float().reshape(-1)
+            scores = self.model(self.on_device(features))["scores"].float().reshape(-1)
         return np.asarray(scores.cpu().numpy(), dtype=np.float32)
 
     def run(self, questions: list[str], hits: list[list[Hit]]) -> list[list[Hit]]:
@@ -72,8 +68,12 @@ class Reranker(ModelComponent):
             for q, row in zip(questions, hits, strict=True)
             for h in row
         ]
-        scores = iter(self.score(pairs))
-        return [
-            sorted((Hit(h.passage, next(scores)) for h in row), key=lambda h: -h.score)
-            for row in hits
-        ]
+        return resort(hits, self.score(pairs))
+
+
+def resort(hits: Sequence[Sequence[Hit]], scores: Sequence[float]) -> list[list[Hit]]:
+    """Each row of hits with its new scores (``scores`` flat, row after row), best first."""
+    flat = iter(scores)
+    return [
+        sorted((Hit(h.passage, next(flat)) for h in row), key=lambda h: -h.score) for row in hits
+    ]

@@ -20,7 +20,7 @@ import numpy as np
 from knowledge.batching import MicroBatcher
 from knowledge.encode import Encoder
 from knowledge.read import Reader, Span
-from knowledge.rerank import Reranker
+from knowledge.rerank import Reranker, resort
 from knowledge.retrieve import Retriever
 from knowledge.types import Hit, Passage
 
@@ -100,11 +100,7 @@ class RerankStage:
 
     def finish(self, items: Sequence[Ranked], raw: np.ndarray) -> list[list[Hit]]:
         """Re-sort each question's hits by its logits."""
-        scores = iter(raw.tolist())
-        return [
-            sorted((Hit(h.passage, next(scores)) for h in row), key=lambda h: -h.score)
-            for _, row in items
-        ]
+        return resort([row for _, row in items], raw.tolist())
 
 
 @dataclass(frozen=True)
