@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from web.auth import SESSION_SECONDS
 from web.corrections import CorrectionError
 from web.rasa_api import RasaUnavailable
-from web.transcripts import Filters
+from web.transcripts import Filters, paused
 
 if TYPE_CHECKING:
     from web.server import Handler
@@ -97,9 +97,9 @@ def _api(
         if not valid_sender(sender):
             h.fail(HTTPStatus.BAD_REQUEST, "bad conversation id")
         elif method == "GET" and len(parts) == 2:
-            turns = [t.__dict__ for t in app.transcripts.turns(sender)]
-            h.send_json(200, {"sender": sender, "turns": turns,
-                              "paused": app.transcripts.paused(sender)})  # fmt: skip
+            turns = app.transcripts.turns(sender)
+            h.send_json(200, {"sender": sender, "turns": [t.__dict__ for t in turns],
+                              "paused": paused(turns)})  # fmt: skip
         elif method == "POST" and len(parts) == 3:
             _act(h, agent, sender, parts[2], data)
         else:

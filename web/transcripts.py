@@ -126,6 +126,12 @@ def turn_of(type_name: str, data: dict[str, Any]) -> Turn | None:
     return None
 
 
+def paused(turns: list[Turn]) -> bool:
+    """Whether the bot is paused after ``turns`` (an agent has it, or a handoff waits)."""
+    changes = [t.kind for t in turns if t.kind in ("takeover", "handback")]
+    return bool(changes) and changes[-1] == "takeover"
+
+
 class Transcripts:
     """Read conversations from the tracker store at ``url`` (any SQLAlchemy URL)."""
 
@@ -175,14 +181,6 @@ class Transcripts:
         """Every turn of one conversation, oldest first."""
         found = (turn_of(t, d) for _, t, d in self._rows(self._events.c.sender_id == sender))
         return [t for t in found if t is not None]
-
-    def paused(self, sender: str) -> bool:
-        """Whether the bot is paused for ``sender`` (an agent has it, or a handoff waits)."""
-        state = False
-        for _, type_name, _ in self._rows(self._events.c.sender_id == sender):
-            if type_name in ("pause", "resume"):
-                state = type_name == "pause"
-        return state
 
     def history(self, sender: str) -> dict[str, Any]:
         """What the widget shows after a reload: messages in order and the shopper's ratings."""
