@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -201,24 +200,12 @@ EMIT = """async ([url, payload, session]) => {
 
 
 @pytest.fixture(scope="module")
-def page(stack: Stack) -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    chromium = shutil.which("chromium") or "/usr/bin/chromium"
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=chromium,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--no-first-run",
-            ],
-        )
-        pg = browser.new_page()
-        pg.goto(f"http://127.0.0.1:{stack.ports['web']}/")
-        pg.wait_for_function("window.io !== undefined")
-        yield pg
-        browser.close()
+def page(stack: Stack, browser: Any) -> Iterator[Any]:
+    pg = browser.new_page()
+    pg.goto(f"http://127.0.0.1:{stack.ports['web']}/")
+    pg.wait_for_function("window.io !== undefined")
+    yield pg
+    pg.close()
 
 
 SOCKET: list[tuple[str, Any, str | None, Callable[[str], bool]]] = [
