@@ -24,7 +24,7 @@ from knowledge.generate.facts import KINDS, Facts, ProductFacts
 from knowledge.generate.generator import Generated, Generator, build_generator
 from knowledge.logs import setup_logging
 from knowledge.models import ModelResolver
-from knowledge.promotions import load_promotions
+from knowledge.promotions import Promotion, load_promotions
 from knowledge.settings import REPO_ROOT, Settings
 
 
@@ -67,19 +67,28 @@ def _share(rows: list[tuple[str, str, Generated]], lang: str = "", kind: str = "
     return round(sum(g.source == "model" for g in kept) / max(1, len(kept)), 3)
 
 
+def _row(lang: str, kind: str, g: Generated) -> dict[str, Any]:
+    return {"lang": lang, "kind": kind, "source": g.source, "text": g.text,
+            "problems": list(g.problems), "model_text": g.model_text}  # fmt: skip
+
+
 def evaluate(
-    generator: Generator, products: list[Product], promotion: dict[str, str]
+    generator: Generator, products: list[Product], promotions: list[Promotion]
 ) -> dict[str, Any]:
-    """Pass rate of the guard, speed and latency over every kind and language."""
+    """Pass rate of the guard, speed and latency over every kind and language. Marketing
+    texts get the promotion of the product's category (else a store-wide one).
+    """
     from tqdm import tqdm
 
     rows: list[tuple[str, str, Generated]] = []
     for p in tqdm(products, desc="evaluating", unit="product"):
+        fitting = [x for x in promotions if x.category == p.category]
+        promo = (fitting or [x for x in promotions if x.category == "all"] or [None])[0]
         for lang in ("zh", "en"):
             for kind in KINDS:
-                promo = promotion[lang] if kind == "marketing" else ""
-                rows.append((lang, kind, generator.write(_facts(p, kind, lang, promo))))
-    called = [g for _, _, g in rows if g.problems not in (("no_model",), ("backend_error",))]
+                words = promo.text(lang) if promo and kind == "marketing" else ""
+                rows.append((lang, kind, generator.write(_facts(p, kind, lang, words))))
+    called = [g for _, _, g in rows if g.problems != ("no_model",)]  # backend errors count
     problems: dict[str, int] = {}
     for g in called:
         for prob in g.problems:
@@ -91,6 +100,10 @@ def evaluate(
         "generations": len(rows),
         "model_calls": len(called),
         "passed_guard": round(sum(g.source == "model" for g in called) / max(1, len(called)), 3),
+        "passed_first_attempt": round(
+            sum(g.source == "model" and g.attempts == 1 for g in called) / max(1, len(called)), 3
+        ),
+        "retries": {"allowed": generator.retries, "made": sum(g.attempts - 1 for g in called)},
         "by_language": {lang: _share(rows, lang=lang) for lang in ("zh", "en")},
         "by_kind": {kind: _share(rows, kind=kind) for kind in KINDS},
         "rejections": problems,
@@ -102,17 +115,8 @@ def evaluate(
         },
         "token_budget": generator.max_tokens,
         "time_budget_s": generator.timeout,
-        "examples": [
-            {
-                "lang": lg,
-                "kind": k,
-                "source": g.source,
-                "text": g.text,
-                "problems": list(g.problems),
-                "model_text": g.model_text,
-            }
-            for lg, k, g in rows[:12]
-        ],
+        "examples": [_row(lg, k, g) for lg, k, g in rows[:12]],
+        "rejected": [_row(lg, k, g) for lg, k, g in rows if g.source != "model"],
     }
     return report
 
@@ -149,11 +153,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"wrote {args.out}: {total} descriptions, {n} from the model ({source}), "
                   f"{total - n} from templates (see the problems column)")  # fmt: skip
         elif args.command == "evaluate":
-            promos = {p.id: p for p in load_promotions(settings.data_dir / "promotions.yaml")}
-            promo = next(iter(promos.values()))
-            report = evaluate(
-                generator, sample(catalog, args.per_category), {"zh": promo.zh, "en": promo.en}
-            )
+            promos = load_promotions(settings.data_dir / "promotions.yaml")
+            report = evaluate(generator, sample(catalog, args.per_category), promos)
             target = REPO_ROOT / "reports" / "generate.json"
             target.write_text(
                 json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"

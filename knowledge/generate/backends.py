@@ -2,9 +2,10 @@
 
 ``LocalGenerator`` loads any causal LM folder or hub id through the model resolver (kefu's
 offline default is built from a PyPI package, see ``knowledge/models/offline.py``) and
-generates greedily with a token and a time budget. ``OpenAIBackend`` posts the same messages
-to ``/v1/chat/completions`` of a server such as vLLM or llama.cpp's ``llama-server``: what a
-store runs in production, on a GPU.
+generates greedily with a token and a time budget, writing only the numbers its facts contain
+(``constrain.py``); on CPU its linear layers run in int8 (dynamic quantisation) by default.
+``OpenAIBackend`` posts the same messages to ``/v1/chat/completions`` of a server such as vLLM
+or llama.cpp's ``llama-server``: what a store runs in production, on a GPU.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import requests
 
 from knowledge.component import ModelComponent
 from knowledge.errors import KnowledgeError
+from knowledge.generate.constrain import FactNumbers, NoRepeat, NumberVocabulary
 from knowledge.generate.prompt import Prompt
 
 log = logging.getLogger(__name__)
@@ -46,8 +48,12 @@ class Backend(Protocol):
     def warm_up(self) -> None:
         """Load (or check) the model once."""
 
-    def complete(self, prompt: Prompt, max_tokens: int, timeout: float) -> Completion:
-        """Text for ``prompt`` within ``max_tokens`` new tokens and ``timeout`` seconds."""
+    def complete(
+        self, prompt: Prompt, max_tokens: int, timeout: float, attempt: int = 0
+    ) -> Completion:
+        """Text for ``prompt`` within ``max_tokens`` new tokens and ``timeout`` seconds;
+        ``attempt`` 0 is greedy, a later one samples (seeded by ``attempt``).
+        """
 
 
 class OpenAIBackend:
@@ -61,12 +67,15 @@ class OpenAIBackend:
     def warm_up(self) -> None:
         """Nothing to load; the server is asked on each call."""
 
-    def complete(self, prompt: Prompt, max_tokens: int, timeout: float) -> Completion:
+    def complete(
+        self, prompt: Prompt, max_tokens: int, timeout: float, attempt: int = 0
+    ) -> Completion:
         """POST ``/chat/completions``; a timeout or a bad reply is a ``GenerationError``."""
         messages = prompt.messages
         headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
         body = {"model": self.model_name, "messages": messages, "max_tokens": max_tokens,
-                "temperature": 0.2, "stream": False}  # fmt: skip
+                "temperature": 0.2 if attempt == 0 else SAMPLING["temperature"],
+                "seed": attempt, "stream": False}  # fmt: skip
         start = time.perf_counter()
         try:
             reply = requests.post(
@@ -90,7 +99,9 @@ class OpenAIBackend:
         )
 
 
-STOPS = ("\n\n", "\n###")  # a completion prompt's copy ends at a blank line or the next header
+MIN_TOKENS = 8  # a copy goes on at least this far after the product's name
+SAMPLING = {"temperature": 0.7, "top_p": 0.9}  # a retry samples instead of decoding greedily
+STOPS = ("\n",)  # a completion prompt's copy is one line; the next line is the next example
 
 
 def prompt_style(model: str, style: str) -> str:
@@ -121,12 +132,14 @@ class LocalGenerator(ModelComponent):
         self.style = prompt_style(model, style)
         self.int8 = int8
         self._tokenizer: Any = None
+        self._numbers: NumberVocabulary | None = None
 
     def _load(self, folder: Path) -> Any:
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
         self._tokenizer = AutoTokenizer.from_pretrained(str(folder))
+        self._numbers = NumberVocabulary(self._tokenizer)
         dtype = torch.float16 if self.device == "cuda" else torch.float32
         model: Any = AutoModelForCausalLM.from_pretrained(str(folder), dtype=dtype)
         model = model.to(self.device).eval()
@@ -136,28 +149,51 @@ class LocalGenerator(ModelComponent):
             )
         return model
 
+    def _completing(self) -> bool:
+        """Few-shot completion (a base model, or a tokenizer without a chat template)."""
+        return self.style == "completion" or not getattr(self._tokenizer, "chat_template", None)
+
     def _text(self, prompt: Prompt) -> str:
         tok = self._tokenizer
-        if self.style == "completion" or not getattr(tok, "chat_template", None):
+        if self._completing():
             return prompt.completion
         return str(
             tok.apply_chat_template(prompt.messages, tokenize=False, add_generation_prompt=True)
         )
 
-    def complete(self, prompt: Prompt, max_tokens: int, timeout: float) -> Completion:
-        """Greedy decoding of at most ``max_tokens`` tokens, stopped after ``timeout`` seconds."""
+    def complete(
+        self, prompt: Prompt, max_tokens: int, timeout: float, attempt: int = 0
+    ) -> Completion:
+        """At most ``max_tokens`` tokens, stopped after ``timeout`` seconds: greedy on the first
+        attempt, sampled (seeded by ``attempt``, so reproducible) on a retry.
+        """
         import torch
+        from transformers import LogitsProcessorList
 
         model = self.model
+        completing = self._completing()
+        lead = prompt.lead if completing else ""
         inputs = self._tokenizer(self._text(prompt), return_tensors="pt").to(self.device)
         stops = {"stop_strings": list(STOPS), "tokenizer": self._tokenizer}
-        extra = stops if self.style == "completion" else {}
+        extra = stops if completing else {}
+        assert self._numbers is not None  # set by _load
+        prompt_length = inputs["input_ids"].shape[1]
+        no_repeat = NoRepeat(
+            prompt_length, endings=self._numbers.line_breaks, min_tokens=MIN_TOKENS
+        )
+        only_facts = FactNumbers(
+            self._numbers, prompt.numbers, self._tokenizer, prompt_length, lead, prompt.money,
+            prompt.measures,
+        )  # fmt: skip
+        if attempt:
+            torch.manual_seed(attempt)
+        sampling = {"do_sample": True, **SAMPLING} if attempt else {"do_sample": False}
         start = time.perf_counter()
         try:
             with torch.inference_mode():
                 out = model.generate(
-                    **inputs, max_new_tokens=max_tokens, do_sample=False, max_time=timeout,
-                    repetition_penalty=1.1, no_repeat_ngram_size=4,
+                    **inputs, max_new_tokens=max_tokens, max_time=timeout, **sampling,
+                    logits_processor=LogitsProcessorList([no_repeat, only_facts]),
                     pad_token_id=self._tokenizer.eos_token_id, **extra,
                 )  # fmt: skip
         except Exception as exc:  # the model's own failure, reported as ours
@@ -170,4 +206,4 @@ class LocalGenerator(ModelComponent):
         for stop in STOPS:  # the copy ends where the next example would begin
             if stop in text:
                 text, finished = text.split(stop, 1)[0], True
-        return Completion(text, len(new), seconds, finished=finished)
+        return Completion(lead + text, len(new), seconds, finished=finished)

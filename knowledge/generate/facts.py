@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from knowledge.catalog import Product, brand_name
+from knowledge.generate.quantities import money
 from knowledge.money import yuan
 
 KINDS = ("pitch", "marketing", "description")
@@ -49,6 +50,20 @@ class Facts:
     promotion: str = ""  # the promotion's wording, verbatim
     shopper_words: str = ""  # what the shopper asked, quoted as data (never an instruction)
     extra: dict[str, str] = field(default_factory=dict)
+
+    def text(self) -> str:
+        """Every fact as plain text, one per line: what a generated text may draw on."""
+        parts: list[str] = [self.promotion, *self.extra.values()]
+        for p in self.products:
+            parts += [p.name, p.brand, p.type, p.price, str(p.rating), p.stock, p.reason]
+            parts += [f"{k} {v}" for k, v in p.attributes]
+        return "\n".join(parts)
+
+    def amounts(self) -> set[str]:
+        """The money amounts a text may state: the products' prices and the amounts (¥) in the
+        other facts.
+        """
+        return money(self.text()) | {p.price for p in self.products}
 
     def data(self) -> dict[str, Any]:
         """The facts as the JSON the prompt shows the model."""

@@ -1,8 +1,9 @@
 """Model first, within a token and a time budget; the template when anything is off.
 
 Every model text goes through the guard. A text cut by the budget keeps its complete
-sentences; a text that fails the guard, a backend error or no backend at all gives the
-template built from the same facts. ``Generated.source`` says which one the shopper saw and
+sentences; a text that fails the guard is retried once (sampled) while the time budget lasts;
+then a failing text, a backend error or no backend at all gives the template built from the
+same facts. ``Generated.source`` says which one the shopper saw and
 ``problems`` why, so agents and the evaluation can count them.
 """
 
@@ -24,6 +25,7 @@ from knowledge.settings import Settings
 
 log = logging.getLogger(__name__)
 SENTENCE_END = re.compile(r"[。！？!?.](?=\s|$)|[。！？]")
+MIN_RETRY_SECONDS = 1.5  # a retry needs at least this much of the time budget left
 PREAMBLE = re.compile(
     r"^\s*(?:文案|营销短信|商品描述|推荐语|copy|message|description)\s*[:：]\s*", re.I
 )
@@ -38,7 +40,8 @@ class Generated:
     problems: tuple[str, ...] = ()
     model_text: str = ""  # what the model wrote (kept for review even when rejected)
     tokens: int = 0
-    seconds: float = 0.0
+    seconds: float = 0.0  # time spent in the model, every attempt
+    attempts: int = 0  # model calls made (a rejected text is retried while time allows)
 
     @property
     def tokens_per_second(self) -> float:
@@ -60,12 +63,18 @@ class Generator:
     """Writes pitches, marketing messages and descriptions that state only their facts."""
 
     def __init__(
-        self, backend: Backend | None, guard: Guard, max_tokens: int = 120, timeout: float = 6.0
+        self,
+        backend: Backend | None,
+        guard: Guard,
+        max_tokens: int = 120,
+        timeout: float = 6.0,
+        retries: int = 1,
     ) -> None:
         self.backend = backend
         self.guard = guard
         self.max_tokens = max_tokens
         self.timeout = timeout
+        self.retries = retries
 
     @property
     def model_name(self) -> str:
@@ -73,25 +82,31 @@ class Generator:
         return self.backend.model_name if self.backend is not None else "template"
 
     def write(self, facts: Facts) -> Generated:
-        """The model's text if it passes the guard, else the template."""
+        """The model's text if it passes the guard (a rejected text is retried while the time
+        budget allows, ``retries`` times), else the template.
+        """
         if self.backend is None:
             return Generated(template(facts), "template", ("no_model",))
-        start = time.perf_counter()
-        try:
-            done = self.backend.complete(build_prompt(facts), self.max_tokens, self.timeout)
-        except GenerationError as exc:
-            log.warning("generation failed, template used: %s", exc)
-            return Generated(
-                template(facts), "template", ("backend_error",), seconds=time.perf_counter() - start
-            )
-        text = tidy(done.text, done.finished)
-        problems = tuple(self.guard.problems(text, facts))
-        if problems:
+        prompt, start = build_prompt(facts), time.perf_counter()
+        problems: tuple[str, ...] = ()
+        raw, tokens, seconds = "", 0, 0.0
+        for attempt in range(1 + self.retries):
+            left = self.timeout - (time.perf_counter() - start)
+            if attempt and left < MIN_RETRY_SECONDS:
+                break
+            try:
+                done = self.backend.complete(prompt, self.max_tokens, left, attempt)
+            except GenerationError as exc:
+                log.warning("generation failed, template used: %s", exc)
+                seconds = time.perf_counter() - start
+                return Generated(template(facts), "template", ("backend_error",), seconds=seconds)
+            text = tidy(done.text, done.finished)
+            problems = tuple(self.guard.problems(text, facts))
+            raw, tokens, seconds = done.text, tokens + done.tokens, seconds + done.seconds
+            if not problems:
+                return Generated(text, "model", (), raw, tokens, seconds, attempt + 1)
             log.info("generated text rejected %s: %r", problems, done.text[:200])
-            return Generated(
-                template(facts), "template", problems, done.text, done.tokens, done.seconds
-            )
-        return Generated(text, "model", (), done.text, done.tokens, done.seconds)
+        return Generated(template(facts), "template", problems, raw, tokens, seconds, attempt + 1)
 
 
 def build_generator(settings: Settings, resolver: ModelResolver, catalog: Catalog) -> Generator:
@@ -105,6 +120,16 @@ def build_generator(settings: Settings, resolver: ModelResolver, catalog: Catalo
         )
     elif settings.generator_model:
         backend = LocalGenerator(
-            settings.generator_model, resolver, settings.device, settings.generator_prompt
+            settings.generator_model,
+            resolver,
+            settings.device,
+            settings.generator_prompt,
+            int8=settings.generator_int8,
         )
-    return Generator(backend, Guard(catalog), settings.generator_tokens, settings.generator_timeout)
+    return Generator(
+        backend,
+        Guard(catalog),
+        settings.generator_tokens,
+        settings.generator_timeout,
+        settings.generator_retries,
+    )

@@ -1,19 +1,27 @@
 """The guardrail: a generated text may state only what its facts say.
 
-Checks, each a named problem: wrong language; too long; empty; a number (digits or a Chinese
-numeral with a unit) that no fact contains; a catalog brand or product name that is not one
-of the facts' products; a stock state the facts contradict; a promise (free shipping, gifts,
+Checks, each a named problem: wrong language; too long; too short (little beyond the
+product's name); empty; a number (digits or a Chinese numeral with a unit) that no fact
+contains; money that is not one of the facts' prices or amounts, a deal's threshold or
+reduction (满 300 减 40) other than the facts' deal, a measure in another unit than the facts
+give it (``quantities.py``); copy that repeats itself or is a list of stubs (``quality``); a
+feature of the prompt's solved examples that this product does not have (``example:``, the
+small model's favourite invention); a catalog brand or product name that is not one of the
+facts' products; a stock state the facts contradict; a promise (free shipping, gifts,
 discounts, guarantees, lowest price, ...) that no fact makes; none of the products named.
 The shopper's own words are not facts: "只要 1 元" injected by a shopper does not make ¥1 one.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable
 
 from knowledge.catalog import Catalog
 from knowledge.generate.facts import Facts
+from knowledge.generate.prompt import EXAMPLE_ONLY
+from knowledge.generate.quantities import misplaced, numbers
 from knowledge.money import chinese_number, plain_number
 
 LIMITS = {  # (zh characters, en words)
@@ -21,6 +29,7 @@ LIMITS = {  # (zh characters, en words)
     "marketing": (120, 60),
     "description": (200, 110),
 }
+MINIMUM = (6, 5)  # beyond the product's name: zh characters, en words (else: too_short)
 PROMISES = {
     "zh": ("包邮", "免运费", "免邮", "赠品", "赠送", "送您", "买一送一", "打折", "折扣", "立减",
            "满减", "优惠券", "红包", "保证", "保修", "包退", "退款", "最低价", "全网最低", "限时",
@@ -32,14 +41,8 @@ PROMISES = {
 DISCOUNT = re.compile(r"[\d一二三四五六七八九]\s*折")
 CJK = re.compile(r"[\u4e00-\u9fff]")
 LATIN = re.compile(r"[A-Za-z]")
-NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+METRIC = re.compile(r"千(?=克|米|瓦|卡)")
 CN_NUMBER = re.compile(r"([零一二两三四五六七八九十百千万]+)\s*(?=[元块折件天年个克斤升%％倍])")
-
-
-def _numbers(text: str) -> set[str]:
-    found = {n.replace(",", "") for n in NUMBER.findall(text)}
-    found |= {plain_number(n) for n in list(found)}
-    return found
 
 
 class Guard:
@@ -47,10 +50,15 @@ class Guard:
 
     def __init__(self, catalog: Catalog) -> None:
         names: set[str] = set()
+        brands: set[str] = set()
         for p in catalog.products:
             names |= {p.name_zh.lower(), p.name_en.lower()}
-            names |= {part.lower() for part in p.brand.split() if len(part) > 1}
+            brands |= {part for part in p.brand.split() if len(part) > 1}
+        # Latin brand words match as capitalised whole words ("Books" the brand, not "books").
+        words = {b for b in brands if b.isascii()}
+        names |= {b.lower() for b in brands - words}
         self.names = sorted(names, key=len, reverse=True)
+        self.brand_words = {b: re.compile(rf"\b{re.escape(b)}\b") for b in sorted(words)}
 
     def problems(self, text: str, facts: Facts) -> list[str]:
         """What is wrong with ``text`` for ``facts`` (empty: it may be shown)."""
@@ -64,8 +72,14 @@ class Guard:
             facts.lang == "en" and len(text.split()) > en_limit
         ):
             out.append("too_long")
-        source = self._fact_text(facts)
+        if _substance(text, facts) < MINIMUM[facts.lang == "en"]:
+            out.append("too_short")
+        source = facts.text()
         out += [f"number:{n}" for n in sorted(self._unsupported_numbers(text, source))]
+        out += misplaced(text, source, facts.amounts())
+        out += quality(text, facts.lang)
+        out += [f"example:{w}" for w in EXAMPLE_ONLY[facts.lang] if w in low_text(text)
+                and w not in low_text(source)]  # fmt: skip
         out += [f"name:{n}" for n in self._foreign_names(text, source)]
         low, src_low = text.lower(), source.lower()
         out += [f"promise:{p}" for p in PROMISES[facts.lang] if p in low and p not in src_low]
@@ -79,18 +93,10 @@ class Guard:
         return out
 
     @staticmethod
-    def _fact_text(facts: Facts) -> str:
-        parts: list[str] = [facts.promotion, *facts.extra.values()]
-        for p in facts.products:
-            parts += [p.name, p.brand, p.type, p.price, str(p.rating), p.stock, p.reason]
-            parts += [f"{k} {v}" for k, v in p.attributes]
-        return "\n".join(parts)
-
-    @staticmethod
     def _unsupported_numbers(text: str, source: str) -> set[str]:
-        allowed = _numbers(source)
-        said = _numbers(text)
-        for m in CN_NUMBER.finditer(text):
+        allowed = numbers(source)
+        said = numbers(text)
+        for m in CN_NUMBER.finditer(METRIC.sub("", text)):  # 5 千克 is 5 kg, not 5 and 1000
             value = chinese_number(m.group(1))
             if value is not None:
                 said.add(plain_number(str(value)))
@@ -103,6 +109,9 @@ class Guard:
             if name in low and name not in own:
                 yield name
                 low = low.replace(name, " ")
+        for word, pattern in self.brand_words.items():
+            if pattern.search(text) and not pattern.search(source) and word.lower() in low:
+                yield word.lower()
 
 
 IN_STOCK = ("有货", "现货", "in stock", "available now")
@@ -126,3 +135,38 @@ def _language(text: str, lang: str) -> list[str]:
     if lang == "zh" and cjk < max(4, latin):
         return ["language"]
     return []
+
+
+SHORT_PART = re.compile(r"[^，、。；！？,;.!?]+")
+
+
+def _substance(text: str, facts: Facts) -> int:
+    """How much ``text`` says beyond its products' names: CJK characters (zh) or words (en)."""
+    rest = text
+    for p in facts.products:
+        rest = rest.replace(p.name, " ")
+    return len(CJK.findall(rest)) if facts.lang == "zh" else len(re.findall(r"[A-Za-z]+", rest))
+
+
+def low_text(text: str) -> str:
+    """Lower case, hyphens as spaces: how phrases are compared."""
+    return text.lower().replace("-", " ")
+
+
+def quality(text: str, lang: str) -> list[str]:
+    """``repetitive``: over a quarter of its character (zh) or word (en) pairs are repeats;
+    ``fragmentary``: four or more stubs of one to three characters (a list of labels, not copy).
+    """
+    units = CJK_OR_WORD[lang].findall(text.lower())
+    pairs = list(itertools.pairwise(units))
+    out = []
+    if len(pairs) >= 8 and (len(pairs) - len(set(pairs))) / len(pairs) > 0.25:
+        out.append("repetitive")
+    if lang == "zh":
+        stubs = [p for p in SHORT_PART.findall(text) if 0 < len(p.strip()) <= 3 and CJK.search(p)]
+        if len(stubs) >= 4:
+            out.append("fragmentary")
+    return out
+
+
+CJK_OR_WORD = {"zh": re.compile(r"[\u4e00-\u9fff]|[a-z0-9]+"), "en": re.compile(r"[a-z0-9]+")}

@@ -11,6 +11,8 @@ import json
 from dataclasses import dataclass
 
 from knowledge.generate.facts import Facts, ProductFacts
+from knowledge.generate.quantities import measures, numbers
+from knowledge.generate.templates import cap, the
 
 TASKS = {
     ("pitch", "zh"): "用一到两句话向顾客推荐下面的商品，说明为什么适合他。",
@@ -39,15 +41,37 @@ RULES = {
 
 @dataclass(frozen=True)
 class Prompt:
-    """One generation's prompt in both forms: chat messages and a few-shot completion text."""
+    """One generation's prompt in both forms: chat messages and a few-shot completion text.
+
+        ``completion`` ends with ``lead`` (the product's name), the start of the copy, so a base
+        model continues a text that names the product; ``numbers`` are the only ones the facts
+        contain, ``money`` the only amounts after ``¥``, ``measures`` the only (number, unit) pairs
+    (for constrained decoding, ``constrain.py``).
+    """
 
     messages: list[dict[str, str]]
     completion: str
+    lead: str = ""
+    numbers: frozenset[str] = frozenset()
+    money: frozenset[str] = frozenset()
+    measures: frozenset[tuple[str, str]] = frozenset()
 
 
 def build_prompt(facts: Facts) -> Prompt:
     """Both prompt forms for ``facts`` (the backend uses the one its model needs)."""
-    return Prompt(messages(facts), completion(facts))
+    first, known = lead(facts), facts.text()
+    return Prompt(
+        messages(facts), completion(facts) + first, first, frozenset(numbers(known)),
+        frozenset(facts.amounts()), frozenset(measures(known)),
+    )  # fmt: skip
+
+
+def lead(facts: Facts) -> str:
+    """How the copy starts: the first product's name ("The ..." in English)."""
+    if not facts.products:
+        return ""
+    name = facts.products[0].name
+    return name if facts.lang == "zh" else cap(the(name))
 
 
 def messages(facts: Facts) -> list[dict[str, str]]:
@@ -78,6 +102,14 @@ _SHOTS = (
                                         ("compartment", "laptop sleeve"))),
     },
 )  # fmt: skip
+#: What belongs to the solved examples only: a text about another product that says it copied.
+EXAMPLE_ONLY = {
+    "zh": ("明亮", "行者", "台灯", "背包", "三档", "无频闪", "护眼", "防泼水", "笔记本", "隔层",
+           "小雨", "读书", "换新灯", "25 升", "usb"),
+    "en": ("brightdesk", "trailpack", "lamp", "backpack", "three levels", "flicker free",
+           "eye care", "water repellent", "laptop", "light rain", "reading light", "25 l",
+           "usb"),
+}  # fmt: skip
 _SHOT_PROMOTION = {"zh": "满 300 减 40", "en": "¥40 off orders over ¥300"}
 _SHOT_COPY = {
     (0, "pitch", "zh"): "明亮护眼台灯三档调光、无频闪，读书写字都更舒服，售价 ¥129，现在有货。",
@@ -99,7 +131,7 @@ _SHOT_COPY = {
         "sleeve, for ¥239."
     ),
     (0, "marketing", "en"): (
-        "Flicker-free reading light for ¥129: the BrightDesk Eye-Care Lamp. Take ¥40 off "
+        "The BrightDesk Eye-Care Lamp: flicker-free reading light for ¥129. Take ¥40 off "
         "orders over ¥300!"
     ),
     (1, "marketing", "en"): (
@@ -142,7 +174,10 @@ def _block(p: ProductFacts, lang: str, promotion: str, words: str) -> str:
 
 
 def completion(facts: Facts) -> str:
-    """A few-shot completion prompt; the model's copy ends at the next blank line or header."""
+    """A few-shot completion prompt; the model's copy ends at the end of its line.
+
+    Every solved example's copy starts with its product's name, as ``lead`` does.
+    """
     lang, kind = facts.lang, facts.kind
     head, data, task, copy, _ = _LABELS[lang]
     parts = [head, ""]

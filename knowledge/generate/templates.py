@@ -11,12 +11,13 @@ def _attrs(p: ProductFacts, lang: str, n: int) -> str:
     return sep.join(f"{k}{colon}{v}" for k, v in p.attributes[:n])
 
 
-def _the(name: str) -> str:
+def the(name: str) -> str:
     """``"the SonicJoy S3 ..."``, but not ``"the The Time Machine"``."""
     return name if name.lower().startswith("the ") else f"the {name}"
 
 
-def _cap(text: str) -> str:
+def cap(text: str) -> str:
+    """``text`` with its first letter upper-case."""
     return text[:1].upper() + text[1:]
 
 
@@ -24,13 +25,13 @@ def _pitch(p: ProductFacts, lang: str) -> str:
     why = p.reason or _attrs(p, lang, 2)
     if lang == "zh":
         return f"推荐{p.brand}的「{p.name}」，¥{p.price}，评分 {p.rating}：{why}（{p.stock}）。"
-    return f"Try {_the(p.name)} at ¥{p.price}, rated {p.rating}: {why} ({p.stock})."
+    return f"Try {the(p.name)} at ¥{p.price}, rated {p.rating}: {why} ({p.stock})."
 
 
 def _marketing(p: ProductFacts, promotion: str, lang: str) -> str:
     if lang == "zh":
         return f"「{p.name}」现价 ¥{p.price}，评分 {p.rating}。{promotion}".strip()
-    return f"{_cap(_the(p.name))}, now ¥{p.price} and rated {p.rating}. {promotion}".strip()
+    return f"{cap(the(p.name))}, now ¥{p.price} and rated {p.rating}. {promotion}".strip()
 
 
 def _description(p: ProductFacts, lang: str) -> str:
@@ -39,7 +40,7 @@ def _description(p: ProductFacts, lang: str) -> str:
         return (f"{p.name}是{p.brand}出品的{p.type}，售价 ¥{p.price}。"
                 f"{attrs}。顾客评分 {p.rating}，目前{p.stock}。")  # fmt: skip
     return (f"{p.name} by {p.brand} ({p.type.lower()}): ¥{p.price}. "
-            f"{_cap(attrs)}. Rated {p.rating} by shoppers; {p.stock}.")  # fmt: skip
+            f"{cap(attrs)}. Rated {p.rating} by shoppers; {p.stock}.")  # fmt: skip
 
 
 def template(facts: Facts) -> str:

@@ -78,7 +78,7 @@ class Scripted:
     def warm_up(self) -> None:
         pass
 
-    def complete(self, messages, max_tokens, timeout):  # type: ignore[no-untyped-def]
+    def complete(self, messages, max_tokens, timeout, attempt=0):  # type: ignore[no-untyped-def]
         from knowledge.generate.backends import Completion
 
         return Completion(self.text, 10, 0.1)
@@ -96,9 +96,9 @@ def with_generator(monkeypatch, text: str):  # type: ignore[no-untyped-def]
 
 
 def test_product_details_add_a_generated_description_that_passes(shop_env, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    with_generator(monkeypatch, "厨悦 AF5 空气炸锅容量 5 升，售价 ¥599。")
+    with_generator(monkeypatch, "厨悦 AF5 空气炸锅容量 5 升，功率 1500 瓦，售价 ¥599。")
     (m,) = run_with(ActionProductInfo(), "介绍一下空气炸锅", entities=[ent("product", "空气炸锅")])
-    assert m["text"].endswith("\n厨悦 AF5 空气炸锅容量 5 升，售价 ¥599。")
+    assert m["text"].endswith("\n厨悦 AF5 空气炸锅容量 5 升，功率 1500 瓦，售价 ¥599。")
     assert m["generation"]["source"] == "model"
     with_generator(monkeypatch, "厨悦 AF5 空气炸锅今天只要 ¥199，包邮！")
     (m,) = run_with(ActionProductInfo(), "介绍一下空气炸锅", entities=[ent("product", "空气炸锅")])

@@ -1,5 +1,6 @@
 import json
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import ClassVar
@@ -19,18 +20,37 @@ class Scripted:
 
     model_name = "scripted"
 
-    def __init__(self, text: str, finished: bool = True, error: bool = False) -> None:
-        self.text, self.finished, self.error = text, finished, error
+    def __init__(
+        self,
+        text: str,
+        finished: bool = True,
+        error: bool = False,
+        then: str = "",
+        took: float = 0.5,
+    ) -> None:
+        self.text, self.finished, self.error, self.then, self.took = (
+            text,
+            finished,
+            error,
+            then,
+            took,
+        )
         self.seen: list[list[dict[str, str]]] = []
+        self.attempts: list[int] = []
 
     def warm_up(self) -> None:
         pass
 
-    def complete(self, prompt: Prompt, max_tokens: int, timeout: float) -> Completion:
+    def complete(
+        self, prompt: Prompt, max_tokens: int, timeout: float, attempt: int = 0
+    ) -> Completion:
         self.seen.append(prompt.messages)
+        self.attempts.append(attempt)
         if self.error:
             raise GenerationError("down")
-        return Completion(self.text, 20, 0.5, self.finished)
+        if self.took:
+            time.sleep(self.took)
+        return Completion(self.then if attempt and self.then else self.text, 20, 0.5, self.finished)
 
 
 def test_model_text_is_used_when_it_passes(catalog: Catalog, guard: Guard) -> None:
@@ -41,6 +61,23 @@ def test_model_text_is_used_when_it_passes(catalog: Catalog, guard: Guard) -> No
         "声悦 S3 耳机 ¥399，续航 30 小时。",
         40.0,
     )
+
+
+def test_a_rejected_text_is_retried_once_while_time_allows(catalog: Catalog, guard: Guard) -> None:
+    facts = facts_for(catalog, "P0001", "zh")
+    backend = Scripted("声悦 S3 耳机只要 ¥99！", then="声悦 S3 耳机 ¥399，续航 30 小时。", took=0.0)
+    out = Generator(backend, guard, timeout=6.0).write(facts)
+    assert (out.source, out.text, out.attempts, backend.attempts) == (
+        "model",
+        "声悦 S3 耳机 ¥399，续航 30 小时。",
+        2,
+        [0, 1],
+    )
+    slow = Scripted("声悦 S3 耳机只要 ¥99！", then="声悦 S3 耳机 ¥399，续航 30 小时。", took=0.3)
+    late = Generator(slow, guard, timeout=1.0).write(facts)  # 0.7 s left: under MIN_RETRY_SECONDS
+    assert (late.source, slow.attempts) == ("template", [0])
+    never = Scripted("声悦 S3 耳机只要 ¥99！", then="声悦 S3 耳机 ¥399，续航 30 小时。", took=0.0)
+    assert Generator(never, guard, retries=0).write(facts).source == "template"
 
 
 def test_failing_texts_and_errors_fall_back_to_the_template(catalog: Catalog, guard: Guard) -> None:

@@ -60,3 +60,49 @@ def test_stock_claims_must_match_the_catalog(catalog: Catalog, guard: Guard) -> 
     available = facts_for(catalog, "P0001", "zh")
     assert "stock" in guard.problems("声悦 S3 耳机已经售罄。", available)
     assert "stock" not in guard.problems("声悦 S3 耳机 ¥399，现货。", available)
+
+
+def test_a_fact_number_moved_onto_another_meaning_is_caught(catalog: Catalog, guard: Guard) -> None:
+    facts = facts_for(catalog, "P0001", "zh")  # ¥399, 续航 30 小时
+    assert "price:30" in guard.problems("声悦 S3 耳机只要 ¥30。", facts)
+    assert "unit:399 h" in guard.problems("声悦 S3 耳机续航 399 小时，¥399。", facts)
+    assert guard.problems("声悦 S3 耳机续航 30 小时，¥399。", facts) == []
+    en = facts_for(catalog, "P0001", "en")
+    assert guard.problems("The SonicJoy S3 earphones last 30 hours and cost ¥399.", en) == []
+    assert "unit:30 day" in guard.problems("The SonicJoy S3 earphones last 30 days.", en)
+
+
+def test_copy_that_repeats_itself_or_lists_labels_is_rejected(
+    catalog: Catalog, guard: Guard
+) -> None:
+    facts = facts_for(catalog, "P0001", "zh")
+    looping = "声悦 S3 主动降噪蓝牙耳机，主动降噪，主动降噪，主动降噪蓝牙耳机，主动降噪。"
+    assert "repetitive" in guard.problems(looping, facts)
+    labels = "声悦 S3 主动降噪蓝牙耳机，该产品，该价，该品牌，该价格，该货，该库存。"
+    assert "fragmentary" in guard.problems(labels, facts)
+
+
+def test_features_copied_from_the_prompts_examples_are_caught(
+    catalog: Catalog, guard: Guard
+) -> None:
+    jacket = next(p for p in catalog.products if p.type_en.lower().startswith("down jacket"))
+    facts = facts_for(catalog, jacket.id, "zh")
+    copied = f"{jacket.name_zh} ¥{facts.products[0].price}，防泼水还带笔记本隔层。"
+    assert {"example:防泼水", "example:笔记本"} <= set(guard.problems(copied, facts))
+    en = facts_for(catalog, jacket.id, "en")
+    assert "example:laptop" in guard.problems(f"The {jacket.name_en} has a laptop sleeve.", en)
+
+
+def test_a_deal_keeps_its_threshold_and_reduction(catalog: Catalog, guard: Guard) -> None:
+    facts = facts_for(catalog, "P0001", "zh", "marketing", promotion="新会员首单满 ¥99 减 ¥15")
+    fine = "声悦 S3 耳机 ¥399，新会员首单满 ¥99 减 ¥15，快来选购。"
+    assert guard.problems(fine, facts) == []
+    swapped = guard.problems("声悦 S3 耳机 ¥399，新会员首单满 15 减 99，快来选购。", facts)
+    assert {"deal:threshold 15", "deal:reduction 99"} <= set(swapped)
+
+
+def test_a_name_alone_is_too_short(catalog: Catalog, guard: Guard) -> None:
+    facts = facts_for(catalog, "P0001", "zh")
+    assert "too_short" in guard.problems(facts.products[0].name + "。", facts)
+    en = facts_for(catalog, "P0001", "en")
+    assert "too_short" in guard.problems(f"The {en.products[0].name}.", en)

@@ -1,0 +1,237 @@
+"""Fact-constrained decoding: a local model can only write the numbers its facts contain.
+
+Small models invent numbers (¥39 for a ¥399 product, "2 年保修"): the guard catches them, but
+then the shopper gets the template. ``FactNumbers`` is a logits processor for transformers'
+``generate()`` that removes, at each step, every token that would start or extend a digit run
+into something that is not (a prefix of) a number in the facts, and every non-digit token while
+the run so far is an unfinished number; right after ``¥`` only the facts' money amounts may
+follow. Prices, ratings and attributes stay sayable; nothing else with digits is. Units are
+checked on the best few candidates of each step: a token that would turn a number into a
+measure the facts do not state (``5 小时`` when 5 is the weight in grams) is vetoed, and the
+next best is taken. The guard still checks every text (Chinese numerals, names, promises).
+
+``NumberVocabulary`` lists the tokenizer's tokens that contain a digit, once per tokenizer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from knowledge.generate.quantities import measures
+
+DIGIT = re.compile(r"\d")
+RUN = re.compile(r"\d[\d.,]*")
+TAIL = re.compile(r"\d[\d.,]*$")
+SPECIAL = re.compile(r"^<[^>]*>$")
+NUMBER_END = re.compile(r"\d[\d.,]*\s*\S{0,3}$")  # a unit may be being written
+VETO_CANDIDATES = 16
+
+
+def _piece_text(piece: str) -> str:
+    """The text a sentencepiece (``▁``) or byte-level BPE (``Ġ``) piece stands for."""
+    return piece.replace("▁", " ").replace("Ġ", " ")
+
+
+class NumberVocabulary:
+    """The token ids of one tokenizer whose text contains a digit or starts with a decimal
+    point or comma (it can go on a number), with that text.
+    """
+
+    def __init__(self, tokenizer: Any) -> None:
+        pieces = tokenizer.convert_ids_to_tokens(list(range(len(tokenizer))))
+        self.size = len(pieces)
+        self.tokens: list[tuple[int, str]] = [
+            (i, _piece_text(p))
+            for i, p in enumerate(pieces)
+            if p and (DIGIT.search(p) or p[0] in ".,") and not SPECIAL.match(p)
+        ]
+        self.line_breaks = [i for i, p in enumerate(pieces) if p and ("\n" in p or "Ċ" in p)]
+        eos = getattr(tokenizer, "eos_token_id", None)
+        if eos is not None:
+            self.line_breaks.append(int(eos))
+
+
+def _forms(numbers: Iterable[str]) -> frozenset[str]:
+    """Each number as it may be written: ``2000`` and ``2,000``, ``1299`` and ``1,299``."""
+    out = set()
+    for n in numbers:
+        bare = n.replace(",", "")
+        whole, dot, fraction = bare.partition(".")
+        out |= {n, bare}
+        if whole.isdigit():
+            out.add(f"{int(whole):,}{dot}{fraction}")
+    return frozenset(out)
+
+
+class FactNumbers:
+    """A ``LogitsProcessor``: only numbers in ``allowed``, written plainly or with thousands
+    separators (``399``, ``2,000``; not ``39,9``), and after ``¥`` only those in ``money``.
+    """
+
+    def __init__(
+        self,
+        vocab: NumberVocabulary,
+        allowed: Iterable[str],
+        tokenizer: Any,
+        prompt_length: int,
+        lead: str = "",
+        money: Iterable[str] = (),
+        measures: Iterable[tuple[str, str]] = (),
+    ) -> None:
+        self.vocab = vocab
+        self.allowed = _forms(allowed)
+        self.money = _forms(money)
+        self.measures = frozenset(measures)
+        self.tokenizer = tokenizer
+        self.prompt_length = prompt_length
+        self.lead = lead
+        self._masks: dict[tuple[str, bool], Any] = {}
+        self._digits: Any = None
+
+    @property
+    def _digit_ids(self) -> Any:
+        """The ids of every token with a digit or separator (a tensor, made once)."""
+        if self._digits is None:
+            import torch
+
+            self._digits = torch.tensor([i for i, _ in self.vocab.tokens], dtype=torch.long)
+        return self._digits
+
+    @staticmethod
+    def _complete(run: str, pool: frozenset[str]) -> bool:
+        """``run`` is a number of ``pool``, perhaps followed by a full stop or comma."""
+        return run in pool or (run[-1:] in (".", ",") and run[:-1] in pool)
+
+    def _prefix(self, run: str, pool: frozenset[str]) -> bool:
+        return self._complete(run, pool) or any(a.startswith(run) for a in pool)
+
+    def _valid(self, text: str, money_first: bool) -> bool:
+        """Every digit run in ``text`` is an allowed number, the last one possibly unfinished;
+        the first one a money amount if ``money_first``.
+        """
+        runs = list(RUN.finditer(text))
+        for k, m in enumerate(runs):
+            pool = self.money if money_first and k == 0 and m.start() == 0 else self.allowed
+            still_open = k == len(runs) - 1 and m.end() == len(text)
+            ok = self._prefix(m.group(), pool) if still_open else self._complete(m.group(), pool)
+            if not ok:
+                return False
+        return True
+
+    def banned(self, run: str, after_yuan: bool = False) -> Any:
+        """Boolean mask over the vocabulary of the tokens not allowed after ``run`` (which
+        follows a ``¥`` if ``after_yuan``).
+        """
+        key = (run, after_yuan)
+        if key in self._masks:
+            return self._masks[key]
+        import torch
+
+        pool = self.money if after_yuan else self.allowed
+        finished = not run or self._complete(run, pool)
+        mask = (
+            torch.zeros(self.vocab.size, dtype=torch.bool)
+            if finished
+            else torch.ones(self.vocab.size, dtype=torch.bool)
+        )
+        for i, text in self.vocab.tokens:
+            if run and (text[:1].isdigit() or text[:1] in ".,"):
+                ok = self._valid(run + text, after_yuan)
+            else:
+                ok = finished and self._valid(text, after_yuan and not run)
+            mask[i] = not ok
+        self._masks[key] = mask
+        return mask
+
+    def _veto_units(self, new: list[int], text: str, row: Any) -> None:
+        """Minus infinity for the best candidates that would write a measure not in the facts,
+        until the best remaining one is fine.
+        """
+        import torch
+
+        before = measures(text)
+        for _ in range(VETO_CANDIDATES):
+            best = int(torch.argmax(row))
+            if not torch.isfinite(row[best]):
+                return
+            after = self.lead + self.tokenizer.decode([*new, best], skip_special_tokens=True)
+            if not (measures(after) - before - self.measures):
+                return
+            if int(torch.isfinite(row).sum()) == 1:
+                return  # never leave a row without any token
+            row[best] = float("-inf")
+
+    def __call__(self, input_ids: Any, scores: Any) -> Any:
+        """Scores with the banned tokens of each row set to minus infinity."""
+        import torch
+
+        for row in range(input_ids.shape[0]):
+            new = input_ids[row, self.prompt_length :].tolist()
+            text = self.lead + self.tokenizer.decode(new, skip_special_tokens=True)
+            tail = TAIL.search(text)
+            run = tail.group() if tail else ""
+            before = text[: len(text) - len(run)].rstrip()
+            mask = self.banned(run, before.endswith(("¥", "￥"))).to(scores.device)
+            original = scores[row].clone()
+            scores[row, : mask.shape[0]] = original[: mask.shape[0]].masked_fill(
+                mask, float("-inf")
+            )
+            if not torch.isfinite(scores[row]).any():  # a dead end (another processor banned the
+                scores[row] = original  # number's only way on): end the number there, unfinished
+                scores[row, self._digit_ids.to(scores.device)] = float("-inf")
+                if not torch.isfinite(scores[row]).any():
+                    scores[row] = original  # nothing else is left: the guard will judge it
+                continue
+            if NUMBER_END.search(text):
+                self._veto_units(new, text, scores[row])
+        return scores
+
+
+class NoRepeat:
+    """A ``LogitsProcessor``: no n-gram twice and a mild penalty on repeated tokens, counted in
+    the generated text only; no line break or end before ``min_tokens`` (a base model given the
+    product's name as the copy's start otherwise often ends the line right there).
+
+    transformers' own ``no_repeat_ngram_size`` and ``repetition_penalty`` count the prompt too,
+    which, for copy written from facts, forbids or discourages exactly the tokens to copy (a
+    price's digits, the product's name).
+    """
+
+    def __init__(
+        self,
+        prompt_length: int,
+        size: int = 4,
+        penalty: float = 1.1,
+        endings: list[int] | None = None,
+        min_tokens: int = 0,
+    ) -> None:
+        self.prompt_length = prompt_length
+        self.size = size
+        self.penalty = penalty
+        self.endings = endings or []
+        self.min_tokens = min_tokens
+
+    def __call__(self, input_ids: Any, scores: Any) -> Any:
+        """Scores with repeats of the generated text banned or penalised."""
+        import torch
+
+        for row in range(input_ids.shape[0]):
+            new = input_ids[row, self.prompt_length :].tolist()
+            if len(new) < self.min_tokens and self.endings:
+                scores[row, self.endings] = float("-inf")
+            if not new:
+                continue
+            seen = torch.tensor(sorted(set(new)), device=scores.device)
+            picked = scores[row, seen]
+            scores[row, seen] = torch.where(
+                picked > 0, picked / self.penalty, picked * self.penalty
+            )
+            n = self.size
+            if len(new) >= n:
+                start = tuple(new[-(n - 1) :])
+                for i in range(len(new) - n + 1):
+                    if tuple(new[i : i + n - 1]) == start:
+                        scores[row, new[i + n - 1]] = float("-inf")
+        return scores
