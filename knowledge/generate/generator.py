@@ -89,11 +89,12 @@ class Generator:
             return Generated(template(facts), "template", ("no_model",))
         prompt, start = build_prompt(facts), time.perf_counter()
         problems: tuple[str, ...] = ()
-        raw, tokens, seconds = "", 0, 0.0
+        raw, tokens, seconds, calls = "", 0, 0.0, 0
         for attempt in range(1 + self.retries):
             left = self.timeout - (time.perf_counter() - start)
             if attempt and left < MIN_RETRY_SECONDS:
                 break
+            calls += 1
             try:
                 done = self.backend.complete(prompt, self.max_tokens, left, attempt)
             except GenerationError as exc:
@@ -104,9 +105,9 @@ class Generator:
             problems = tuple(self.guard.problems(text, facts))
             raw, tokens, seconds = done.text, tokens + done.tokens, seconds + done.seconds
             if not problems:
-                return Generated(text, "model", (), raw, tokens, seconds, attempt + 1)
+                return Generated(text, "model", (), raw, tokens, seconds, calls)
             log.info("generated text rejected %s: %r", problems, done.text[:200])
-        return Generated(template(facts), "template", problems, raw, tokens, seconds, attempt + 1)
+        return Generated(template(facts), "template", problems, raw, tokens, seconds, calls)
 
 
 def build_generator(settings: Settings, resolver: ModelResolver, catalog: Catalog) -> Generator:

@@ -75,7 +75,7 @@ def test_a_rejected_text_is_retried_once_while_time_allows(catalog: Catalog, gua
     )
     slow = Scripted("声悦 S3 耳机只要 ¥99！", then="声悦 S3 耳机 ¥399，续航 30 小时。", took=0.3)
     late = Generator(slow, guard, timeout=1.0).write(facts)  # 0.7 s left: under MIN_RETRY_SECONDS
-    assert (late.source, slow.attempts) == ("template", [0])
+    assert (late.source, late.attempts, slow.attempts) == ("template", 1, [0])
     never = Scripted("声悦 S3 耳机只要 ¥99！", then="声悦 S3 耳机 ¥399，续航 30 小时。", took=0.0)
     assert Generator(never, guard, retries=0).write(facts).source == "template"
 
