@@ -83,7 +83,7 @@ def evaluate(
     rows: list[tuple[str, str, Generated]] = []
     for p in tqdm(products, desc="evaluating", unit="product"):
         fitting = [x for x in promotions if x.category == p.category]
-        promo = (fitting or [x for x in promotions if x.category == "all"] or [None])[0]
+        promo = next(iter(fitting or [x for x in promotions if x.category == "all"]), None)
         for lang in ("zh", "en"):
             for kind in KINDS:
                 words = promo.text(lang) if promo and kind == "marketing" else ""

@@ -20,7 +20,7 @@ import requests
 
 from knowledge.component import ModelComponent
 from knowledge.errors import KnowledgeError
-from knowledge.generate.constrain import FactNumbers, NoRepeat, NumberVocabulary
+from knowledge.generate.constrain import FactNumbers, NoRepeat, Vocabulary
 from knowledge.generate.prompt import Prompt
 
 log = logging.getLogger(__name__)
@@ -132,14 +132,14 @@ class LocalGenerator(ModelComponent):
         self.style = prompt_style(model, style)
         self.int8 = int8
         self._tokenizer: Any = None
-        self._numbers: NumberVocabulary | None = None
+        self._vocab: Vocabulary | None = None
 
     def _load(self, folder: Path) -> Any:
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
         self._tokenizer = AutoTokenizer.from_pretrained(str(folder))
-        self._numbers = NumberVocabulary(self._tokenizer)
+        self._vocab = Vocabulary(self._tokenizer)
         dtype = torch.float16 if self.device == "cuda" else torch.float32
         model: Any = AutoModelForCausalLM.from_pretrained(str(folder), dtype=dtype)
         model = model.to(self.device).eval()
@@ -176,13 +176,11 @@ class LocalGenerator(ModelComponent):
         inputs = self._tokenizer(self._text(prompt), return_tensors="pt").to(self.device)
         stops = {"stop_strings": list(STOPS), "tokenizer": self._tokenizer}
         extra = stops if completing else {}
-        assert self._numbers is not None  # set by _load
+        assert self._vocab is not None  # set by _load
         prompt_length = inputs["input_ids"].shape[1]
-        no_repeat = NoRepeat(
-            prompt_length, endings=self._numbers.line_breaks, min_tokens=MIN_TOKENS
-        )
+        no_repeat = NoRepeat(prompt_length, endings=self._vocab.line_breaks, min_tokens=MIN_TOKENS)
         only_facts = FactNumbers(
-            self._numbers, prompt.numbers, self._tokenizer, prompt_length, lead, prompt.money,
+            self._vocab, prompt.numbers, self._tokenizer, prompt_length, lead, prompt.money,
             prompt.measures,
         )  # fmt: skip
         if attempt:

@@ -10,7 +10,8 @@ checked on the best few candidates of each step: a token that would turn a numbe
 measure the facts do not state (``5 小时`` when 5 is the weight in grams) is vetoed, and the
 next best is taken. The guard still checks every text (Chinese numerals, names, promises).
 
-``NumberVocabulary`` lists the tokenizer's tokens that contain a digit, once per tokenizer.
+``Vocabulary`` lists, once per tokenizer, the tokens that can write or go on a number and
+those that end a line.
 """
 
 from __future__ import annotations
@@ -34,9 +35,10 @@ def _piece_text(piece: str) -> str:
     return piece.replace("▁", " ").replace("Ġ", " ")
 
 
-class NumberVocabulary:
-    """The token ids of one tokenizer whose text contains a digit or starts with a decimal
-    point or comma (it can go on a number), with that text.
+class Vocabulary:
+    """What the processors need of one tokenizer: ``tokens``, the ids (with their text) whose
+    text contains a digit or starts with a decimal point or comma (it can go on a number), and
+    ``line_breaks``, the ids that end the line or the text.
     """
 
     def __init__(self, tokenizer: Any) -> None:
@@ -47,6 +49,7 @@ class NumberVocabulary:
             for i, p in enumerate(pieces)
             if p and (DIGIT.search(p) or p[0] in ".,") and not SPECIAL.match(p)
         ]
+        self.number_ids = [i for i, _ in self.tokens]
         self.line_breaks = [i for i, p in enumerate(pieces) if p and ("\n" in p or "Ċ" in p)]
         eos = getattr(tokenizer, "eos_token_id", None)
         if eos is not None:
@@ -72,7 +75,7 @@ class FactNumbers:
 
     def __init__(
         self,
-        vocab: NumberVocabulary,
+        vocab: Vocabulary,
         allowed: Iterable[str],
         tokenizer: Any,
         prompt_length: int,
@@ -88,16 +91,6 @@ class FactNumbers:
         self.prompt_length = prompt_length
         self.lead = lead
         self._masks: dict[tuple[str, bool], Any] = {}
-        self._digits: Any = None
-
-    @property
-    def _digit_ids(self) -> Any:
-        """The ids of every token with a digit or separator (a tensor, made once)."""
-        if self._digits is None:
-            import torch
-
-            self._digits = torch.tensor([i for i, _ in self.vocab.tokens], dtype=torch.long)
-        return self._digits
 
     @staticmethod
     def _complete(run: str, pool: frozenset[str]) -> bool:
@@ -180,7 +173,7 @@ class FactNumbers:
             )
             if not torch.isfinite(scores[row]).any():  # a dead end (another processor banned the
                 scores[row] = original  # number's only way on): end the number there, unfinished
-                scores[row, self._digit_ids.to(scores.device)] = float("-inf")
+                scores[row, self.vocab.number_ids] = float("-inf")
                 if not torch.isfinite(scores[row]).any():
                     scores[row] = original  # nothing else is left: the guard will judge it
                 continue

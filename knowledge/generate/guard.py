@@ -78,8 +78,9 @@ class Guard:
         out += [f"number:{n}" for n in sorted(self._unsupported_numbers(text, source))]
         out += misplaced(text, source, facts.amounts())
         out += quality(text, facts.lang)
-        out += [f"example:{w}" for w in EXAMPLE_ONLY[facts.lang] if w in low_text(text)
-                and w not in low_text(source)]  # fmt: skip
+        plain, plain_source = low_text(text), low_text(source)
+        out += [f"example:{w}" for w in EXAMPLE_ONLY[facts.lang] if w in plain
+                and w not in plain_source]  # fmt: skip
         out += [f"name:{n}" for n in self._foreign_names(text, source)]
         low, src_low = text.lower(), source.lower()
         out += [f"promise:{p}" for p in PROMISES[facts.lang] if p in low and p not in src_low]

@@ -43,9 +43,9 @@ RULES = {
 class Prompt:
     """One generation's prompt in both forms: chat messages and a few-shot completion text.
 
-        ``completion`` ends with ``lead`` (the product's name), the start of the copy, so a base
-        model continues a text that names the product; ``numbers`` are the only ones the facts
-        contain, ``money`` the only amounts after ``¥``, ``measures`` the only (number, unit) pairs
+    ``completion`` ends with ``lead`` (the product's name), the start of the copy, so a base
+    model continues a text that names the product; ``numbers`` are the only ones the facts
+    contain, ``money`` the only amounts after ``¥``, ``measures`` the only (number, unit) pairs
     (for constrained decoding, ``constrain.py``).
     """
 

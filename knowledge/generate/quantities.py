@@ -3,7 +3,7 @@
 The guard uses these so that a number the facts contain cannot be moved onto something else:
 "续航 5 小时" when 5 is the weight in grams, or "¥30" when 30 is the battery life, are
 inventions although 5 and 30 are facts. A number with no unit after it is only checked against
-the facts' numbers (``guard.numbers``).
+the facts' numbers (``numbers``).
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import re
 
 from knowledge.money import plain_number
 
-NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 AMOUNT = r"(\d+(?:[.,]\d+)*)"
+NUMBER = re.compile(AMOUNT)
 MONEY = re.compile(rf"(?:[¥￥]|满|减)\s*[¥￥]?\s*{AMOUNT}|{AMOUNT}\s*(?:元|块)")
 UNITS = {  # unit -> the words that mean it, zh and en
     "h": ("小时", "h", "hr", "hrs", "hour", "hours"),

@@ -1,6 +1,6 @@
 import torch
 
-from knowledge.generate.constrain import FactNumbers, NoRepeat, NumberVocabulary
+from knowledge.generate.constrain import FactNumbers, NoRepeat, Vocabulary
 
 PIECES = ["<pad>", "a", "▁", "¥", "1", "2", "3", "4", "8", "9", ".", "▁30", "<unused0>", "x5", "，",
           ",", "0", "▁hours", "▁g"]  # fmt: skip
@@ -24,7 +24,7 @@ def only(
 ) -> FactNumbers:
     tok = Tokenizer()
     return FactNumbers(
-        NumberVocabulary(tok), allowed, tok, prompt_length=1, lead=lead, money=money,
+        Vocabulary(tok), allowed, tok, prompt_length=1, lead=lead, money=money,
         measures=measures,
     )  # fmt: skip
 
@@ -34,7 +34,7 @@ def ok(mask: torch.Tensor) -> set[str]:
 
 
 def test_the_vocabulary_lists_digit_tokens_but_not_special_ones() -> None:
-    texts = dict(NumberVocabulary(Tokenizer()).tokens)
+    texts = dict(Vocabulary(Tokenizer()).tokens)
     assert set(texts.values()) == {"1", "2", "3", "4", "8", "9", ".", " 30", "x5", ",", "0"}
 
 
