@@ -80,6 +80,11 @@ class KefuSocketIOInput(SocketIOInput):
             if not valid_sender(sender_id):
                 await sio.emit(self.bot_message_evt, {"text": BAD_SESSION}, room=sid)
                 return
+            if self.session_persistence:
+                # After a reconnect, socket.io sends the buffered message before the new
+                # socket's session_request: join the conversation's room here too, or the
+                # reply goes to a room without this socket and is lost.
+                sio.enter_room(sid, sender_id, namespace=self.namespace)
             text = data.get("message", "")
             if not isinstance(text, str):
                 text = str(text)
