@@ -41,6 +41,7 @@ def seed(session: Session, path: Path, now: datetime) -> int:
     count = 0
     for s in data["shoppers"]:
         session.add(Shopper(id=s["id"], name=s["name"], membership=s["membership"], city=s["city"]))
+        session.flush()  # the shopper first: Postgres checks the foreign keys of what follows
         for o in s.get("orders", []):
             session.add(_order(s["id"], o, catalog, now))
             count += 1
