@@ -20,7 +20,7 @@ import logging
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -39,6 +39,9 @@ from knowledge.sentences import SentenceScorer
 from knowledge.settings import Settings
 from knowledge.stages import Lanes
 from knowledge.types import Answer, Hit, Passage
+
+if TYPE_CHECKING:
+    from knowledge.serving import RemoteLanes
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +79,7 @@ class KnowledgeService:
         self.ready = False
         self._lanes: Lanes | None = None
         self._lanes_loop: asyncio.AbstractEventLoop | None = None
+        self._remote: RemoteLanes | None = None
 
     @property
     def doc_dirs(self) -> list[Path]:
@@ -118,13 +122,21 @@ class KnowledgeService:
             import torch
 
             torch.set_num_threads(self.settings.torch_threads)
-        passages = self.load_passages()
-        index = open_index(self.settings.index_dir, self.index_key(passages))
-        self.retriever.warm_up(index)
-        if self.reranker is not None:
-            self.reranker.warm_up()
+        remote = self.settings.batch_backend == "ray"
+        if remote:  # the stages' models run on Ray Serve: check the index, name the models
+            open_index(self.settings.index_dir, self.index_key(self.load_passages()))
+            for component in (self.reader, self.reranker):
+                if component is not None:
+                    component.resolve()  # their folders name the calibration
+        else:
+            passages = self.load_passages()
+            index = open_index(self.settings.index_dir, self.index_key(passages))
+            self.retriever.warm_up(index)
+            if self.reranker is not None:
+                self.reranker.warm_up()
         if self.reader is not None and with_reader:
-            self.reader.warm_up()
+            if not remote:
+                self.reader.warm_up()
             self.calibration = Calibration.load(self.calibration_path())
         elif not with_reader:
             self.reader = None
@@ -219,7 +231,19 @@ class KnowledgeService:
         return self.decide(q, hits, scored)
 
     async def lanes(self) -> Lanes:
-        """The micro-batchers of the running event loop (built and started on first use)."""
+        """The micro-batchers of the running event loop (built and started on first use).
+
+        With ``batch_backend="ray"``, the stages on Ray Serve (:mod:`knowledge.serving`) instead,
+        batched with the questions of every other action-server replica.
+        """
+        if self.settings.batch_backend == "ray":
+            if self._remote is None:
+                from knowledge.serving import RemoteLanes
+
+                remote = RemoteLanes(self.settings)
+                await asyncio.get_running_loop().run_in_executor(None, remote.connect)
+                self._remote = self._remote or remote  # the first of concurrent connects wins
+            return self._remote  # type: ignore[return-value]
         loop = asyncio.get_running_loop()
         if self._lanes is None or self._lanes_loop is not loop:
             if self._lanes is not None:  # left on a loop that is gone (tests, a restart)
@@ -236,6 +260,8 @@ class KnowledgeService:
 
     def batch_stats(self) -> dict[str, dict[str, Any]]:
         """Per-stage micro-batching counters since the batchers started."""
+        if self._remote is not None:
+            return self._remote.stats()
         return self._lanes.stats() if self._lanes is not None else {}
 
     def _same_language(self, question: str, row: list[Hit]) -> list[Hit]:

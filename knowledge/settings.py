@@ -21,6 +21,13 @@ Environment variables (all optional):
                               2 ms on the CPU, 4 ms on CUDA)
 ``KEFU_BATCH_QUEUE``          questions allowed to wait per stage; more are answered "busy"
                               (default 256)
+``KEFU_BATCH_BACKEND``        ``local`` (the in-process micro-batcher, default) or ``ray``: the
+                              model stages run as Ray Serve deployments (``knowledge.serving``)
+                              that batch the questions of every action-server replica together
+``KEFU_RAY_ADDRESS``          the Ray cluster of the ``ray`` backend (default ``auto``: local)
+``KEFU_SERVE_APP``            prefix of the Ray Serve applications (default ``kefu``)
+``KEFU_SERVE_REPLICAS``       replicas per stage: ``2`` for every stage, or ``read=2,encode=1``
+``KEFU_SERVE_GPUS``           GPUs per replica of each model stage on Ray Serve (default 0)
 ``KEFU_TOP_K``                passages retrieved per question (default 5)
 ``KEFU_READ_K``               best passages the reader reads per question (default 3)
 ``KEFU_MIN_SCORE``            without a reader: abstain below this retrieval score (0.80)
@@ -64,6 +71,7 @@ DEVICES = ("cpu", "cuda", "auto")
 DTYPES = ("bfloat16", "float16", "float32")
 #: per device: (questions per micro-batch, milliseconds a question waits for company)
 BATCH_DEFAULTS = {"cpu": (16, 2.0), "cuda": (128, 4.0)}
+BACKENDS = ("local", "ray")  # where the model stages batch: in process, or on Ray Serve
 INDEX_TYPES = ("flat", "ivf", "hnsw")
 #: the offline default generator (built from a PyPI package, see knowledge/models/offline.py)
 DEFAULT_GENERATOR = "google/gemma-3-270m"
@@ -79,6 +87,22 @@ def _parse_model_paths(raw: str) -> dict[str, Path]:
             )
         paths[name.strip()] = Path(path.strip()).expanduser()
     return paths
+
+
+def _parse_replicas(raw: str) -> dict[str, int]:
+    """``"2"`` (every stage) or ``"read=2,encode=1"`` -> replicas per stage (``*``: the rest)."""
+    replicas = {"*": 1}
+    for part in filter(None, (p.strip() for p in raw.split(","))):
+        stage, _, count = part.rpartition("=")
+        try:
+            replicas[stage.strip() or "*"] = int(count)
+        except ValueError:
+            raise ConfigError(
+                f"Invalid KEFU_SERVE_REPLICAS part {part!r}: expected N or STAGE=N."
+            ) from None
+    if min(replicas.values()) < 1:
+        raise ConfigError(f"KEFU_SERVE_REPLICAS must be at least 1 per stage, got {raw!r}.")
+    return replicas
 
 
 def _number(env: Mapping[str, str], key: str, default: float) -> float:
@@ -122,6 +146,11 @@ class Settings:
     batch_max: int | None = None
     batch_delay_ms: float | None = None
     batch_queue: int = 256
+    batch_backend: str = "local"
+    ray_address: str = "auto"
+    serve_app: str = "kefu"
+    serve_replicas: Mapping[str, int] = field(default_factory=lambda: {"*": 1})
+    serve_gpus: float = 0.0
     top_k: int = 5
     read_k: int = 3
     min_score: float = 0.80
@@ -146,6 +175,10 @@ class Settings:
             raise ConfigError(f"Invalid device {self.device!r}. Valid devices are {DEVICES}.")
         if self.dtype not in DTYPES:
             raise ConfigError(f"Invalid dtype {self.dtype!r}. Valid dtypes are {DTYPES}.")
+        if self.batch_backend not in BACKENDS:
+            raise ConfigError(
+                f"Invalid batch backend {self.batch_backend!r}. Valid backends are {BACKENDS}."
+            )
         object.__setattr__(self, "device", resolve_device(self.device))
         batch_max, delay = BATCH_DEFAULTS[self.device]
         if self.batch_max is None:
@@ -230,6 +263,11 @@ class Settings:
                 _number(env, "KEFU_BATCH_DELAY_MS", 0.0) if env.get("KEFU_BATCH_DELAY_MS") else None
             ),
             batch_queue=int(_number(env, "KEFU_BATCH_QUEUE", defaults.batch_queue)),
+            batch_backend=env.get("KEFU_BATCH_BACKEND") or defaults.batch_backend,
+            ray_address=env.get("KEFU_RAY_ADDRESS") or defaults.ray_address,
+            serve_app=env.get("KEFU_SERVE_APP") or defaults.serve_app,
+            serve_replicas=_parse_replicas(env.get("KEFU_SERVE_REPLICAS", "")),
+            serve_gpus=_number(env, "KEFU_SERVE_GPUS", defaults.serve_gpus),
             top_k=int(_number(env, "KEFU_TOP_K", defaults.top_k)),
             read_k=int(_number(env, "KEFU_READ_K", defaults.read_k)),
             min_score=_number(env, "KEFU_MIN_SCORE", defaults.min_score),

@@ -62,3 +62,31 @@ def test_device_dtype_and_batching() -> None:
 def test_invalid_batching_values_say_what_is_valid(env: dict[str, str], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         Settings.from_env(env)
+
+
+def test_ray_serve_backend_settings() -> None:
+    s = Settings.from_env(
+        {
+            "KEFU_BATCH_BACKEND": "ray",
+            "KEFU_RAY_ADDRESS": "127.0.0.1:6380",
+            "KEFU_SERVE_REPLICAS": "read=2, encode=1",
+            "KEFU_SERVE_GPUS": "0.5",
+        }
+    )
+    assert (s.batch_backend, s.ray_address, s.serve_gpus) == ("ray", "127.0.0.1:6380", 0.5)
+    assert s.serve_replicas == {"*": 1, "read": 2, "encode": 1}
+    assert Settings.from_env({"KEFU_SERVE_REPLICAS": "3"}).serve_replicas == {"*": 3}
+    assert Settings.from_env({}).batch_backend == "local"
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"KEFU_BATCH_BACKEND": "celery"}, "Valid backends are"),
+        ({"KEFU_SERVE_REPLICAS": "read=two"}, "expected N or STAGE=N"),
+        ({"KEFU_SERVE_REPLICAS": "read=0"}, "at least 1 per stage"),
+    ],
+)
+def test_invalid_serving_values_say_what_is_valid(env: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        Settings.from_env(env)

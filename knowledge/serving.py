@@ -1,0 +1,282 @@
+"""The pipeline's model stages as Ray Serve deployments: the scaled mode's batching backend.
+
+Each stage of :mod:`knowledge.stages` (encode, search, rerank, read, sentences) runs as one Ray
+Serve application whose ``@serve.batch`` method pools the items of *every* action-server
+replica into one model call, with the stage's own ``prepare`` / ``forward`` / ``finish``. The
+action servers keep :meth:`KnowledgeService.answer_async` unchanged: :class:`RemoteLanes` has
+the attributes of :class:`~knowledge.stages.Lanes`, each a :class:`RemoteStage` whose
+``submit`` calls the deployment. ``KEFU_BATCH_BACKEND=ray`` selects it; the in-process
+micro-batcher stays the default.
+
+Deploy (a Ray cluster must be running, e.g. ``ray start --head``)::
+
+    python -m knowledge.serving deploy      # KEFU_SERVE_REPLICAS="2" or "read=2,encode=1"
+
+Ray is imported only here and only when used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from knowledge.errors import KnowledgeError, OverloadedError
+from knowledge.settings import Settings
+
+if TYPE_CHECKING:
+    from knowledge.pipeline import KnowledgeService
+
+log = logging.getLogger(__name__)
+
+STAGES = ("encode", "search", "rerank", "read", "sentences")
+NAMESPACE = "kefu"
+_CONNECTING = threading.Lock()  # one ray.init per process, however many first questions
+
+
+class ServingError(KnowledgeError):
+    """The Ray Serve backend cannot be reached or a stage failed there."""
+
+
+def app_name(settings: Settings, stage: str) -> str:
+    """The Ray Serve application of one stage (``kefu-read``)."""
+    return f"{settings.serve_app}-{stage}"
+
+
+def enabled_stages(settings: Settings) -> list[str]:
+    """The stages configured: no rerank without a reranker, no read without a reader."""
+    skip = {"rerank"} if not settings.reranker_model else set()
+    if not settings.reader_model:
+        skip |= {"read", "sentences"}
+    return [s for s in STAGES if s not in skip]
+
+
+def build_stage(service: KnowledgeService, stage: str) -> Any:
+    """Load what ``stage`` needs of ``service`` and return its stage object."""
+    from knowledge.index import open_index
+    from knowledge.stages import EncodeStage, ReadStage, RerankStage, SearchStage
+
+    settings = service.settings
+    if stage in ("encode", "sentences"):
+        service.encoder.warm_up()
+        prompt = "query" if stage == "encode" else "passage"
+        return EncodeStage(service.encoder, prompt, name=stage)
+    if stage == "search":
+        passages = service.load_passages()
+        service.retriever.warm_up(open_index(settings.index_dir, service.index_key(passages)))
+        return SearchStage(service.retriever, settings.top_k * 2)
+    if stage == "rerank":
+        if service.reranker is None:
+            raise ServingError("The rerank stage needs KEFU_RERANKER_MODEL.")
+        service.reranker.warm_up()
+        return RerankStage(service.reranker)
+    if stage == "read":
+        if service.reader is None:
+            raise ServingError("The read stage needs KEFU_READER_MODEL.")
+        service.reader.warm_up()
+        return ReadStage(service.reader)
+    raise ServingError(f"Unknown stage {stage!r}; valid stages are {STAGES}.")
+
+
+class StageServer:
+    """One replica of one stage: the model loads once, ``__call__`` is batched by Ray Serve.
+
+    Ray Serve's ``@serve.batch`` gathers concurrent calls (from every action server) into one
+    list; the stage's three steps run on a worker thread so the replica keeps accepting calls.
+    """
+
+    def __init__(self, stage: str, settings: Settings) -> None:
+        from knowledge.logs import setup_logging
+        from knowledge.pipeline import KnowledgeService
+
+        setup_logging()
+        if settings.torch_threads:
+            import torch
+
+            torch.set_num_threads(settings.torch_threads)
+        start = time.perf_counter()
+        self.stage = build_stage(KnowledgeService(settings), stage)
+        self.pool = ThreadPoolExecutor(1, thread_name_prefix=f"kefu-serve-{stage}")
+        self.batches = 0
+        self.items = 0
+        log.info("serve stage %s ready in %.1f s", stage, time.perf_counter() - start)
+
+    def run_batch(self, items: Sequence[Any]) -> list[Any]:
+        """Prepare -> forward -> finish for one batch."""
+        raw = self.stage.forward(self.stage.prepare(items))
+        self.batches += 1
+        self.items += len(items)
+        return list(self.stage.finish(items, raw))
+
+    async def __call__(self, items: list[Any]) -> list[Any]:
+        """The batched entry point (wrapped by ``serve.batch`` in :func:`deployment`)."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.pool, self.run_batch, items)
+
+    def stats(self) -> dict[str, Any]:
+        """Batches and items served by this replica."""
+        return {"batches": self.batches, "items": self.items}
+
+
+def deployment(stage: str, settings: Settings) -> Any:
+    """The Ray Serve application of ``stage`` (replicas, batching and GPUs from ``settings``)."""
+    from ray import serve
+
+    batch = settings.batch_max or 1
+    wait_s = (settings.batch_delay_ms or 0.0) / 1000
+    if stage == "sentences":
+        batch *= 4
+
+    class Stage(StageServer):
+        @serve.batch(max_batch_size=batch, batch_wait_timeout_s=wait_s)
+        async def handle(self, items: list[Any]) -> list[Any]:
+            return await StageServer.__call__(self, items)
+
+        async def __call__(self, item: Any) -> Any:  # type: ignore[override]
+            return await self.handle(item)
+
+    Stage.__name__ = Stage.__qualname__ = f"Kefu{stage.title()}Stage"
+    replicas = settings.serve_replicas.get(stage, settings.serve_replicas.get("*", 1))
+    gpus = settings.serve_gpus if stage not in ("search",) else 0.0
+    deployed: Any = serve.deployment(
+        Stage,
+        name=stage,
+        num_replicas=replicas,
+        max_ongoing_requests=batch * 4,
+        max_queued_requests=settings.batch_queue,
+        ray_actor_options={"num_cpus": 0, "num_gpus": gpus},
+    )
+    return deployed.bind(stage, replace(settings, batch_backend="local"))
+
+
+def deploy(settings: Settings, address: str | None = None) -> list[str]:
+    """Deploy every enabled stage on the running Ray cluster; returns the application names."""
+    import ray
+    from ray import serve
+
+    ray.init(address=address or settings.ray_address, namespace=NAMESPACE, log_to_driver=False)
+    serve.start(proxy_location="Disabled")
+    names = []
+    for stage in enabled_stages(settings):
+        name = app_name(settings, stage)
+        serve.run(deployment(stage, settings), name=name, route_prefix=None, blocking=False)
+        names.append(name)
+    deadline = time.monotonic() + 600
+    while True:
+        status = serve.status().applications
+        states = {n: str(status[n].status) if n in status else "MISSING" for n in names}
+        if all(s.endswith("RUNNING") for s in states.values()):
+            return names
+        if any(s.endswith("DEPLOY_FAILED") for s in states.values()) or time.monotonic() > deadline:
+            details = {n: status[n].message for n in names if n in status}
+            raise ServingError(f"Ray Serve deployment failed: {states} {details}")
+        time.sleep(1)
+
+
+class RemoteStage:
+    """``submit(item)`` on a Ray Serve stage, as :class:`~knowledge.batching.MicroBatcher` has."""
+
+    def __init__(self, name: str, handle: Any) -> None:
+        self.name = name
+        self.handle = handle
+        self.items = 0
+        self.failed = 0
+
+    async def submit(self, item: Any) -> Any:
+        """The stage's result for ``item``, batched with every other caller's on the server."""
+        from ray.serve.exceptions import BackPressureError
+
+        self.items += 1
+        try:
+            return await self.handle.remote(item)
+        except BackPressureError as exc:
+            self.failed += 1
+            raise OverloadedError(f"The {self.name} stage has too many questions waiting.") from exc
+        except KnowledgeError:
+            self.failed += 1
+            raise
+        except Exception as exc:  # a replica died, the cluster is gone, the stage raised
+            self.failed += 1
+            raise ServingError(f"The {self.name} stage failed on Ray Serve: {exc}") from exc
+
+
+class RemoteLanes:
+    """The attributes of :class:`~knowledge.stages.Lanes`, served by Ray Serve."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.stages: dict[str, RemoteStage] = {}
+
+    def connect(self) -> None:
+        """Join the Ray cluster and get a handle per stage (once per process)."""
+        import ray
+        from ray import serve
+
+        try:
+            with _CONNECTING:
+                if not ray.is_initialized():
+                    ray.init(
+                        address=self.settings.ray_address,
+                        namespace=NAMESPACE,
+                        log_to_driver=False,
+                        logging_level=logging.WARNING,
+                    )
+            for stage in enabled_stages(self.settings):
+                handle = serve.get_app_handle(app_name(self.settings, stage))
+                self.stages[stage] = RemoteStage(stage, handle)
+        except Exception as exc:
+            raise ServingError(
+                f"Cannot reach the Ray Serve stages at {self.settings.ray_address!r} ({exc}); "
+                "start them with `python -m knowledge.serving deploy` (make run-scaled does)."
+            ) from exc
+
+    def __getattr__(self, stage: str) -> RemoteStage | None:
+        if stage not in STAGES:
+            raise AttributeError(stage)
+        stages: dict[str, RemoteStage] = self.__dict__.get("stages", {})
+        return stages.get(stage)
+
+    @property
+    def all(self) -> list[RemoteStage]:
+        """Every stage, in pipeline order."""
+        return [self.stages[s] for s in STAGES if s in self.stages]
+
+    async def start(self) -> None:
+        """Nothing to start: the deployments run on the cluster."""
+
+    async def stop(self) -> None:
+        """Nothing to stop here (the deployments outlive this process)."""
+
+    def stats(self) -> dict[str, dict[str, Any]]:
+        """Calls made from this process per stage."""
+        return {s.name: {"items": s.items, "failed": s.failed} for s in self.all}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m knowledge.serving deploy``: deploy the stages on the running cluster."""
+    from knowledge.logs import setup_logging
+
+    parser = argparse.ArgumentParser(prog="python -m knowledge.serving")
+    parser.add_argument("command", choices=["deploy"])
+    parser.add_argument("--address", default=None, help="Ray cluster (default KEFU_RAY_ADDRESS)")
+    args = parser.parse_args(argv)
+    setup_logging()
+    settings = Settings.from_env()
+    try:
+        names = deploy(settings, args.address)
+    except KnowledgeError as exc:
+        print(f"kefu serving: {exc}", file=sys.stderr)
+        return 2
+    print("deployed: " + ", ".join(names))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
