@@ -21,6 +21,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels.guard import Guard, valid_sender
+from channels.replay import deduplicated, valid_message_id
 from channels.watch import guarded
 
 
@@ -36,7 +37,12 @@ class JsonCheckedBlueprint(Blueprint):
 
 
 class KefuRestInput(RestInput):
-    """``POST {"sender": "...", "message": "..."}`` -> the replies, as Rasa's REST channel."""
+    """``POST {"sender": "...", "message": "..."}`` -> the replies, as Rasa's REST channel.
+
+    An optional ``"message_id"`` makes sending again safe: a message already stored is
+    answered with its stored replies, not processed twice (``replay.py``; the scaled mode's
+    clients retry this way when a replica dies).
+    """
 
     guard: Guard | None = None
 
@@ -66,6 +72,15 @@ class KefuRestInput(RestInput):
             raise InvalidUsage("message must be a string")
         return message
 
+    def get_metadata(self, request: Request) -> dict[str, Any] | None:
+        """``{"message_id": ...}`` when the body has a valid one (else Rasa makes an id)."""
+        message_id = self._body(request).get("message_id")
+        if message_id is None:
+            return None
+        if not valid_message_id(message_id):
+            raise InvalidUsage("message_id must be 1-128 characters: letters, digits, _ : . @ -")
+        return {"message_id": message_id}
+
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """Rasa's REST blueprint around the guarded handler.
 
@@ -73,7 +88,8 @@ class KefuRestInput(RestInput):
         its HTTP API answers a malformed body with 400 too (Rasa's own answer is a 500).
         """
         self.guard = self.guard or Guard.from_env()
-        bp = super().blueprint(guarded(on_new_message, self.guard, self.reply_seconds()))
+        handler = deduplicated(guarded(on_new_message, self.guard, self.reply_seconds()))
+        bp = super().blueprint(handler)
         bp.__class__ = JsonCheckedBlueprint  # same slots; only register() differs
         return bp
 

@@ -49,8 +49,11 @@ class Stack:
     tracker_db: Path
     log: Path
 
-    def send(self, text: str, sender: str) -> list[str]:
-        body = json.dumps({"sender": sender, "message": text}).encode()
+    def send(self, text: str, sender: str, message_id: str | None = None) -> list[str]:
+        payload = {"sender": sender, "message": text}
+        if message_id is not None:
+            payload["message_id"] = message_id
+        body = json.dumps(payload).encode()
         request = urllib.request.Request(
             f"http://127.0.0.1:{self.ports['rasa']}/webhooks/rest/webhook",
             data=body,

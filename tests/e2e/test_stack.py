@@ -130,6 +130,25 @@ def test_handoff_pauses_the_bot(stack: Stack) -> None:
     assert "不客气" in stack.send("谢谢", sender)[-1], "the bot answers again"
 
 
+def test_a_message_sent_again_with_its_id_is_answered_once(stack: Stack) -> None:
+    sender = "e2e-replay"
+    first = stack.send("退货政策是什么？", sender, message_id="replay-1")
+    again = stack.send("退货政策是什么？", sender, message_id="replay-1")
+    assert first and again == first, "the stored replies come back"
+    other = stack.send("谢谢", sender, message_id="replay-2")
+    assert "不客气" in other[-1]
+    with sqlite3.connect(stack.tracker_db) as db:
+        texts = [
+            row[0]
+            for row in db.execute(
+                "select json_extract(data, '$.message_id') from events "
+                "where sender_id = ? and type_name = 'user' order by id",
+                (sender,),
+            )
+        ]
+    assert texts == ["replay-1", "replay-2"], "each message is stored once"
+
+
 def test_conversations_are_stored_in_the_sql_tracker_store(stack: Stack) -> None:
     with sqlite3.connect(stack.tracker_db) as db:
         (count,) = db.execute(
