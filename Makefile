@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE ?= 1
 export RASA_TELEMETRY_ENABLED = false
 export TOKENIZERS_PARALLELISM = false
 
-.PHONY: help setup models eval eval-nlu eval-logistics eval-recommend index lookups logistics-data plan bot actions run test test-unit screenshots reliability bench bench-pipeline bench-rest lint lock clean-cache
+.PHONY: help setup models eval eval-nlu eval-logistics eval-recommend index lookups logistics-data plan bot actions run test test-unit screenshots reliability bench bench-pipeline bench-rest bench-scale run-scaled lint lock clean-cache
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -54,11 +54,17 @@ bench-pipeline: setup ## hot path: naive vs micro-batched vs model-only ceiling 
 bench-rest: ## full stack, SHOPPERS=32 through Rasa's REST channel (start it first: make run)
 	@$(APP_ENV)/bin/python bench/rasa_rest.py --shoppers $${SHOPPERS:-32}
 
+bench-scale: ## scaled mode: 1 vs 2 replicas per tier, Ray Serve vs in-process batching -> reports/scale.json
+	@scripts/servers.sh && eval "$$(scripts/prepare.sh)" && "$$KEFU_APP_ENV/bin/python" bench/scale.py
+
 actions: setup ## run the action server alone on KEFU_ACTIONS_PORT (5055), e.g. for scripts/rasa.sh shell
 	@$(APP_ENV)/bin/python -m knowledge prepare && $(APP_ENV)/bin/python -m actions.server --port $${KEFU_ACTIONS_PORT:-5055}
 
 run: ## build what is missing, then start rasa + actions + web and print the shopper URL
 	@scripts/run.sh
+
+run-scaled: ## the scaled mode on loopback: nginx, Postgres, Redis, 2 Rasa + 2 action servers, Ray Serve
+	@scripts/run_scaled.sh
 
 test: ## everything CI runs: unit tests, bot validation and stories, end-to-end
 	@scripts/test.sh

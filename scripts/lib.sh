@@ -28,3 +28,31 @@ kefu_python_for() {
   done
   kefu_die "Python $want is needed for the $1 environment but was not found; install it (e.g. 'pyenv install $want') or set $var to its path."
 }
+
+# The secrets of a run (needs KEFU_APP_ENV): Rasa's API token and the console's agents, made
+# once and kept in the cache unless set; sets console_login to say where the password is.
+kefu_credentials() {
+  # Rasa's HTTP API (agents hand conversations back through it) needs this token; one is made
+  # once and kept in the cache (mode 600) unless KEFU_RASA_TOKEN is set.
+  if [[ -z ${KEFU_RASA_TOKEN:-} ]]; then
+    token_file="$(kefu_cache)/rasa-token"
+    if [[ ! -s $token_file ]]; then
+      (umask 077 && head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$token_file")
+    fi
+    KEFU_RASA_TOKEN=$(cat "$token_file")
+  fi
+  export KEFU_RASA_TOKEN
+  # Agents of the console (/console): KEFU_AGENTS="name:hash ..." (hash: python -m web.auth HASH-ME).
+  # Unset, one agent "agent" gets a random password, made once and kept in the cache (mode 600).
+  if [[ -z ${KEFU_AGENTS:-} ]]; then
+    password_file="$(kefu_cache)/console-password"
+    if [[ ! -s $password_file ]]; then
+      (umask 077 && head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$password_file")
+    fi
+    KEFU_AGENTS="agent:$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && "$KEFU_APP_ENV/bin/python" -c 'import sys; from web.auth import hash_password; print(hash_password(sys.stdin.read().strip()))' < "$password_file")"
+    console_login="user 'agent', password in $password_file"
+  else
+    console_login="agents from KEFU_AGENTS"
+  fi
+  export KEFU_AGENTS
+}

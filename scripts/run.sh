@@ -19,29 +19,7 @@ done
 eval "$("$here/scripts/prepare.sh")"
 export KEFU_ACTIONS_URL="http://127.0.0.1:$KEFU_ACTIONS_PORT/webhook"
 export KEFU_TRACKER_DB=${KEFU_TRACKER_DB:-$(kefu_cache)/tracker.db}
-# Rasa's HTTP API (agents hand conversations back through it) needs this token; one is made
-# once and kept in the cache (mode 600) unless KEFU_RASA_TOKEN is set.
-if [[ -z ${KEFU_RASA_TOKEN:-} ]]; then
-  token_file="$(kefu_cache)/rasa-token"
-  if [[ ! -s $token_file ]]; then
-    (umask 077 && head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$token_file")
-  fi
-  KEFU_RASA_TOKEN=$(cat "$token_file")
-fi
-export KEFU_RASA_TOKEN
-# Agents of the console (/console): KEFU_AGENTS="name:hash ..." (hash: python -m web.auth HASH-ME).
-# Unset, one agent "agent" gets a random password, made once and kept in the cache (mode 600).
-if [[ -z ${KEFU_AGENTS:-} ]]; then
-  password_file="$(kefu_cache)/console-password"
-  if [[ ! -s $password_file ]]; then
-    (umask 077 && head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$password_file")
-  fi
-  KEFU_AGENTS="agent:$(cd "$here" && "$KEFU_APP_ENV/bin/python" -c 'import sys; from web.auth import hash_password; print(hash_password(sys.stdin.read().strip()))' < "$password_file")"
-  console_login="user 'agent', password in $password_file"
-else
-  console_login="agents from KEFU_AGENTS"
-fi
-export KEFU_AGENTS
+kefu_credentials  # KEFU_RASA_TOKEN, KEFU_AGENTS and console_login (scripts/lib.sh)
 # Rasa's endpoints for this run: the action server on its port, the SQLite tracker store
 # (Rasa's SQL store, redacting personal data: bot/stores/redacting.py).
 if [[ -z ${KEFU_ENDPOINTS:-} ]]; then

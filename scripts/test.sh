@@ -4,11 +4,13 @@
 #   2. `rasa data validate`, the conversation test stories (`rasa test core`) and the NLU of
 #      every story turn (scripts/nlu_eval.py --check-stories);
 #   3. end-to-end: the real stack on free ports, REST messages, checked replies; the widget
-#      and the agent console driven by Playwright in Debian's headless Chromium.
+#      and the agent console driven by Playwright in Debian's headless Chromium;
+#   4. the scaled mode (deploy/local.py): replicas killed mid-run, nothing lost or doubled.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 source "$here/scripts/lib.sh"
 eval "$("$here/scripts/prepare.sh")"
+"$here/scripts/servers.sh"  # Postgres, Redis, nginx for the scaled mode (and its unit tests)
 export HF_HUB_OFFLINE=${HF_HUB_OFFLINE:-1} RASA_TELEMETRY_ENABLED=false TOKENIZERS_PARALLELISM=false
 cd "$here"
 
@@ -37,4 +39,7 @@ echo "all conversation stories passed"
 
 echo "== end-to-end (REST, and the widget and console in headless Chromium)"
 "$here/scripts/browser.sh"
-"$KEFU_APP_ENV/bin/python" -m pytest -q -m e2e -o addopts="--strict-markers -ra" tests/e2e
+"$KEFU_APP_ENV/bin/python" -m pytest -q -m "e2e and not scaled" -o addopts="--strict-markers -ra" tests/e2e
+
+echo "== scaled mode (2 Rasa replicas, 2 action servers, nginx, Postgres, Redis, Ray Serve)"
+"$KEFU_APP_ENV/bin/python" -m pytest -q -m scaled -o addopts="--strict-markers -ra" tests/e2e

@@ -1,0 +1,1 @@
+"""kefu's scaled mode: the loopback launcher (local.py), its load driver and deployment files."""
