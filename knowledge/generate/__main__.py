@@ -75,8 +75,9 @@ def _row(lang: str, kind: str, g: Generated) -> dict[str, Any]:
 def evaluate(
     generator: Generator, products: list[Product], promotions: list[Promotion]
 ) -> dict[str, Any]:
-    """Pass rate of the guard, speed and latency over every kind and language. Marketing
-    texts get the promotion of the product's category (else a store-wide one).
+    """Pass rate of the guard, speed and latency over every kind and language.
+
+    Marketing texts get the promotion of the product's category (else a store-wide one).
     """
     from tqdm import tqdm
 

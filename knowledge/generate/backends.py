@@ -51,7 +51,8 @@ class Backend(Protocol):
     def complete(
         self, prompt: Prompt, max_tokens: int, timeout: float, attempt: int = 0
     ) -> Completion:
-        """Text for ``prompt`` within ``max_tokens`` new tokens and ``timeout`` seconds;
+        """Text for ``prompt`` within ``max_tokens`` new tokens and ``timeout`` seconds.
+
         ``attempt`` 0 is greedy, a later one samples (seeded by ``attempt``).
         """
 
@@ -164,8 +165,9 @@ class LocalGenerator(ModelComponent):
     def complete(
         self, prompt: Prompt, max_tokens: int, timeout: float, attempt: int = 0
     ) -> Completion:
-        """At most ``max_tokens`` tokens, stopped after ``timeout`` seconds: greedy on the first
-        attempt, sampled (seeded by ``attempt``, so reproducible) on a retry.
+        """At most ``max_tokens`` tokens, stopped after ``timeout`` seconds.
+
+        Greedy on the first attempt, sampled (seeded by ``attempt``, so reproducible) on a retry.
         """
         import torch
         from transformers import LogitsProcessorList

@@ -36,9 +36,10 @@ def _piece_text(piece: str) -> str:
 
 
 class Vocabulary:
-    """What the processors need of one tokenizer: ``tokens``, the ids (with their text) whose
-    text contains a digit or starts with a decimal point or comma (it can go on a number), and
-    ``line_breaks``, the ids that end the line or the text.
+    """What the processors need of one tokenizer.
+
+    ``tokens``: the ids (with their text) whose text contains a digit or starts with a decimal
+    point or comma (it can go on a number); ``line_breaks``: the ids that end the line or text.
     """
 
     def __init__(self, tokenizer: Any) -> None:
@@ -69,8 +70,10 @@ def _forms(numbers: Iterable[str]) -> frozenset[str]:
 
 
 class FactNumbers:
-    """A ``LogitsProcessor``: only numbers in ``allowed``, written plainly or with thousands
-    separators (``399``, ``2,000``; not ``39,9``), and after ``¥`` only those in ``money``.
+    """A ``LogitsProcessor``: only numbers in ``allowed``; after ``¥`` only those in ``money``.
+
+    A number may be written plainly or with thousands separators (``399``, ``2,000``; not
+    ``39,9``).
     """
 
     def __init__(
@@ -101,8 +104,9 @@ class FactNumbers:
         return self._complete(run, pool) or any(a.startswith(run) for a in pool)
 
     def _valid(self, text: str, money_first: bool) -> bool:
-        """Every digit run in ``text`` is an allowed number, the last one possibly unfinished;
-        the first one a money amount if ``money_first``.
+        """Every digit run in ``text`` is an allowed number, the last one possibly unfinished.
+
+        The first one must be a money amount if ``money_first``.
         """
         runs = list(RUN.finditer(text))
         for k, m in enumerate(runs):
@@ -114,8 +118,9 @@ class FactNumbers:
         return True
 
     def banned(self, run: str, after_yuan: bool = False) -> Any:
-        """Boolean mask over the vocabulary of the tokens not allowed after ``run`` (which
-        follows a ``¥`` if ``after_yuan``).
+        """Boolean mask over the vocabulary of the tokens not allowed after ``run``.
+
+        ``after_yuan``: the run follows a ``¥``.
         """
         key = (run, after_yuan)
         if key in self._masks:
@@ -139,8 +144,9 @@ class FactNumbers:
         return mask
 
     def _veto_units(self, new: list[int], text: str, row: Any) -> None:
-        """Minus infinity for the best candidates that would write a measure not in the facts,
-        until the best remaining one is fine.
+        """Minus infinity for the best candidates that would write a measure not in the facts.
+
+        Candidates are checked best first, until the best remaining one is fine.
         """
         import torch
 
@@ -183,9 +189,11 @@ class FactNumbers:
 
 
 class NoRepeat:
-    """A ``LogitsProcessor``: no n-gram twice and a mild penalty on repeated tokens, counted in
-    the generated text only; no line break or end before ``min_tokens`` (a base model given the
-    product's name as the copy's start otherwise often ends the line right there).
+    """A ``LogitsProcessor``: no n-gram twice, a mild penalty on repeats, no early end.
+
+    Repeats are counted in the generated text only; no line break or end before ``min_tokens``
+    (a base model given the product's name as the copy's start otherwise often ends the line
+    right there).
 
     transformers' own ``no_repeat_ngram_size`` and ``repetition_penalty`` count the prompt too,
     which, for copy written from facts, forbids or discourages exactly the tokens to copy (a

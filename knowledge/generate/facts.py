@@ -60,8 +60,9 @@ class Facts:
         return "\n".join(parts)
 
     def amounts(self) -> set[str]:
-        """The money amounts a text may state: the products' prices and the amounts (¥) in the
-        other facts.
+        """The money amounts a text may state.
+
+        The products' prices and the amounts (¥) in the other facts.
         """
         return money(self.text()) | {p.price for p in self.products}
 

@@ -82,8 +82,9 @@ class Generator:
         return self.backend.model_name if self.backend is not None else "template"
 
     def write(self, facts: Facts) -> Generated:
-        """The model's text if it passes the guard (a rejected text is retried while the time
-        budget allows, ``retries`` times), else the template.
+        """The model's text if it passes the guard, else the template.
+
+        A rejected text is retried while the time budget allows, ``retries`` times.
         """
         if self.backend is None:
             return Generated(template(facts), "template", ("no_model",))

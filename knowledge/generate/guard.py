@@ -155,7 +155,9 @@ def low_text(text: str) -> str:
 
 
 def quality(text: str, lang: str) -> list[str]:
-    """``repetitive``: over a quarter of its character (zh) or word (en) pairs are repeats;
+    """Problems of form: ``repetitive`` or ``fragmentary``.
+
+    ``repetitive``: over a quarter of its character (zh) or word (en) pairs are repeats;
     ``fragmentary``: four or more stubs of one to three characters (a list of labels, not copy).
     """
     units = CJK_OR_WORD[lang].findall(text.lower())

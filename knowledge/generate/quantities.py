@@ -67,8 +67,10 @@ def _role(pattern: re.Pattern[str], text: str) -> set[str]:
 
 
 def misplaced(text: str, fact_text: str, amounts: set[str]) -> list[str]:
-    """Problems: money that is not one of ``amounts``, a deal's threshold or reduction that the
-    facts' deal does not have, a measure in another unit than in ``fact_text``.
+    """Amounts in the wrong place.
+
+    Money that is not one of ``amounts``, a deal's threshold or reduction that the facts' deal
+    does not have, a measure in another unit than in ``fact_text``.
     """
     out = [f"price:{a}" for a in sorted(money(text) - amounts)]
     for role, pattern in DEAL_ROLES.items():
