@@ -162,6 +162,19 @@ class LocalGenerator(ModelComponent):
             tok.apply_chat_template(prompt.messages, tokenize=False, add_generation_prompt=True)
         )
 
+    def _banned_ids(self, phrases: frozenset[str]) -> list[list[int]]:
+        """Token sequences of ``phrases`` as a model may write them (case, hyphen, a space)."""
+        sequences: set[tuple[int, ...]] = set()
+        for phrase in phrases:
+            forms = {phrase, phrase.replace(" ", "-"), phrase.capitalize(), phrase.title(),
+                     phrase.upper()}  # fmt: skip
+            for form in forms:
+                for text in (form, " " + form):
+                    ids = self._tokenizer(text, add_special_tokens=False)["input_ids"]
+                    if ids:
+                        sequences.add(tuple(ids))
+        return [list(s) for s in sorted(sequences)]
+
     def complete(
         self, prompt: Prompt, max_tokens: int, timeout: float, attempt: int = 0
     ) -> Completion:
@@ -185,6 +198,9 @@ class LocalGenerator(ModelComponent):
             self._vocab, prompt.numbers, self._tokenizer, prompt_length, lead, prompt.money,
             prompt.measures,
         )  # fmt: skip
+        banned = self._banned_ids(prompt.banned)
+        if banned:
+            extra = extra | {"bad_words_ids": banned}
         if attempt:
             torch.manual_seed(attempt)
         sampling = {"do_sample": True, **SAMPLING} if attempt else {"do_sample": False}

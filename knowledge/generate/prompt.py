@@ -55,14 +55,17 @@ class Prompt:
     numbers: frozenset[str] = frozenset()
     money: frozenset[str] = frozenset()
     measures: frozenset[tuple[str, str]] = frozenset()
+    banned: frozenset[str] = frozenset()  # the solved examples' features this product lacks
 
 
 def build_prompt(facts: Facts) -> Prompt:
     """Both prompt forms for ``facts`` (the backend uses the one its model needs)."""
     first, known = lead(facts), facts.text()
+    plain = known.lower().replace("-", " ")  # as the guard compares phrases
+    banned = frozenset(w for w in EXAMPLE_ONLY[facts.lang] if w not in plain)
     return Prompt(
         messages(facts), completion(facts) + first, first, frozenset(numbers(known)),
-        frozenset(facts.amounts()), frozenset(measures(known)),
+        frozenset(facts.amounts()), frozenset(measures(known)), banned,
     )  # fmt: skip
 
 

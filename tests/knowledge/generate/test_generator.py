@@ -11,7 +11,7 @@ from knowledge.catalog import Catalog
 from knowledge.generate.backends import Completion, GenerationError, OpenAIBackend
 from knowledge.generate.generator import Generator, tidy
 from knowledge.generate.guard import Guard
-from knowledge.generate.prompt import Prompt, completion, messages
+from knowledge.generate.prompt import Prompt, build_prompt, completion, messages
 from tests.knowledge.generate.conftest import facts_for
 
 
@@ -183,3 +183,9 @@ def test_prompt_style_follows_the_model_name() -> None:
     assert prompt_style("Qwen/Qwen2.5-1.5B-Instruct", "auto") == "chat"
     assert prompt_style("google/gemma-3-270m-it", "auto") == "chat"
     assert prompt_style("anything", "chat") == "chat"
+
+
+def test_the_prompt_bans_the_solved_examples_features_the_product_lacks(catalog: Catalog) -> None:
+    prompt = build_prompt(facts_for(catalog, "P0001", "en", "pitch"))
+    assert {"laptop", "backpack", "water repellent", "usb"} <= prompt.banned
+    assert not any(w in "声悦 s3" for w in build_prompt(facts_for(catalog, "P0001", "zh")).banned)

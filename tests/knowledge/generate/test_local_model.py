@@ -37,3 +37,13 @@ def test_the_raw_model_text_names_the_product_and_writes_only_fact_numbers(
     done = backend.complete(build_prompt(facts), max_tokens=48, timeout=30.0)
     assert done.text.startswith(build_prompt(facts).lead)
     assert numbers(done.text) <= numbers(facts.text()), done.text
+
+
+def test_the_examples_features_are_never_written(backend, catalog: Catalog) -> None:
+    prompt = build_prompt(facts_for(catalog, "P0001", "en", "pitch"))
+    banned = backend._banned_ids(prompt.banned)
+    laptop = backend._tokenizer(" laptop", add_special_tokens=False)["input_ids"]
+    assert laptop in banned
+    for attempt in (0, 1):
+        text = backend.complete(prompt, max_tokens=48, timeout=30.0, attempt=attempt).text
+        assert not [w for w in prompt.banned if w in text.lower().replace("-", " ")], text
