@@ -193,10 +193,13 @@ class LocalGenerator(ModelComponent):
         extra = stops if completing else {}
         assert self._vocab is not None  # set by _load
         prompt_length = inputs["input_ids"].shape[1]
-        no_repeat = NoRepeat(prompt_length, endings=self._vocab.line_breaks, min_tokens=MIN_TOKENS)
+        no_repeat = NoRepeat(
+            prompt_length, endings=self._vocab.line_breaks, min_tokens=MIN_TOKENS,
+            free=self._vocab.number_ids,
+        )  # fmt: skip
         only_facts = FactNumbers(
             self._vocab, prompt.numbers, self._tokenizer, prompt_length, lead, prompt.money,
-            prompt.measures,
+            prompt.measures, dict(prompt.roles),
         )  # fmt: skip
         banned = self._banned_ids(prompt.banned)
         if banned:

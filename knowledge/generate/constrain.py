@@ -17,7 +17,7 @@ those that end a line.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from knowledge.generate.quantities import measures
@@ -69,6 +69,26 @@ def _forms(numbers: Iterable[str]) -> frozenset[str]:
     return frozenset(out)
 
 
+#: words that put the number after them in a deal's role (满 300 减 40; over ¥300, take ¥40)
+ROLE_WORDS = {"threshold": ("满", "over"), "reduction": ("减", "take", "save")}
+
+
+def deal_role(before: str) -> str:
+    """The deal role of a number written right after ``before`` (``""``: none)."""
+    tail = before.rstrip().rstrip("¥￥").rstrip().lower()
+    for role, words in ROLE_WORDS.items():
+        if any(_ends_with_word(tail, w) for w in words):
+            return role
+    return ""
+
+
+def _ends_with_word(text: str, word: str) -> bool:
+    """``text`` ends with ``word`` (a whole word when it is English: not "makeover")."""
+    if not text.endswith(word):
+        return False
+    return not word.isascii() or not text[: -len(word)][-1:].isalpha()
+
+
 class FactNumbers:
     """A ``LogitsProcessor``: only numbers in ``allowed``; after ``¥`` only those in ``money``.
 
@@ -85,15 +105,17 @@ class FactNumbers:
         lead: str = "",
         money: Iterable[str] = (),
         measures: Iterable[tuple[str, str]] = (),
+        roles: Mapping[str, Iterable[str]] | None = None,
     ) -> None:
         self.vocab = vocab
         self.allowed = _forms(allowed)
         self.money = _forms(money)
         self.measures = frozenset(measures)
+        self.roles = {role: _forms(amounts) for role, amounts in (roles or {}).items()}
         self.tokenizer = tokenizer
         self.prompt_length = prompt_length
         self.lead = lead
-        self._masks: dict[tuple[str, bool], Any] = {}
+        self._masks: dict[tuple[str, bool, str], Any] = {}
 
     @staticmethod
     def _complete(run: str, pool: frozenset[str]) -> bool:
@@ -103,31 +125,39 @@ class FactNumbers:
     def _prefix(self, run: str, pool: frozenset[str]) -> bool:
         return self._complete(run, pool) or any(a.startswith(run) for a in pool)
 
-    def _valid(self, text: str, money_first: bool) -> bool:
+    def _valid(self, text: str, first: frozenset[str] | None = None) -> bool:
         """Every digit run in ``text`` is an allowed number, the last one possibly unfinished.
 
-        The first one must be a money amount if ``money_first``.
+        A run at the very start must be one of ``first`` when given (money, a deal's role).
         """
         runs = list(RUN.finditer(text))
         for k, m in enumerate(runs):
-            pool = self.money if money_first and k == 0 and m.start() == 0 else self.allowed
+            pool = first if first is not None and k == 0 and m.start() == 0 else self.allowed
             still_open = k == len(runs) - 1 and m.end() == len(text)
             ok = self._prefix(m.group(), pool) if still_open else self._complete(m.group(), pool)
             if not ok:
                 return False
         return True
 
-    def banned(self, run: str, after_yuan: bool = False) -> Any:
+    def pool(self, after_yuan: bool = False, role: str = "") -> frozenset[str]:
+        """The numbers allowed here: a deal role's amounts, money after ``¥``, else any."""
+        if role:
+            return self.roles.get(role, frozenset())
+        return self.money if after_yuan else self.allowed
+
+    def banned(self, run: str, after_yuan: bool = False, role: str = "") -> Any:
         """Boolean mask over the vocabulary of the tokens not allowed after ``run``.
 
-        ``after_yuan``: the run follows a ``¥``.
+        ``after_yuan``: the run follows a ``¥``; ``role``: it follows a deal's word for
+        ``threshold`` (满, over) or ``reduction`` (减, take, save).
         """
-        key = (run, after_yuan)
+        key = (run, after_yuan, role)
         if key in self._masks:
             return self._masks[key]
         import torch
 
-        pool = self.money if after_yuan else self.allowed
+        pool = self.pool(after_yuan, role)
+        first = pool if (after_yuan or role) else None
         finished = not run or self._complete(run, pool)
         mask = (
             torch.zeros(self.vocab.size, dtype=torch.bool)
@@ -136,9 +166,9 @@ class FactNumbers:
         )
         for i, text in self.vocab.tokens:
             if run and (text[:1].isdigit() or text[:1] in ".,"):
-                ok = self._valid(run + text, after_yuan)
+                ok = self._valid(run + text, first)
             else:
-                ok = finished and self._valid(text, after_yuan and not run)
+                ok = finished and self._valid(text, None if run else first)
             mask[i] = not ok
         self._masks[key] = mask
         return mask
@@ -172,7 +202,9 @@ class FactNumbers:
             tail = TAIL.search(text)
             run = tail.group() if tail else ""
             before = text[: len(text) - len(run)].rstrip()
-            mask = self.banned(run, before.endswith(("¥", "￥"))).to(scores.device)
+            mask = self.banned(run, before.endswith(("¥", "￥")), deal_role(before)).to(
+                scores.device
+            )
             original = scores[row].clone()
             scores[row, : mask.shape[0]] = original[: mask.shape[0]].masked_fill(
                 mask, float("-inf")
@@ -193,7 +225,8 @@ class NoRepeat:
 
     Repeats are counted in the generated text only; no line break or end before ``min_tokens``
     (a base model given the product's name as the copy's start otherwise often ends the line
-    right there).
+    right there). ``free`` tokens (the digits) are never banned or penalised as repeats: a
+    deal's 200 after its 2000 is fine, and ``FactNumbers`` already decides which numbers may go.
 
     transformers' own ``no_repeat_ngram_size`` and ``repetition_penalty`` count the prompt too,
     which, for copy written from facts, forbids or discourages exactly the tokens to copy (a
@@ -207,12 +240,14 @@ class NoRepeat:
         penalty: float = 1.1,
         endings: list[int] | None = None,
         min_tokens: int = 0,
+        free: Iterable[int] = (),
     ) -> None:
         self.prompt_length = prompt_length
         self.size = size
         self.penalty = penalty
         self.endings = endings or []
         self.min_tokens = min_tokens
+        self.free = frozenset(free)  # never banned as a repeat: FactNumbers governs numbers
 
     def __call__(self, input_ids: Any, scores: Any) -> Any:
         """Scores with repeats of the generated text banned or penalised."""
@@ -224,7 +259,10 @@ class NoRepeat:
                 scores[row, self.endings] = float("-inf")
             if not new:
                 continue
-            seen = torch.tensor(sorted(set(new)), device=scores.device)
+            seen_ids = sorted(set(new) - self.free)
+            if not seen_ids:
+                continue
+            seen = torch.tensor(seen_ids, device=scores.device)
             picked = scores[row, seen]
             scores[row, seen] = torch.where(
                 picked > 0, picked / self.penalty, picked * self.penalty
@@ -233,6 +271,6 @@ class NoRepeat:
             if len(new) >= n:
                 start = tuple(new[-(n - 1) :])
                 for i in range(len(new) - n + 1):
-                    if tuple(new[i : i + n - 1]) == start:
+                    if tuple(new[i : i + n - 1]) == start and new[i + n - 1] not in self.free:
                         scores[row, new[i + n - 1]] = float("-inf")
         return scores

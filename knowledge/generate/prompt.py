@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 
 from knowledge.generate.facts import Facts, ProductFacts
-from knowledge.generate.quantities import measures, numbers
+from knowledge.generate.quantities import deal_amounts, measures, numbers
 from knowledge.generate.templates import cap, the
 
 TASKS = {
@@ -56,6 +56,7 @@ class Prompt:
     money: frozenset[str] = frozenset()
     measures: frozenset[tuple[str, str]] = frozenset()
     banned: frozenset[str] = frozenset()  # the solved examples' features this product lacks
+    roles: tuple[tuple[str, frozenset[str]], ...] = ()  # a deal's threshold / reduction
 
 
 def build_prompt(facts: Facts) -> Prompt:
@@ -66,6 +67,7 @@ def build_prompt(facts: Facts) -> Prompt:
     return Prompt(
         messages(facts), completion(facts) + first, first, frozenset(numbers(known)),
         frozenset(facts.amounts()), frozenset(measures(known)), banned,
+        tuple((role, frozenset(a)) for role, a in deal_amounts(known).items()),
     )  # fmt: skip
 
 

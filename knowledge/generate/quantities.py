@@ -66,6 +66,21 @@ def _role(pattern: re.Pattern[str], text: str) -> set[str]:
     return {_plain(next(g for g in m.groups() if g)) for m in pattern.finditer(text)}
 
 
+#: English wording of a deal's threshold (orders over ¥300) for constrained decoding.
+_OVER = re.compile(rf"over\s*[¥￥]\s*{AMOUNT}", re.I)
+
+
+def deal_amounts(text: str) -> dict[str, set[str]]:
+    """The amounts of ``text``'s deals by role.
+
+    ``threshold``: 满 300, over ¥300; ``reduction``: 减 40, ¥40 off.
+    """
+    return {
+        "threshold": _role(DEAL_ROLES["threshold"], text) | _role(_OVER, text),
+        "reduction": _role(DEAL_ROLES["reduction"], text),
+    }
+
+
 def misplaced(text: str, fact_text: str, amounts: set[str]) -> list[str]:
     """Amounts in the wrong place.
 

@@ -1,6 +1,6 @@
 import torch
 
-from knowledge.generate.constrain import FactNumbers, NoRepeat, Vocabulary
+from knowledge.generate.constrain import FactNumbers, NoRepeat, Vocabulary, deal_role
 
 PIECES = ["<pad>", "a", "▁", "¥", "1", "2", "3", "4", "8", "9", ".", "▁30", "<unused0>", "x5", "，",
           ",", "0", "▁hours", "▁g"]  # fmt: skip
@@ -58,6 +58,20 @@ def test_after_the_yuan_sign_only_money_may_follow() -> None:
     assert "4" in ok(c.banned(""))
 
 
+def test_a_deals_threshold_and_reduction_keep_their_roles() -> None:
+    tok = Tokenizer()
+    c = FactNumbers(
+        Vocabulary(tok), {"399", "4.8", "300", "40"}, tok, prompt_length=1,
+        money={"399", "300", "40"}, roles={"threshold": {"300"}, "reduction": {"40"}},
+    )  # fmt: skip
+    assert ok(c.banned("", role="threshold")) & {"3", "4"} == {"3"}, "满 300, never 满 4.8"
+    assert ok(c.banned("", role="reduction")) & {"3", "4"} == {"4"}
+    assert ok(c.banned("4", role="reduction")) & {"0", "."} == {"0"}, "减 40, not 减 4.8"
+    assert {deal_role(t) for t in ("满 ", "满 ¥", "orders over ¥")} == {"threshold"}
+    assert {deal_role(t) for t in ("减", "Take ¥", "save ¥")} == {"reduction"}
+    assert deal_role("售价 ¥") == deal_role("makeover ¥") == ""
+
+
 def test_greedy_decoding_with_the_processor_writes_only_fact_numbers() -> None:
     c = only({"399"}, money={"399"})
     preference = torch.tensor(
@@ -105,6 +119,13 @@ def test_repeats_count_in_the_generated_text_only() -> None:
     assert torch.isfinite(scores[0, 9]) and scores[0, 9] == 0.5  # used once: penalised only
     again = torch.tensor([[*prompt, 3, 6, 9, 9, 1, 3, 6, 9]])  # "3 6 9 9" was generated
     assert not torch.isfinite(NoRepeat(4, 4)(again, torch.ones(1, 16))[0, 9])
+
+
+def test_digits_may_repeat_when_they_are_free() -> None:
+    again = torch.tensor([[1, 3, 6, 9, 9, 1, 3, 6, 9]])  # "满 2000" then "减 200": 0 after 2 0
+    scores = NoRepeat(1, 4, penalty=2.0, free=[9])(again, torch.ones(1, 16))
+    assert scores[0, 9] == 1.0, "a free token is neither banned nor penalised"
+    assert scores[0, 6] == 0.5, "the others still are"
 
 
 def test_no_line_break_or_end_before_the_minimum() -> None:
