@@ -443,36 +443,41 @@ class ScaledStack:
         return Service("web", argv, f"http://127.0.0.1:{port}/health", env=env)
 
 
-class _RedisService(Service):
+class _PortService(Service):
+    """A server without an HTTP health URL: up once ``probe()`` succeeds on its ``--port``."""
+
+    @property
+    def port(self) -> int:
+        return int(self.argv[self.argv.index("--port") + 1])
+
+    def probe(self) -> bool:
+        """The port accepts a connection."""
+        socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+        return True
+
     def wait_ready(self, timeout: float) -> None:
-        port = self.argv[self.argv.index("--port") + 1]
         deadline = time.monotonic() + timeout
         while True:
             try:
-                with socket.create_connection(("127.0.0.1", int(port)), timeout=1) as s:
-                    s.sendall(b"PING\r\n")
-                    if s.recv(16).startswith(b"+PONG"):
-                        return
+                if self.probe():
+                    return
             except OSError:
                 pass
             if not self.running or time.monotonic() > deadline:
-                raise ScaledError(f"redis did not start:\n{self.tail()}")
-            time.sleep(0.2)
+                raise ScaledError(f"{self.name} did not start:\n{self.tail()}")
+            time.sleep(0.3)
 
 
-class _RayService(Service):
-    def wait_ready(self, timeout: float) -> None:
-        port = int(self.argv[self.argv.index("--port") + 1])
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                return
-            except OSError:
-                pass
-            if not self.running or time.monotonic() > deadline:
-                raise ScaledError(f"ray did not start:\n{self.tail()}")
-            time.sleep(0.5)
+class _RedisService(_PortService):
+    def probe(self) -> bool:
+        """Redis answers PING."""
+        with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
+            s.sendall(b"PING\r\n")
+            return s.recv(16).startswith(b"+PONG")
+
+
+class _RayService(_PortService):
+    """Ray's head: up once its GCS port accepts connections."""
 
 
 def _ray_temp() -> Path:
