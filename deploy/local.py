@@ -78,7 +78,7 @@ class Service:
 
     name: str
     argv: list[str]
-    health: str | None = None  # URL that answers once it is up
+    health: str = ""  # URL that answers once it is up (subclasses probe otherwise)
     cwd: Path = ROOT
     env: Mapping[str, str] = field(default_factory=dict)
     user: str | None = None  # run as this user (postgres refuses root)
@@ -105,21 +105,26 @@ class Service:
         """Started and not exited."""
         return self.process is not None and self.process.poll() is None
 
+    def ready(self) -> bool:
+        """It is up: its health URL answers."""
+        return answers(self.health)
+
     def wait_ready(self, timeout: float) -> None:
-        """Block until the health URL answers; raise with the log's tail if it dies or times out."""
-        if self.health is None:  # checked its own way when it started (postgres)
-            if not self.running:
-                raise ScaledError(f"{self.name} exited:\n{self.tail()}")
-            return
+        """Block until :meth:`ready`; raise with the log's tail if it dies or times out."""
         deadline = time.monotonic() + timeout
-        while not answers(self.health):
+        while True:
+            try:
+                if self.ready():
+                    return
+            except OSError:
+                pass
             if not self.running:
                 raise ScaledError(f"{self.name} exited during start-up:\n{self.tail()}")
             if time.monotonic() > deadline:
                 raise ScaledError(
                     f"{self.name} did not answer within {timeout:.0f} s:\n{self.tail()}"
                 )
-            time.sleep(0.5)
+            time.sleep(0.3)
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> None:
         """Signal its process group and wait; SIGKILL what is left after ``timeout``."""
@@ -168,8 +173,7 @@ class ScaledStack:
         self.workdir.mkdir(parents=True, exist_ok=True)
         (self.workdir / "logs").mkdir(exist_ok=True)
         names = ["postgres", "redis", "lb", "lb_actions", "ray", "web"]
-        names += [f"rasa-{i}" for i in range(1, self.rasa_replicas + 1)]
-        names += [f"actions-{i}" for i in range(1, self.action_servers + 1)]
+        names += self.rasa_names + self.action_names
         self.ports = {n: free_port() for n in names} | self.ports
 
     # -- addresses -------------------------------------------------------------------------
@@ -178,10 +182,9 @@ class ScaledStack:
         """The balancer: Rasa's REST/socket.io channels and HTTP API."""
         return f"http://127.0.0.1:{self.ports['lb']}"
 
-    @property
-    def postgres_url(self) -> str:
-        """SQLAlchemy URL of the tracker database."""
-        return f"postgresql://kefu@127.0.0.1:{self.ports['postgres']}/kefu"
+    def postgres_url(self, db: str = "kefu") -> str:
+        """SQLAlchemy URL of a database: ``kefu`` (tracker store) or ``kefu_orders``."""
+        return f"postgresql+psycopg2://kefu@127.0.0.1:{self.ports['postgres']}/{db}"
 
     @property
     def rasa_names(self) -> list[str]:
@@ -243,10 +246,7 @@ class ScaledStack:
 
     def _kefu_env(self) -> dict[str, str]:
         return {
-            "KEFU_ORDERS_URL": self.env.get(
-                "KEFU_ORDERS_URL",
-                f"postgresql+psycopg2://kefu@127.0.0.1:{self.ports['postgres']}/kefu_orders",
-            ),
+            "KEFU_ORDERS_URL": self.env.get("KEFU_ORDERS_URL", self.postgres_url("kefu_orders")),
             "KEFU_BATCH_BACKEND": "ray" if self.ray else "local",
             "KEFU_RAY_ADDRESS": f"127.0.0.1:{self.ports['ray']}",
             "PYTHONPATH": str(ROOT),
@@ -290,14 +290,7 @@ class ScaledStack:
             "-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={sockets}",
             "-c", "max_connections=300", "-c", "fsync=on",
         ]  # fmt: skip
-        service = Service("postgres", argv, user=user)
-        self.services["postgres"] = service
-        service.start(self.workdir / "logs")
-        deadline = time.monotonic() + 60
-        while self.psql("select 1", db="postgres") is None:
-            if not service.running or time.monotonic() > deadline:
-                raise ScaledError(f"postgres did not start:\n{service.tail()}")
-            time.sleep(0.5)
+        self._start("postgres", _PostgresService("postgres", argv, user=user, stack=self))
         for db in ("kefu", "kefu_orders"):
             if self.psql(f"select 1 from pg_database where datname = '{db}'", db="postgres") != "1":
                 self.psql(f"create database {db}", db="postgres")
@@ -327,7 +320,7 @@ class ScaledStack:
             program("redis-server"), "--port", str(self.ports["redis"]), "--bind", "127.0.0.1",
             "--save", "", "--appendonly", "no", "--protected-mode", "yes",
         ]  # fmt: skip
-        return _RedisService("redis", argv)
+        return _RedisService("redis", argv, port=self.ports["redis"])
 
     def _nginx(self) -> Service:
         conf = self.workdir / "nginx.conf"
@@ -335,7 +328,6 @@ class ScaledStack:
         temp.mkdir(exist_ok=True)
         conf.write_text(
             NGINX_CONF().format(
-                workdir=self.workdir,
                 temp=temp,
                 user="user root;" if os.geteuid() == 0 else "",
                 lb=self.ports["lb"],
@@ -361,9 +353,18 @@ class ScaledStack:
             "--disable-usage-stats", "--num-cpus", str(os.cpu_count() or 2),
             "--object-store-memory", str(256 * 2**20), "--temp-dir", str(_ray_temp()),
         ]  # fmt: skip
-        self._start("ray", _RayService("ray", argv, env=self._kefu_env()), timeout=120)
-        deploy = subprocess.run(
-            [f"{app}/bin/python", "-m", "knowledge.serving", "deploy"],
+        ray = _PortService("ray", argv, env=self._kefu_env(), port=self.ports["ray"])
+        self._start("ray", ray, timeout=120)
+        self._run_app("serve-deploy", ["-m", "knowledge.serving", "deploy"], timeout)
+
+    def _seed_orders(self) -> None:
+        seed = "from actions.service import get_orders; get_orders()"
+        self._run_app("seed-orders", ["-c", seed], 300)
+
+    def _run_app(self, name: str, args: list[str], timeout: float) -> None:
+        """One run of the app environment's Python to its end; output in ``logs/NAME.log``."""
+        result = subprocess.run(
+            [f"{os.environ['KEFU_APP_ENV']}/bin/python", *args],
             cwd=ROOT,
             env={**os.environ, **self._kefu_env()},
             capture_output=True,
@@ -371,25 +372,10 @@ class ScaledStack:
             timeout=timeout,
             check=False,
         )
-        (self.workdir / "logs" / "serve-deploy.log").write_text(deploy.stdout + deploy.stderr)
-        if deploy.returncode:
-            raise ScaledError(
-                f"Ray Serve deployment failed:\n{(deploy.stdout + deploy.stderr)[-3000:]}"
-            )
-
-    def _seed_orders(self) -> None:
-        app = os.environ["KEFU_APP_ENV"]
-        seed = "from actions.service import get_orders; get_orders()"
-        result = subprocess.run(
-            [f"{app}/bin/python", "-c", seed],
-            cwd=ROOT,
-            env={**os.environ, **self._kefu_env()},
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        output = result.stdout + result.stderr
+        (self.workdir / "logs" / f"{name}.log").write_text(output)
         if result.returncode:
-            raise ScaledError(f"the order store could not be prepared:\n{result.stderr[-3000:]}")
+            raise ScaledError(f"{name} failed:\n{output[-3000:]}")
 
     def _actions(self, name: str) -> Service:
         app = os.environ["KEFU_APP_ENV"]
@@ -435,7 +421,7 @@ class ScaledStack:
         app = os.environ["KEFU_APP_ENV"]
         port = str(self.ports["web"])
         env = self._kefu_env() | {
-            "KEFU_TRACKER_URL": f"postgresql+psycopg2://kefu@127.0.0.1:{self.ports['postgres']}/kefu",
+            "KEFU_TRACKER_URL": self.postgres_url(),
             "KEFU_RASA_API": self.url,
         }
         argv = [f"{app}/bin/python", "-m", "web.server", "--host", "127.0.0.1", "--port", port,
@@ -443,41 +429,35 @@ class ScaledStack:
         return Service("web", argv, f"http://127.0.0.1:{port}/health", env=env)
 
 
+@dataclass
 class _PortService(Service):
-    """A server without an HTTP health URL: up once ``probe()`` succeeds on its ``--port``."""
+    """A server without an HTTP health URL: up once its ``port`` accepts a connection."""
 
-    @property
-    def port(self) -> int:
-        return int(self.argv[self.argv.index("--port") + 1])
+    port: int = 0
 
-    def probe(self) -> bool:
+    def ready(self) -> bool:
         """The port accepts a connection."""
         socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
         return True
 
-    def wait_ready(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                if self.probe():
-                    return
-            except OSError:
-                pass
-            if not self.running or time.monotonic() > deadline:
-                raise ScaledError(f"{self.name} did not start:\n{self.tail()}")
-            time.sleep(0.3)
 
-
+@dataclass
 class _RedisService(_PortService):
-    def probe(self) -> bool:
+    def ready(self) -> bool:
         """Redis answers PING."""
         with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
             s.sendall(b"PING\r\n")
             return s.recv(16).startswith(b"+PONG")
 
 
-class _RayService(_PortService):
-    """Ray's head: up once its GCS port accepts connections."""
+@dataclass
+class _PostgresService(Service):
+    stack: ScaledStack | None = None
+
+    def ready(self) -> bool:
+        """Postgres runs a query."""
+        assert self.stack is not None
+        return self.stack.psql("select 1", db="postgres") is not None
 
 
 def _ray_temp() -> Path:

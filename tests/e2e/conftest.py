@@ -10,7 +10,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import time
 import urllib.request
@@ -21,25 +20,13 @@ from typing import Any
 
 import pytest
 
+from deploy.local import answers as answers  # re-exported for the tests
+from deploy.local import free_port as free_port
 from web.auth import hash_password
 
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 420
 AGENT, AGENT_PASSWORD = "alice", "e2e agent password"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2):
-            return True
-    except OSError:
-        return False
 
 
 @dataclass
