@@ -113,6 +113,10 @@ class KnowledgeService:
         self.settings.index_dir.mkdir(parents=True, exist_ok=True)
         return build_index(self.encoder, passages, folder, self.settings.index_type)
 
+    def open_index(self) -> PassageIndex:
+        """The built index of the current documents (``IndexMissingError`` says what to run)."""
+        return open_index(self.settings.index_dir, self.index_key(self.load_passages()))
+
     def warm_up(self, with_reader: bool = True) -> None:
         """Load models and the index. Raises a ``KnowledgeError`` saying what to run."""
         if self.ready:
@@ -124,14 +128,12 @@ class KnowledgeService:
             torch.set_num_threads(self.settings.torch_threads)
         remote = self.settings.batch_backend == "ray"
         if remote:  # the stages' models run on Ray Serve: check the index, name the models
-            open_index(self.settings.index_dir, self.index_key(self.load_passages()))
+            self.open_index()
             for component in (self.reader, self.reranker):
                 if component is not None:
                     component.resolve()  # their folders name the calibration
         else:
-            passages = self.load_passages()
-            index = open_index(self.settings.index_dir, self.index_key(passages))
-            self.retriever.warm_up(index)
+            self.retriever.warm_up(self.open_index())
             if self.reranker is not None:
                 self.reranker.warm_up()
         if self.reader is not None and with_reader:

@@ -60,7 +60,6 @@ def enabled_stages(settings: Settings) -> list[str]:
 
 def build_stage(service: KnowledgeService, stage: str) -> Any:
     """Load what ``stage`` needs of ``service`` and return its stage object."""
-    from knowledge.index import open_index
     from knowledge.stages import EncodeStage, ReadStage, RerankStage, SearchStage
 
     settings = service.settings
@@ -69,8 +68,7 @@ def build_stage(service: KnowledgeService, stage: str) -> Any:
         prompt = "query" if stage == "encode" else "passage"
         return EncodeStage(service.encoder, prompt, name=stage)
     if stage == "search":
-        passages = service.load_passages()
-        service.retriever.warm_up(open_index(settings.index_dir, service.index_key(passages)))
+        service.retriever.warm_up(service.open_index())
         return SearchStage(service.retriever, settings.top_k * 2)
     if stage == "rerank":
         if service.reranker is None:
@@ -104,25 +102,17 @@ class StageServer:
         start = time.perf_counter()
         self.stage = build_stage(KnowledgeService(settings), stage)
         self.pool = ThreadPoolExecutor(1, thread_name_prefix=f"kefu-serve-{stage}")
-        self.batches = 0
-        self.items = 0
         log.info("serve stage %s ready in %.1f s", stage, time.perf_counter() - start)
 
     def run_batch(self, items: Sequence[Any]) -> list[Any]:
         """Prepare -> forward -> finish for one batch."""
         raw = self.stage.forward(self.stage.prepare(items))
-        self.batches += 1
-        self.items += len(items)
         return list(self.stage.finish(items, raw))
 
     async def __call__(self, items: list[Any]) -> list[Any]:
         """The batched entry point (wrapped by ``serve.batch`` in :func:`deployment`)."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self.pool, self.run_batch, items)
-
-    def stats(self) -> dict[str, Any]:
-        """Batches and items served by this replica."""
-        return {"batches": self.batches, "items": self.items}
 
 
 def deployment(stage: str, settings: Settings) -> Any:
@@ -144,7 +134,7 @@ def deployment(stage: str, settings: Settings) -> Any:
 
     Stage.__name__ = Stage.__qualname__ = f"Kefu{stage.title()}Stage"
     replicas = settings.serve_replicas.get(stage, settings.serve_replicas.get("*", 1))
-    gpus = settings.serve_gpus if stage not in ("search",) else 0.0
+    gpus = 0.0 if stage == "search" else settings.serve_gpus  # FAISS search stays on the CPU
     deployed: Any = serve.deployment(
         Stage,
         name=stage,

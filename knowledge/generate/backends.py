@@ -134,6 +134,7 @@ class LocalGenerator(ModelComponent):
         self.int8 = int8
         self._tokenizer: Any = None
         self._vocab: Vocabulary | None = None
+        self._banned: dict[frozenset[str], list[list[int]]] = {}  # phrases -> token sequences
 
     def _load(self, folder: Path) -> Any:
         import torch
@@ -163,7 +164,16 @@ class LocalGenerator(ModelComponent):
         )
 
     def _banned_ids(self, phrases: frozenset[str]) -> list[list[int]]:
-        """Token sequences of ``phrases`` as a model may write them (case, hyphen, a space)."""
+        """Token sequences of ``phrases`` as a model may write them (case, hyphen, a space).
+
+        Tokenised once per set of phrases (a product lacks one of a few sets of the examples'
+        features), not at every generation.
+        """
+        if phrases not in self._banned:
+            self._banned[phrases] = self._tokenize_phrases(phrases)
+        return self._banned[phrases]
+
+    def _tokenize_phrases(self, phrases: frozenset[str]) -> list[list[int]]:
         sequences: set[tuple[int, ...]] = set()
         for phrase in phrases:
             forms = {phrase, phrase.replace(" ", "-"), phrase.capitalize(), phrase.title(),

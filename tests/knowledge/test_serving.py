@@ -54,7 +54,6 @@ def served(service: KnowledgeService, stage: str) -> StageServer:
     server = StageServer.__new__(StageServer)  # skip __init__'s logging and service build
     server.stage = build_stage(service, stage)
     server.pool = __import__("concurrent.futures").futures.ThreadPoolExecutor(1)
-    server.batches = server.items = 0
     return server
 
 
