@@ -17,6 +17,8 @@ from typing import Any
 from rasa.core.channels.channel import UserMessage
 from rasa.shared.core.events import BotUttered, UserUttered
 
+from channels.watch import stored_tracker
+
 logger = logging.getLogger(__name__)
 Handler = Callable[[UserMessage], Awaitable[Any]]
 MESSAGE_ID = re.compile(r"[A-Za-z0-9_.:@-]{1,128}")
@@ -45,14 +47,6 @@ def stored_replies(events: list[Any], message_id: str) -> list[dict[str, Any]] |
     return replies
 
 
-async def _tracker_events(sender: str) -> list[Any]:
-    from sanic import Sanic
-
-    agent = Sanic.get_app("rasa_server").ctx.agent
-    tracker = await agent.tracker_store.retrieve(sender)
-    return list(tracker.events) if tracker else []
-
-
 def deduplicated(on_new_message: Handler) -> Handler:
     """``on_new_message`` that answers a message it has already stored from the tracker."""
 
@@ -63,14 +57,19 @@ def deduplicated(on_new_message: Handler) -> Handler:
             return
         message.message_id = message_id
         try:
-            replies = stored_replies(await _tracker_events(message.sender_id or ""), message_id)
+            tracker = await stored_tracker(message.sender_id or "")
+            replies = stored_replies(list(tracker.events) if tracker else [], message_id)
         except Exception:  # the store is down: processing it is better than losing it
-            logger.warning("could not look for message %s in the tracker", message_id, exc_info=True)
+            logger.warning(
+                "could not look for message %s in the tracker", message_id, exc_info=True
+            )
             replies = None
         if replies is None:
             await on_new_message(message)
             return
-        logger.info("message %s of %s was already handled: replaying", message_id, message.sender_id)
+        logger.info(
+            "message %s of %s was already handled: replaying", message_id, message.sender_id
+        )
         for reply in replies:
             await message.output_channel.send_response(message.sender_id or "", reply)
 

@@ -41,13 +41,21 @@ class _Counter:
         output.send_response = counted
 
 
+async def stored_tracker(sender: str) -> Any:
+    """``sender``'s conversation as the tracker store holds it (None if it has none).
+
+    Raises when Rasa runs without its HTTP API app (``--enable-api``) or the store is down.
+    """
+    from sanic import Sanic
+
+    agent = Sanic.get_app("rasa_server").ctx.agent
+    return await agent.tracker_store.retrieve(sender)
+
+
 async def _paused(sender: str) -> bool | None:
     """Whether kefu is paused for ``sender`` (an agent has it); None when unknown."""
     try:
-        from sanic import Sanic
-
-        agent = Sanic.get_app("rasa_server").ctx.agent
-        tracker = await agent.tracker_store.retrieve(sender)
+        tracker = await stored_tracker(sender)
         return bool(tracker and tracker.is_paused())
     except Exception:  # no API app (rasa run without --enable-api), or the store is down
         logger.warning("could not tell whether %s is paused", sender, exc_info=True)
