@@ -50,7 +50,7 @@ Environment variables (all optional):
 ``KEFU_GENERATOR_TOKENS``     token budget per generated text (default 100)
 ``KEFU_GENERATOR_TIMEOUT``    time budget per generated text in seconds (default 8)
 ``KEFU_GENERATOR_RETRIES``    times a text the guard rejects is generated again (sampled) while
-                              the time budget lasts (default 1)
+                              the time budget lasts (default 2)
 ``KEFU_GENERATOR_INT8``       ``0`` keeps the local generator in float on CPU (default ``1``:
                               int8 dynamic quantisation of its linear layers, ~2x tokens/s)
 ============================  ==================================================================
@@ -168,7 +168,7 @@ class Settings:
     generator_tokens: int = 100
     generator_timeout: float = 8.0
     generator_int8: bool = True
-    generator_retries: int = 1
+    generator_retries: int = 2  # 1: 87.5 % of texts pass the guard, 2: 93.1 % (generate.json)
 
     def __post_init__(self) -> None:
         if self.device not in DEVICES:

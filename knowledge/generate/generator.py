@@ -1,7 +1,7 @@
 """Model first, within a token and a time budget; the template when anything is off.
 
 Every model text goes through the guard. A text cut by the budget keeps its complete
-sentences; a text that fails the guard is retried once (sampled) while the time budget lasts;
+sentences; a text that fails the guard is retried (sampled) while the time budget lasts;
 then a failing text, a backend error or no backend at all gives the template built from the
 same facts. ``Generated.source`` says which one the shopper saw and
 ``problems`` why, so agents and the evaluation can count them.
@@ -68,7 +68,7 @@ class Generator:
         guard: Guard,
         max_tokens: int = 120,
         timeout: float = 6.0,
-        retries: int = 1,
+        retries: int = 2,
     ) -> None:
         self.backend = backend
         self.guard = guard
