@@ -7,7 +7,9 @@ reduction (满 300 减 40) other than the facts' deal, a measure in another unit
 give it (``quantities.py``); copy that repeats itself or is a list of stubs (``quality``); a
 feature of the prompt's solved examples that this product does not have (``example:``, the
 small model's favourite invention); a catalog brand or product name that is not one of the
-facts' products; a stock state the facts contradict; a promise (free shipping, gifts,
+facts' products; a feature value of another catalog product that these facts do not give
+(``value:``, "黑鹅绒" for a jacket filled with white duck down); a stock state the facts
+contradict; a promise (free shipping, gifts,
 discounts, guarantees, lowest price, ...) that no fact makes; none of the products named.
 The shopper's own words are not facts: "只要 1 元" injected by a shopper does not make ¥1 one.
 """
@@ -45,6 +47,16 @@ METRIC = re.compile(r"千(?=克|米|瓦|卡)")
 CN_NUMBER = re.compile(r"([零一二两三四五六七八九十百千万]+)\s*(?=[元块折件天年个克斤升%％倍])")
 
 
+#: The problems that state something the facts do not (the others are of form: length,
+#: language, repetition, no product named).
+FACT_PROBLEMS = ("number", "price", "deal", "unit", "example", "name", "value", "promise", "stock")
+
+
+def invented(problems: Iterable[str]) -> list[str]:
+    """The ``problems`` that are invented facts."""
+    return [p for p in problems if p.split(":")[0] in FACT_PROBLEMS]
+
+
 class Guard:
     """Checks generated texts against their facts; knows the catalog's names to spot inventions."""
 
@@ -58,6 +70,8 @@ class Guard:
         words = {b for b in brands if b.isascii()}
         names |= {b.lower() for b in brands - words}
         self.names = sorted(names, key=len, reverse=True)
+        self.values = {"zh": feature_values(p.attributes_zh for p in catalog.products),
+                       "en": feature_values(p.attributes_en for p in catalog.products)}  # fmt: skip
         self.brand_words = {b: re.compile(rf"\b{re.escape(b)}\b") for b in sorted(words)}
 
     def problems(self, text: str, facts: Facts) -> list[str]:
@@ -82,6 +96,7 @@ class Guard:
         out += [f"example:{w}" for w in EXAMPLE_ONLY[facts.lang] if w in plain
                 and w not in plain_source]  # fmt: skip
         out += [f"name:{n}" for n in self._foreign_names(text, source)]
+        out += [f"value:{v}" for v in self._foreign_values(text, facts)]
         low, src_low = text.lower(), source.lower()
         out += [f"promise:{p}" for p in PROMISES[facts.lang] if p in low and p not in src_low]
         if facts.lang == "zh" and DISCOUNT.search(text) and not DISCOUNT.search(source):
@@ -95,12 +110,8 @@ class Guard:
 
     @staticmethod
     def _unsupported_numbers(text: str, source: str) -> set[str]:
-        allowed = numbers(source)
-        said = numbers(text)
-        for m in CN_NUMBER.finditer(METRIC.sub("", text)):  # 5 千克 is 5 kg, not 5 and 1000
-            value = chinese_number(m.group(1))
-            if value is not None:
-                said.add(plain_number(str(value)))
+        allowed = numbers(source) | _chinese_numbers(source)  # 《丝路千年》 names its 千
+        said = numbers(text) | _chinese_numbers(text)
         return {n for n in said if n not in allowed}
 
     def _foreign_names(self, text: str, source: str) -> Iterable[str]:
@@ -113,6 +124,83 @@ class Guard:
         for word, pattern in self.brand_words.items():
             if pattern.search(text) and not pattern.search(source) and word.lower() in low:
                 yield word.lower()
+
+    def _foreign_values(self, text: str, facts: Facts) -> Iterable[str]:
+        """Another value of one of the products' own features, which the facts do not give.
+
+        Only the features the products have are checked ("silver" for a product whose colours
+        are black and white; "鹅绒" for a jacket filled with duck down), so that copy may
+        still use a common word that some other product has as a feature value.
+        """
+        low, own = low_text(text), low_text(facts.text())
+        for p in facts.products:  # "English Grammar Illustrated by ..." names no illustrator
+            low = low.replace(low_text(p.name), " | ")
+        values = self.values[facts.lang]
+        keys = {k.lower() for p in facts.products for k, _ in p.attributes}
+        for key in sorted(keys & values.keys()):
+            for value, pattern in values[key].items():
+                if value not in own and pattern.search(low):
+                    yield value
+
+
+FeatureValues = dict[str, dict[str, re.Pattern[str]]]
+
+
+def feature_values(attributes: Iterable[str]) -> FeatureValues:
+    """Every catalog feature's values, as phrases a text may state, each with its pattern.
+
+    From "填充物: 90% 白鸭绒; 颜色: 米白/雾霾蓝" come 填充物: 白鸭绒 and 颜色: 米白, 雾霾蓝
+    (runs of two or more Chinese characters); from "fill: 90% white duck down; colours:
+    off-white/haze blue" come "white duck down", "off white", "haze blue" (letters, matched as
+    whole words; a one-word value of under five letters is too common to tell); not units.
+    """
+    out: FeatureValues = {}
+    for line in attributes:
+        for pair in line.split(";"):
+            if ":" not in pair:
+                continue
+            key, value = (low_text(x).strip() for x in pair.split(":", 1))
+            phrases = out.setdefault(key, {})
+            for part in re.split(r"[/、，,+]", value):
+                for phrase in sorted(_phrases(part) - NOT_VALUES):
+                    phrases.setdefault(phrase, re.compile(
+                        re.escape(phrase) if CJK.search(phrase) else rf"\b{re.escape(phrase)}\b"
+                    ))  # fmt: skip
+    return out
+
+
+# Units (measures are checked as such, ``quantities.py``) and words that only introduce a value.
+NOT_VALUES = {"小时", "分钟", "个月", "千克", "公斤", "英寸", "厘米", "毫米", "毫升", "毫安时",
+              "万像素", "亿像素", "hours", "days", "weeks", "months", "years", "minutes", "inch",
+              "keys", "written", "illustrated", "written and", "and illustrated"}  # fmt: skip
+
+
+def _phrases(part: str) -> set[str]:
+    """A value's phrases and their parts.
+
+    白鹅绒 gives 鹅绒 too (a "黑鹅绒" is still goose down); "white goose down" gives "goose down"
+    and "goose".
+    """
+    out: set[str] = set()
+    if CJK.search(part):
+        for run in re.findall(r"[\u4e00-\u9fff]{2,}", part):
+            out |= {run[i:j] for i in range(len(run)) for j in range(i + 2, len(run) + 1)}
+        return out
+    for phrase in re.findall(r"[a-z]+(?:[ '][a-z]+)*", re.sub(r"\S*\d\S*", " ", part)):
+        words = phrase.split()
+        spans = (words[i:j] for i in range(len(words)) for j in range(i + 1, len(words) + 1))
+        out |= {" ".join(w) for w in spans if len(w) > 1 or len(w[0]) >= 5}
+    return out
+
+
+def _chinese_numbers(text: str) -> set[str]:
+    """Numbers written in Chinese numerals before a unit (三件, 七折, 一个), as digits."""
+    out = set()
+    for m in CN_NUMBER.finditer(METRIC.sub("", text)):  # 5 千克 is 5 kg, not 5 and 1000
+        value = chinese_number(m.group(1))
+        if value is not None:
+            out.add(plain_number(str(value)))
+    return out
 
 
 IN_STOCK = ("有货", "现货", "in stock", "available now")

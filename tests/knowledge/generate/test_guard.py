@@ -42,7 +42,8 @@ def test_the_shoppers_words_are_not_facts(catalog: Catalog, guard: Guard) -> Non
 
 
 def test_templates_state_only_facts_in_both_languages(catalog: Catalog, guard: Guard) -> None:
-    for pid in ("P0001", "P0065", "P0186", "P0278"):
+    """Every product of the catalog (names such as 《丝路千年》 hold numerals and feature words)."""
+    for pid in catalog.by_id:
         for lang in ("zh", "en"):
             for kind in ("pitch", "marketing", "description"):
                 promo = "图书买三付二" if lang == "zh" else "Books 3 for 2"
@@ -106,3 +107,19 @@ def test_a_name_alone_is_too_short(catalog: Catalog, guard: Guard) -> None:
     assert "too_short" in guard.problems(facts.products[0].name + "。", facts)
     en = facts_for(catalog, "P0001", "en")
     assert "too_short" in guard.problems(f"The {en.products[0].name}.", en)
+
+
+def test_another_value_of_the_products_own_feature_is_caught(
+    catalog: Catalog, guard: Guard
+) -> None:
+    duck = next(p for p in catalog.products if "白鸭绒" in p.attributes_zh)
+    zh = facts_for(catalog, duck.id, "zh")
+    said = guard.problems(f"{duck.name_zh} ¥{duck.price}，填充 90% 黑鹅绒，轻暖有型。", zh)
+    assert "value:鹅绒" in said
+    assert guard.problems(f"{duck.name_zh} ¥{duck.price}，90% 白鸭绒填充，轻暖有型。", zh) == []
+    en = facts_for(catalog, duck.id, "en")
+    assert "value:goose down" in guard.problems(f"The {duck.name_en} is goose down filled.", en)
+    # A feature the product does not have is not checked: "rechargeable" is some product's
+    # battery, not a jacket's.
+    text = f"The {duck.name_en}, ¥{duck.price}, warm with 90% white duck down, rechargeable."
+    assert not [p for p in guard.problems(text, en) if p.startswith("value:")]
