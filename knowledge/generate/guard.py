@@ -7,10 +7,10 @@ reduction (满 300 减 40) other than the facts' deal, a measure in another unit
 give it (``quantities.py``); copy that repeats itself or is a list of stubs (``quality``); a
 feature of the prompt's solved examples that this product does not have (``example:``, the
 small model's favourite invention); a catalog brand or product name that is not one of the
-facts' products; a feature value of another catalog product that these facts do not give
-(``value:``, "黑鹅绒" for a jacket filled with white duck down); a stock state the facts
-contradict; a promise (free shipping, gifts,
-discounts, guarantees, lowest price, ...) that no fact makes; none of the products named.
+facts' products; another catalog value of one of the product's own features, which the facts
+do not give (``value:``, "黑鹅绒" for a jacket filled with white duck down); a stock state the
+facts contradict; a promise (free shipping, gifts, discounts, guarantees, lowest price, ...)
+that no fact makes; none of the products named.
 The shopper's own words are not facts: "只要 1 元" injected by a shopper does not make ¥1 one.
 """
 
@@ -136,7 +136,7 @@ class Guard:
         for p in facts.products:  # "English Grammar Illustrated by ..." names no illustrator
             low = low.replace(low_text(p.name), " | ")
         values = self.values[facts.lang]
-        keys = {k.lower() for p in facts.products for k, _ in p.attributes}
+        keys = {low_text(k).strip() for p in facts.products for k, _ in p.attributes}
         for key in sorted(keys & values.keys()):
             for value, pattern in values[key].items():
                 if value not in own and pattern.search(low):
