@@ -22,7 +22,7 @@ from collections.abc import Iterable
 
 from knowledge.catalog import Catalog
 from knowledge.generate.facts import Facts
-from knowledge.generate.prompt import EXAMPLE_ONLY
+from knowledge.generate.prompt import EXAMPLE_ONLY, low_text
 from knowledge.generate.quantities import misplaced, numbers
 from knowledge.money import chinese_number, plain_number
 
@@ -96,7 +96,7 @@ class Guard:
         out += [f"example:{w}" for w in EXAMPLE_ONLY[facts.lang] if w in plain
                 and w not in plain_source]  # fmt: skip
         out += [f"name:{n}" for n in self._foreign_names(text, source)]
-        out += [f"value:{v}" for v in self._foreign_values(text, facts)]
+        out += [f"value:{v}" for v in self._foreign_values(plain, plain_source, facts)]
         low, src_low = text.lower(), source.lower()
         out += [f"promise:{p}" for p in PROMISES[facts.lang] if p in low and p not in src_low]
         if facts.lang == "zh" and DISCOUNT.search(text) and not DISCOUNT.search(source):
@@ -125,14 +125,16 @@ class Guard:
             if pattern.search(text) and not pattern.search(source) and word.lower() in low:
                 yield word.lower()
 
-    def _foreign_values(self, text: str, facts: Facts) -> Iterable[str]:
+    def _foreign_values(self, plain: str, own: str, facts: Facts) -> Iterable[str]:
         """Another value of one of the products' own features, which the facts do not give.
+
+        ``plain`` and ``own``: the text and the facts' text as phrases are compared (``low_text``).
 
         Only the features the products have are checked ("silver" for a product whose colours
         are black and white; "鹅绒" for a jacket filled with duck down), so that copy may
         still use a common word that some other product has as a feature value.
         """
-        low, own = low_text(text), low_text(facts.text())
+        low = plain
         for p in facts.products:  # "English Grammar Illustrated by ..." names no illustrator
             low = low.replace(low_text(p.name), " | ")
         values = self.values[facts.lang]
@@ -235,11 +237,6 @@ def _substance(text: str, facts: Facts) -> int:
     for p in facts.products:
         rest = rest.replace(p.name, " ")
     return len(CJK.findall(rest)) if facts.lang == "zh" else len(re.findall(r"[A-Za-z]+", rest))
-
-
-def low_text(text: str) -> str:
-    """Lower case, hyphens as spaces: how phrases are compared."""
-    return text.lower().replace("-", " ")
 
 
 def quality(text: str, lang: str) -> list[str]:

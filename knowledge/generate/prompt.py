@@ -62,13 +62,18 @@ class Prompt:
 def build_prompt(facts: Facts) -> Prompt:
     """Both prompt forms for ``facts`` (the backend uses the one its model needs)."""
     first, known = lead(facts), facts.text()
-    plain = known.lower().replace("-", " ")  # as the guard compares phrases
+    plain = low_text(known)
     banned = frozenset(w for w in EXAMPLE_ONLY[facts.lang] if w not in plain)
     return Prompt(
         messages(facts), completion(facts) + first, first, frozenset(numbers(known)),
         frozenset(facts.amounts()), frozenset(measures(known)), banned,
         tuple((role, frozenset(a)) for role, a in deal_amounts(known).items()),
     )  # fmt: skip
+
+
+def low_text(text: str) -> str:
+    """Lower case, hyphens as spaces: how phrases are compared (here and in the guard)."""
+    return text.lower().replace("-", " ")
 
 
 def lead(facts: Facts) -> str:
