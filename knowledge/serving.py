@@ -238,12 +238,6 @@ class RemoteLanes:
         """Every stage, in pipeline order."""
         return [self.stages[s] for s in STAGES if s in self.stages]
 
-    async def start(self) -> None:
-        """Nothing to start: the deployments run on the cluster."""
-
-    async def stop(self) -> None:
-        """Nothing to stop here (the deployments outlive this process)."""
-
     def stats(self) -> dict[str, dict[str, Any]]:
         """Calls made from this process per stage."""
         return {s.name: {"items": s.items, "failed": s.failed} for s in self.all}
