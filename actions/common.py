@@ -15,8 +15,8 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.texts import failure_text
+from common.identity import shopper_for_sender
 from knowledge.lang import detect_language
-from knowledge.orders import shopper_for_sender
 from knowledge.types import Language
 
 log = logging.getLogger(__name__)
@@ -31,7 +31,11 @@ def lang_of(tracker: Tracker) -> Language:
 
 
 def shopper_of(tracker: Tracker) -> str | None:
-    """The shopper id of this conversation (None: a guest)."""
+    """The verified shopper of this conversation (None: a guest).
+
+    The channels derive the sender id from the shopper's signed token (``common/identity.py``),
+    and the action server answers only Rasa (``actions/auth.py``), so the id can be trusted.
+    """
     return shopper_for_sender(tracker.sender_id)
 
 

@@ -1,6 +1,8 @@
-"""Rasa's REST channel with kefu's checks (``guard.py``, ``watch.py``).
+"""Rasa's REST channel with kefu's checks (``guard.py``, ``identity.py``, ``watch.py``).
 
-A malformed request gets a clear 400; every message gets an answer.
+A malformed request gets a clear 400; every message gets an answer. The sender id is derived
+from the shopper's signed token (``"token"`` in the body, or ``Authorization: Bearer``): without
+a valid one the conversation is a guest's, whatever ``"sender"`` claims.
 
 ``credentials.yml`` names it ``channels.rest.KefuRestInput``; the URL stays
 ``/webhooks/rest/webhook``.
@@ -21,6 +23,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels.guard import Guard, valid_sender
+from channels.identity import bearer, verifier
 from channels.replay import deduplicated, valid_message_id
 from channels.watch import guarded
 
@@ -59,9 +62,15 @@ class KefuRestInput(RestInput):
         return body
 
     async def _extract_sender(self, req: Request) -> str | None:
-        sender = self._body(req).get("sender")
-        if not valid_sender(sender):
+        body = self._body(req)
+        client_id = body.get("sender")
+        if not valid_sender(client_id):
             raise InvalidUsage("sender must be 1-128 characters: letters, digits, _ : . @ -")
+        token = body.get("token", bearer(req.headers))
+        if token is not None and not isinstance(token, str):
+            raise InvalidUsage("token must be a string (the shopper's signed token)")
+        sender, identity = verifier().identify(client_id, token)
+        req.ctx.kefu_identity = identity
         return sender
 
     def _extract_message(self, req: Request) -> str | None:
@@ -73,13 +82,15 @@ class KefuRestInput(RestInput):
         return message
 
     def get_metadata(self, request: Request) -> dict[str, Any] | None:
-        """``{"message_id": ...}`` when the body has a valid one (else Rasa makes an id)."""
+        """Who the shopper is (for agents), and the body's ``message_id`` if it has one."""
+        identity = getattr(request.ctx, "kefu_identity", None)
+        metadata: dict[str, Any] = {"identity": identity.as_metadata()} if identity else {}
         message_id = self._body(request).get("message_id")
         if message_id is None:
-            return None
+            return metadata or None
         if not valid_message_id(message_id):
             raise InvalidUsage("message_id must be 1-128 characters: letters, digits, _ : . @ -")
-        return {"message_id": message_id}
+        return metadata | {"message_id": message_id}
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """Rasa's REST blueprint around the guarded handler.
@@ -88,6 +99,7 @@ class KefuRestInput(RestInput):
         its HTTP API answers a malformed body with 400 too (Rasa's own answer is a 500).
         """
         self.guard = self.guard or Guard.from_env()
+        verifier()  # a bad KEFU_IDENTITY_SECRET stops start-up here, with a sentence
         handler = deduplicated(guarded(on_new_message, self.guard, self.reply_seconds()))
         bp = super().blueprint(handler)
         bp.__class__ = JsonCheckedBlueprint  # same slots; only register() differs

@@ -6,9 +6,14 @@ neither the source nor cards. This output emits each bot message once, as one JS
 ``text``, ``buttons``, ``products``, ``evidence``, ``agent`` and the event ``timestamp`` (the
 widget's key against duplicates when it reloads the history after a reconnect).
 
+Who the shopper is comes from the signed token the widget sends with ``session_request`` and
+each ``user_uttered`` (``{"session_id": ..., "token": ...}``; ``identity.py``): the socket joins
+the room of the sender id derived from it, and ``session_confirm`` tells the widget that id. A
+conversation key that claims a shopper without that shopper's valid token is a guest's, so a
+socket can neither act as another shopper nor join another shopper's room to listen in.
+
 ``credentials.yml`` names it ``channels.socketio.KefuSocketIOInput``; everything else is
-Rasa's channel (session persistence: the socket joins the room of its ``session_id``, which
-is the Rasa sender id).
+Rasa's channel.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -24,6 +30,7 @@ from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
 
 from channels.guard import Guard, valid_sender
+from channels.identity import verifier
 from channels.watch import guarded
 
 logger = logging.getLogger(__name__)
@@ -68,18 +75,31 @@ class KefuSocketIOInput(SocketIOInput):
         sio = self.sio
         assert sio is not None
         handle_turn = guarded(on_new_message, Guard.from_env())
+        identities = verifier()  # a bad KEFU_IDENTITY_SECRET stops start-up here
         origins = os.environ.get("KEFU_CORS", "").split()
         if origins:  # browsers on other sites may not open a socket (Rasa's default: any)
             sio.eio.cors_allowed_origins = origins
+
+        async def session_request(sid: str, data: Any) -> None:
+            data = data if isinstance(data, dict) else {}
+            client_id = data.get("session_id") or uuid.uuid4().hex
+            if not valid_sender(client_id):
+                await sio.emit(self.bot_message_evt, {"text": BAD_SESSION}, room=sid)
+                return
+            sender_id, _ = identities.identify(client_id, data.get("token"))
+            if self.session_persistence:
+                sio.enter_room(sid, sender_id, namespace=self.namespace)
+            await sio.emit("session_confirm", sender_id, room=sid)
 
         async def handle_message(sid: str, data: dict) -> None:
             if not isinstance(data, dict):
                 await sio.emit(self.bot_message_evt, {"text": BAD_MESSAGE}, room=sid)
                 return
-            sender_id = data.get("session_id") if self.session_persistence else sid
-            if not valid_sender(sender_id):
+            client_id = data.get("session_id") if self.session_persistence else sid
+            if not valid_sender(client_id):
                 await sio.emit(self.bot_message_evt, {"text": BAD_SESSION}, room=sid)
                 return
+            sender_id, identity = identities.identify(str(client_id), data.get("token"))
             if self.session_persistence:
                 # After a reconnect, socket.io sends the buffered message before the new
                 # socket's session_request: join the conversation's room here too, or the
@@ -94,6 +114,9 @@ class KefuSocketIOInput(SocketIOInput):
                     metadata = json.loads(metadata)
                 except ValueError:
                     metadata = {}
+            metadata = dict(metadata) if isinstance(metadata, dict) else {}
+            metadata.pop("token", None)  # never stored
+            metadata["identity"] = identity.as_metadata()  # the client cannot set it
             output = KefuSocketIOOutput(sio, self.bot_message_evt)
             await handle_turn(
                 UserMessage(
@@ -101,9 +124,10 @@ class KefuSocketIOInput(SocketIOInput):
                     output,
                     sender_id,
                     input_channel=self.name(),
-                    metadata=metadata if isinstance(metadata, dict) else {},
+                    metadata=metadata,
                 )
             )
 
+        sio.on("session_request", session_request, namespace=self.namespace)
         sio.on(self.user_message_evt, handle_message, namespace=self.namespace)
         return bp

@@ -4,6 +4,6 @@
 shopper only ever sees their own orders), ``seed`` the demo data loaded on first run.
 """
 
-from knowledge.orders.store import OrderStore, shopper_for_sender
+from knowledge.orders.store import OrderStore
 
-__all__ = ["OrderStore", "shopper_for_sender"]
+__all__ = ["OrderStore"]

@@ -46,18 +46,6 @@ def normalise_order_id(raw: str) -> str | None:
     return candidate if ORDER_ID.match(candidate) else None
 
 
-def shopper_for_sender(sender_id: str | None) -> str | None:
-    """The shopper a conversation belongs to: the sender id up to the first ``:``.
-
-    The channel authenticates the shopper and sends ``<shopper id>[:<session>]`` as the
-    sender id (the demo widget lets you pick a demo shopper); anything else is a guest.
-    """
-    if not sender_id:
-        return None
-    shopper = sender_id.split(":", 1)[0].strip()
-    return shopper or None
-
-
 def now() -> datetime:
     """Naive UTC (what the store keeps)."""
     return datetime.now(UTC).replace(tzinfo=None)

@@ -6,7 +6,7 @@ from tests.actions.conftest import tracker_with
 from tests.conftest import FakeEncoder
 
 
-def run_with(action, text, sender="alice", entities=None):  # type: ignore[no-untyped-def]
+def run_with(action, text, sender="alice:chat", entities=None):  # type: ignore[no-untyped-def]
     import asyncio
 
     from rasa_sdk.executor import CollectingDispatcher
@@ -62,7 +62,7 @@ def test_recommendations_come_with_reasons_cards_and_buttons(shop_env, monkeypat
 
 def test_promotions_depend_on_membership(shop_env, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     with_generator(monkeypatch, "")
-    gold = run_with(ActionPromotions(), "有什么优惠", sender="alice")[0]["text"]
+    gold = run_with(ActionPromotions(), "有什么优惠", sender="alice:chat")[0]["text"]
     guest = run_with(ActionPromotions(), "有什么优惠", sender="")[0]["text"]
     assert "金卡" in gold and "金卡" not in guest
 
@@ -108,7 +108,7 @@ def test_product_details_add_a_generated_description_that_passes(shop_env, monke
 
 def test_promotions_put_the_shoppers_interests_first_with_an_offer(shop_env, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     with_generator(monkeypatch, "not used: the template is the answer when this fails the guard")
-    (m,) = run_with(ActionPromotions(), "有什么优惠", sender="alice")
+    (m,) = run_with(ActionPromotions(), "有什么优惠", sender="alice:chat")
     lines = m["text"].split("\n")
     # alice bought an air fryer: the appliance promotion comes first, then the store-wide ones
     assert lines[1] == "· 家电满 500 减 50" and "· 金卡免费次日达" in lines

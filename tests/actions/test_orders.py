@@ -17,14 +17,16 @@ from actions.texts import FAILURE
 from tests.actions.conftest import tracker_with
 
 
-def run(action: Action, text: str, sender: str = "alice", **slots: Any) -> tuple[list[str], list]:
+def run(
+    action: Action, text: str, sender: str = "alice:chat", **slots: Any
+) -> tuple[list[str], list]:
     dispatcher = CollectingDispatcher()
     tracker = tracker_with(text, sender=sender, slots=slots)
     events = asyncio.run(action.run(dispatcher, tracker, {}))
     return [m.get("text") or "" for m in dispatcher.messages], events
 
 
-def validate(text: str, value: str, sender: str = "alice") -> tuple[list[str], dict]:
+def validate(text: str, value: str, sender: str = "alice:chat") -> tuple[list[str], dict]:
     dispatcher = CollectingDispatcher()
     tracker = tracker_with(text, sender=sender)
     result = asyncio.run(ValidateTrackOrderForm().validate_order_id(value, dispatcher, tracker, {}))
@@ -38,8 +40,8 @@ def test_order_id_is_normalised_and_must_be_the_shoppers(shop_env) -> None:  # t
 
 
 def test_another_shoppers_order_gets_the_unknown_order_answer(shop_env) -> None:  # type: ignore[no-untyped-def]
-    theirs, r1 = validate("KF20000001", "KF20000001", sender="alice")
-    nobody, r2 = validate("KF99999999", "KF99999999", sender="alice")
+    theirs, r1 = validate("KF20000001", "KF20000001", sender="alice:chat")
+    nobody, r2 = validate("KF99999999", "KF99999999", sender="alice:chat")
     assert r1 == r2 == {"order_id": None}
     assert theirs[0].replace("KF20000001", "X") == nobody[0].replace("KF99999999", "X")
     assert "KF10000001" in theirs[1], "offers the shopper's own recent orders instead"
@@ -48,6 +50,10 @@ def test_another_shoppers_order_gets_the_unknown_order_answer(shop_env) -> None:
 def test_guests_are_asked_to_log_in(shop_env) -> None:  # type: ignore[no-untyped-def]
     said, _ = run(ActionTrackOrder(), "我的订单到哪了", sender="", order_id=None)
     assert "登录" in said[0]
+    # a guest's sender id never has a ":" (the channels make it so), even when it names one
+    for guest in ("alice", "alice-chat"):
+        said, _ = run(ActionTrackOrder(), "我的订单到哪了", sender=guest, order_id="KF10000001")
+        assert "登录" in said[0] and "KF10000001" not in said[0]
     form = ValidateTrackOrderForm()
     slots = asyncio.run(
         form.required_slots(["order_id"], CollectingDispatcher(), tracker_with("x", sender=""), {})

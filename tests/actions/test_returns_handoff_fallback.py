@@ -40,7 +40,7 @@ def test_return_refused_for_excluded_items_unless_faulty(shop_env) -> None:  # t
 
 def test_return_item_must_be_in_the_order(shop_env) -> None:  # type: ignore[no-untyped-def]
     dispatcher = CollectingDispatcher()
-    tracker = tracker_with("沙发", sender="alice", slots={"order_id": "KF10000001"})
+    tracker = tracker_with("沙发", sender="alice:chat", slots={"order_id": "KF10000001"})
     result = asyncio.run(ValidateReturnForm().validate_return_item("沙发", dispatcher, tracker, {}))
     assert result == {"return_item": None}
     assert "声悦 S3" in dispatcher.messages[0]["text"], "lists the order's items"
@@ -80,7 +80,7 @@ def test_clarify_offers_the_two_likeliest_intents_as_buttons() -> None:
 def test_an_order_id_in_a_free_text_answer_corrects_the_order(shop_env) -> None:  # type: ignore[no-untyped-def]
     dispatcher = CollectingDispatcher()
     tracker = tracker_with(
-        "sorry, it's order KF10000004", sender="alice", slots={"order_id": "KF10000001"},
+        "sorry, it's order KF10000004", sender="alice:chat", slots={"order_id": "KF10000001"},
         intent="inform", entities=[{"entity": "order_id", "value": "KF10000004"}],
     )  # fmt: skip
     form = ValidateReturnForm()

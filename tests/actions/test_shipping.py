@@ -19,7 +19,7 @@ def run(text: str, sender: str, **entities: str) -> tuple[list[dict[str, Any]], 
 
 
 def test_gold_member_gets_free_express_for_their_own_city(shop_env) -> None:  # type: ignore[no-untyped-def]
-    (message,), events = run("寄到我家要几天", sender="alice")
+    (message,), events = run("寄到我家要几天", sender="alice:chat")
     text = message["text"]
     assert text.startswith("寄到上海的配送方式（今天 16:00 前付款当天发货）")
     assert "次日达快递：金卡会员免运费" in text and "【最快、最省】" in text
@@ -45,7 +45,7 @@ def test_without_a_known_city_the_policy_answers(shop_env, monkeypatch: pytest.M
     service = FakeService()
     monkeypatch.setattr(actions.policy, "get_service", lambda: service)
     run("how long does delivery take", sender="")
-    run("寄到火星要几天", sender="alice", city="火星")
+    run("寄到火星要几天", sender="alice:chat", city="火星")
     assert service.questions == ["how long does delivery take", "寄到火星要几天"]
 
 

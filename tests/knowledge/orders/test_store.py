@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.orders.store import OrderError, OrderStore, normalise_order_id, shopper_for_sender
+from knowledge.orders.store import OrderError, OrderStore, normalise_order_id
 
 
 def open_store(shop: Path, tmp_path: Path) -> OrderStore:
@@ -37,12 +37,6 @@ def test_someone_elses_order_looks_exactly_like_an_unknown_one(shop: Path, tmp_p
 def test_order_ids_are_normalised() -> None:
     assert normalise_order_id(" kf 1000-0001 ") == "KF10000001"
     assert normalise_order_id("KF123") is None and normalise_order_id("") is None
-
-
-def test_sender_ids_map_to_shoppers() -> None:
-    assert shopper_for_sender("alice:tab-2") == "alice"
-    assert shopper_for_sender("alice") == "alice"
-    assert shopper_for_sender("") is None and shopper_for_sender(None) is None
 
 
 def test_cancel_and_change_address_only_before_shipping(shop: Path, tmp_path: Path) -> None:
