@@ -58,7 +58,8 @@ bench-scale: ## scaled mode: 1 vs 2 replicas per tier, Ray Serve vs in-process b
 	@scripts/servers.sh && eval "$$(scripts/prepare.sh)" && "$$KEFU_APP_ENV/bin/python" bench/scale.py
 
 actions: setup ## run the action server alone on KEFU_ACTIONS_PORT (5055), e.g. for scripts/rasa.sh shell
-	@$(APP_ENV)/bin/python -m knowledge prepare && $(APP_ENV)/bin/python -m actions.server --port $${KEFU_ACTIONS_PORT:-5055}
+	@source scripts/lib.sh && export KEFU_ACTION_TOKEN=$${KEFU_ACTION_TOKEN:-$$(kefu_secret action-token 24)} && \
+	  $(APP_ENV)/bin/python -m knowledge prepare && $(APP_ENV)/bin/python -m actions.server --port $${KEFU_ACTIONS_PORT:-5055}
 
 run: ## build what is missing, then start rasa + actions + web and print the shopper URL
 	@scripts/run.sh
@@ -75,14 +76,14 @@ screenshots: ## run the browser tests and save screenshots of the widget and con
 
 reliability: ## bad input, faults and load through the real stack (part of make test) -> reports/reliability.json
 	@eval "$$(scripts/prepare.sh)" && scripts/browser.sh && KEFU_REPORTS=1 KEFU_LOAD_CONVERSATIONS=200 "$$KEFU_APP_ENV/bin/python" -m pytest -q -m e2e \
-	  -o addopts="--strict-markers -ra" tests/e2e/test_bad_input.py tests/e2e/test_faults.py tests/e2e/test_load.py
+	  -o addopts="--strict-markers -ra" tests/e2e/test_bad_input.py tests/e2e/test_identity.py tests/e2e/test_faults.py tests/e2e/test_load.py
 
 test-unit: setup ## fast unit tests only
 	@$(APP_ENV)/bin/python -m pytest -q
 
 lint: setup ## ruff and mypy on knowledge/, actions/, web/, tests/
-	@$(APP_ENV)/bin/ruff check knowledge actions web tests
-	@$(APP_ENV)/bin/ruff format --check knowledge actions web tests
+	@$(APP_ENV)/bin/ruff check knowledge actions web tests common
+	@$(APP_ENV)/bin/ruff format --check knowledge actions web tests common
 	@$(APP_ENV)/bin/mypy
 
 lock: ## regenerate requirements/*.lock from requirements/*.in

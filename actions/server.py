@@ -2,7 +2,8 @@
 
 ``python -m actions.server --port 5055``. Models and the index load here, once, so the
 first shopper does not wait for them and a missing index stops start-up with a sentence
-saying what to run.
+saying what to run. It listens on loopback unless told otherwise (``--host``) and answers only
+calls carrying ``KEFU_ACTION_TOKEN`` (``actions/auth.py``): only kefu's Rasa.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import argparse
 import os
 import sys
 
+from actions.auth import ActionTokenError, check_token, protect
 from knowledge.errors import KnowledgeError
 from knowledge.logs import setup_logging
 
@@ -21,8 +23,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=5055)
     parser.add_argument("--host", default="127.0.0.1", help="interface (Rasa calls it here)")
     args = parser.parse_args(argv)
-    os.environ["SANIC_HOST"] = args.host  # rasa-sdk listens on all interfaces otherwise
     setup_logging()
+    try:
+        token = check_token(os.environ.get("KEFU_ACTION_TOKEN", ""))
+    except ActionTokenError as exc:
+        print(f"kefu actions: cannot start: {exc}", file=sys.stderr)
+        return 2
 
     from actions.service import get_generator, get_network, get_orders, get_service
 
@@ -48,9 +54,11 @@ def main(argv: list[str] | None = None) -> int:
 
     get_generator()  # loads the generator model (or says loudly that templates will answer)
 
-    from rasa_sdk.endpoint import run
+    from rasa_sdk.endpoint import create_app
+    from rasa_sdk.utils import number_of_sanic_workers
 
-    run("actions", port=args.port, cors_origins=[], auto_reload=False)
+    app = protect(create_app("actions", cors_origins=[], auto_reload=False), token)
+    app.run(args.host, args.port, workers=number_of_sanic_workers(), access_log=False)
     return 0
 
 

@@ -35,9 +35,15 @@ class Turn:
         return any(r.strip() for r in self.replies)
 
 
-def send(url: str, sender: str, text: str, message_id: str, timeout: float = 120) -> list[str]:
-    """POST one message to ``url``'s REST channel; the replies' texts."""
-    body = json.dumps({"sender": sender, "message": text, "message_id": message_id}).encode()
+def send(
+    url: str, sender: str, text: str, message_id: str, timeout: float = 120, token: str = ""
+) -> list[str]:
+    """POST one message to ``url``'s REST channel; the replies' texts.
+
+    ``token``: the shopper's signed token (common/identity.py); without it a guest.
+    """
+    payload = {"sender": sender, "message": text, "message_id": message_id}
+    body = json.dumps(payload | ({"token": token} if token else {})).encode()
     request = urllib.request.Request(
         f"{url}/webhooks/rest/webhook", data=body, headers={"Content-Type": "application/json"}
     )

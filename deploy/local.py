@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -170,6 +171,10 @@ class ScaledStack:
                 raise ScaledError(
                     f"{key} is not set: start the scaled mode with scripts/run_scaled.sh"
                 )
+        # Rasa calls the action servers with this token; the channels verify shoppers' tokens
+        # with this secret (scripts/run_scaled.sh passes the ones `make run` keeps in the cache).
+        for key, size in (("KEFU_ACTION_TOKEN", 24), ("KEFU_IDENTITY_SECRET", 32)):
+            self.env.setdefault(key, os.environ.get(key) or secrets.token_hex(size))
         self.workdir.mkdir(parents=True, exist_ok=True)
         (self.workdir / "logs").mkdir(exist_ok=True)
         names = ["postgres", "redis", "lb", "lb_actions", "ray", "web"]
@@ -389,6 +394,7 @@ class ScaledStack:
         path.write_text(
             "action_endpoint:\n"
             f'  url: "http://127.0.0.1:{self.ports["lb_actions"]}/webhook"\n'
+            "  token: ${KEFU_ACTION_TOKEN}\n"  # from the replica's environment
             "tracker_store:\n"
             "  type: stores.redacting.RedactingSQLTrackerStore\n"
             "  dialect: postgresql\n"

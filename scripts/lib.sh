@@ -29,19 +29,29 @@ kefu_python_for() {
   kefu_die "Python $want is needed for the $1 environment but was not found; install it (e.g. 'pyenv install $want') or set $var to its path."
 }
 
-# The secrets of a run (needs KEFU_APP_ENV): Rasa's API token and the console's agents, made
-# once and kept in the cache unless set; sets console_login to say where the password is.
-kefu_credentials() {
-  # Rasa's HTTP API (agents hand conversations back through it) needs this token; one is made
-  # once and kept in the cache (mode 600) unless KEFU_RASA_TOKEN is set.
-  if [[ -z ${KEFU_RASA_TOKEN:-} ]]; then
-    token_file="$(kefu_cache)/rasa-token"
-    if [[ ! -s $token_file ]]; then
-      (umask 077 && head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$token_file")
-    fi
-    KEFU_RASA_TOKEN=$(cat "$token_file")
+# A random secret in hex, made once and kept in the cache (mode 600): kefu_secret FILE BYTES.
+kefu_secret() {
+  local file
+  file="$(kefu_cache)/$1"
+  if [[ ! -s $file ]]; then
+    mkdir -p "$(kefu_cache)"
+    (umask 077 && head -c "$2" /dev/urandom | od -An -tx1 | tr -d ' \n' > "$file")
   fi
-  export KEFU_RASA_TOKEN
+  cat "$file"
+}
+
+# The secrets of a run (needs KEFU_APP_ENV), each made once and kept in the cache unless set:
+# Rasa's API token, the action server's token, the shopper-identity secret and the console's
+# agents; sets console_login to say where the password is.
+kefu_credentials() {
+  # Rasa's HTTP API (agents hand conversations back through it) needs this token.
+  KEFU_RASA_TOKEN=${KEFU_RASA_TOKEN:-$(kefu_secret rasa-token 24)}
+  # Rasa sends this token with every action call; the action server refuses calls without it.
+  KEFU_ACTION_TOKEN=${KEFU_ACTION_TOKEN:-$(kefu_secret action-token 24)}
+  # The store's backend signs shoppers' ids with this secret; the channels verify the tokens
+  # (common/identity.py). Set it to the secret your store's backend signs with.
+  KEFU_IDENTITY_SECRET=${KEFU_IDENTITY_SECRET:-$(kefu_secret identity-secret 32)}
+  export KEFU_RASA_TOKEN KEFU_ACTION_TOKEN KEFU_IDENTITY_SECRET
   # Agents of the console (/console): KEFU_AGENTS="name:hash ..." (hash: python -m web.auth HASH-ME).
   # Unset, one agent "agent" gets a random password, made once and kept in the cache (mode 600).
   if [[ -z ${KEFU_AGENTS:-} ]]; then

@@ -19,13 +19,14 @@ done
 eval "$("$here/scripts/prepare.sh")"
 export KEFU_ACTIONS_URL="http://127.0.0.1:$KEFU_ACTIONS_PORT/webhook"
 export KEFU_TRACKER_DB=${KEFU_TRACKER_DB:-$(kefu_cache)/tracker.db}
-kefu_credentials  # KEFU_RASA_TOKEN, KEFU_AGENTS and console_login (scripts/lib.sh)
+kefu_credentials  # KEFU_RASA_TOKEN, KEFU_ACTION_TOKEN, KEFU_IDENTITY_SECRET, KEFU_AGENTS (scripts/lib.sh)
 # Rasa's endpoints for this run: the action server on its port, the SQLite tracker store
 # (Rasa's SQL store, redacting personal data: bot/stores/redacting.py).
 if [[ -z ${KEFU_ENDPOINTS:-} ]]; then
   KEFU_ENDPOINTS="$(kefu_cache)/run/endpoints-$KEFU_RASA_PORT.yml"
   mkdir -p "$(dirname "$KEFU_ENDPOINTS")"
-  printf 'action_endpoint:\n  url: "%s"\ntracker_store:\n  type: stores.redacting.RedactingSQLTrackerStore\n  dialect: "sqlite"\n  db: "%s"\n' \
+  # The action token is read from the environment by Rasa (${...}), never written here.
+  printf 'action_endpoint:\n  url: "%s"\n  token: ${KEFU_ACTION_TOKEN}\ntracker_store:\n  type: stores.redacting.RedactingSQLTrackerStore\n  dialect: "sqlite"\n  db: "%s"\n' \
     "$KEFU_ACTIONS_URL" "$KEFU_TRACKER_DB" > "$KEFU_ENDPOINTS"
 fi
 export KEFU_ENDPOINTS

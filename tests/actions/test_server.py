@@ -6,9 +6,18 @@ import actions.service
 from actions.server import main
 
 
-def test_action_server_refuses_to_start_without_an_index(
-    empty_cache_env: Path, capsys: pytest.CaptureFixture[str]
+def test_action_server_refuses_to_start_without_its_token(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    monkeypatch.delenv("KEFU_ACTION_TOKEN", raising=False)
+    assert main(["--port", "0"]) == 2
+    assert "KEFU_ACTION_TOKEN must be set" in capsys.readouterr().err
+
+
+def test_action_server_refuses_to_start_without_an_index(
+    empty_cache_env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KEFU_ACTION_TOKEN", "action-token-for-tests")
     actions.service.get_service.cache_clear()
     try:
         assert main(["--port", "0"]) == 2

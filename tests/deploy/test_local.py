@@ -78,3 +78,4 @@ def test_deployment_files_parse_and_name_the_same_services() -> None:
     ):
         assert endpoints["lock_store"]["type"] == "redis"
         assert endpoints["tracker_store"]["dialect"] == "postgresql"
+        assert endpoints["action_endpoint"]["token"] == "${KEFU_ACTION_TOKEN}"
