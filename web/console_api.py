@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from web.auth import SESSION_SECONDS
 from web.corrections import CorrectionError
 from web.rasa_api import RasaUnavailable
-from web.transcripts import Filters, paused
+from web.transcripts import Filters, conversation_identity, paused
 
 if TYPE_CHECKING:
     from web.server import Handler
@@ -99,7 +99,8 @@ def _api(
         elif method == "GET" and len(parts) == 2:
             turns = app.transcripts.turns(sender)
             h.send_json(200, {"sender": sender, "turns": [t.__dict__ for t in turns],
-                              "paused": paused(turns)})  # fmt: skip
+                              "paused": paused(turns),
+                              "identity": conversation_identity(sender, turns)})  # fmt: skip
         elif method == "POST" and len(parts) == 3:
             _act(h, agent, sender, parts[2], data)
         else:

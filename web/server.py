@@ -3,9 +3,12 @@
 ``python -m web.server`` (``make run`` starts it; see ``WebConfig`` for the settings). Standard
 library HTTP server, one thread per request. Routes:
 
-- shoppers: ``/`` (demo store page), ``/widget.js`` (the one script tag), ``/vendor/*`` (the
-  socket.io client from npm, vendored in the cache), ``/api/history`` and ``/api/rating``
-  (the widget's history after a reload or reconnect; thumbs up / down);
+- shoppers: ``/`` (demo store page; ``?shopper=u1001`` signs in a demo shopper the way a
+  store's backend would: the page carries a token signed here with ``KEFU_IDENTITY_SECRET``),
+  ``/widget.js`` (the one script tag), ``/vendor/*`` (the socket.io client from npm, vendored
+  in the cache), ``/api/history`` and ``/api/rating`` (the widget's history after a reload or
+  reconnect; thumbs up / down). A signed-in shopper's conversation answers only to that
+  shopper's token (``Authorization: Bearer``); a guest's id is its own secret;
 - agents, behind a login: ``/console`` and ``/console/api/*`` (see ``web/console_api.py``).
 """
 
@@ -24,6 +27,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import yaml
+
+from common.identity import shopper_for_sender, sign, verify
 from knowledge.logs import setup_logging
 from web.auth import Sessions, parse_agents
 from web.corrections import Corrections
@@ -59,6 +65,9 @@ class WebConfig:
     domain: Path = ROOT.parent / "bot" / "domain.yml"
     secure_cookies: bool = False
     cors_origins: tuple[str, ...] = ()  # KEFU_CORS: store pages that embed the widget
+    identity_secret: str = ""  # KEFU_IDENTITY_SECRET: what the store signs shoppers' tokens with
+    demo_login: bool = True  # KEFU_DEMO_LOGIN: the demo page signs in the demo shoppers
+    demo_shoppers: Path = ROOT.parent / "data" / "orders" / "demo.yaml"
 
     @classmethod
     def from_env(cls) -> WebConfig:
@@ -78,6 +87,8 @@ class WebConfig:
             agents=env.get("KEFU_AGENTS", ""),
             secure_cookies=env.get("KEFU_SECURE_COOKIES", "") == "1",
             cors_origins=tuple(env.get("KEFU_CORS", "").split()),
+            identity_secret=env.get("KEFU_IDENTITY_SECRET", ""),
+            demo_login=env.get("KEFU_DEMO_LOGIN", "1") != "0",
         )
 
 
@@ -93,14 +104,39 @@ class App:
 
     def intents(self) -> list[str]:
         """The bot's intents (from its domain), for the correction form."""
-        import yaml
-
         try:
             domain = yaml.safe_load(self.config.domain.read_text(encoding="utf-8")) or {}
         except OSError:
             return []
         return sorted(str(i) if not isinstance(i, dict) else next(iter(i)) for i in
                       domain.get("intents", []))  # fmt: skip
+
+    def demo_shoppers(self) -> set[str]:
+        """The demo shoppers' ids (``data/orders/demo.yaml``) the demo page may sign in."""
+        try:
+            data = yaml.safe_load(self.config.demo_shoppers.read_text(encoding="utf-8")) or {}
+        except OSError:
+            return set()
+        return {str(s["id"]) for s in data.get("shoppers", []) if isinstance(s, dict)}
+
+    def store_page(self, shopper: str) -> bytes:
+        """The demo store page; for a demo shopper, signed in as a store's backend would."""
+        page = (STATIC / "index.html").read_text(encoding="utf-8")
+        config = self.config
+        if not shopper or not config.demo_login or shopper not in self.demo_shoppers():
+            return page.encode()
+        if not config.identity_secret:
+            log.warning("demo sign-in of %s skipped: KEFU_IDENTITY_SECRET is not set", shopper)
+            return page.encode()
+        token = sign(shopper, config.identity_secret, ttl_seconds=8 * 3600)
+        tag = '<script src="/widget.js" defer></script>'
+        signed = f'<script src="/widget.js" data-shopper-token="{token}" defer></script>'
+        return page.replace(tag, signed).encode()
+
+    def may_read(self, sender: str, token: str | None) -> bool:
+        """Whether ``token`` opens ``sender``'s conversation (a guest's: anyone with its id)."""
+        shopper = shopper_for_sender(sender)
+        return shopper is None or verify(token, self.config.identity_secret).shopper == shopper
 
     def widget_js(self) -> bytes:
         """The widget with this server's settings filled in."""
@@ -199,7 +235,7 @@ class Handler(BaseHTTPRequestHandler):
         """CORS preflight for the widget's API."""
         headers = self.cors() | {
             "Access-Control-Allow-Methods": "GET, POST",
-            "Access-Control-Allow-Headers": "Content-Type",
+            "Access-Control-Allow-Headers": "Content-Type, Authorization",
         }
         self.send(204, headers=headers)
 
@@ -211,7 +247,7 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/health":
             self.send_json(200, {"status": "ok"})
         elif path == "/":
-            self.file(STATIC / "index.html")
+            self.send(200, self.app.store_page(query.get("shopper", "")), "text/html")
         elif path == "/widget.js":
             self.send(200, self.app.widget_js(), "text/javascript")
         elif path == "/vendor/socket.io.min.js":
@@ -247,12 +283,24 @@ class Handler(BaseHTTPRequestHandler):
         else:
             self.fail(HTTPStatus.NOT_FOUND, "not found")
 
+    def shopper_token(self) -> str | None:
+        """The shopper's signed token (``Authorization: Bearer <token>``), if any."""
+        scheme, _, token = (self.headers.get("Authorization") or "").partition(" ")
+        return (token.strip() or None) if scheme.lower() == "bearer" else None
+
+    def refuse_shopper(self) -> None:
+        """403: a signed-in shopper's conversation, without that shopper's valid token."""
+        message = "this conversation is a signed-in shopper's: send their token"
+        self.fail(HTTPStatus.FORBIDDEN, message)
+
     def history(self, sender: str) -> None:
-        """The widget's conversation so far (its sender id is its secret)."""
+        """The widget's conversation so far (a guest's id is its secret; a shopper's, a token)."""
         if not SENDER.match(sender):
             self.fail(HTTPStatus.BAD_REQUEST, "sender must be 1-128 letters, digits, _ : . -")
-            return
-        self.send_json(200, self.app.transcripts.history(sender), headers=self.cors())
+        elif not self.app.may_read(sender, self.shopper_token()):
+            self.refuse_shopper()
+        else:
+            self.send_json(200, self.app.transcripts.history(sender), headers=self.cors())
 
     def rating(self) -> None:
         """A shopper's thumbs up / down on one answer, recorded in the conversation."""
@@ -264,6 +312,8 @@ class Handler(BaseHTTPRequestHandler):
             self.fail(HTTPStatus.BAD_REQUEST, "bad sender")
         elif rating not in ("up", "down") or not isinstance(ts, int | float):
             self.fail(HTTPStatus.BAD_REQUEST, "rating must be up or down, with answer_ts")
+        elif not self.app.may_read(sender, self.shopper_token()):
+            self.refuse_shopper()
         else:
             try:
                 self.app.rasa.rate(sender, float(ts), rating)

@@ -3,7 +3,8 @@
 Rasa writes one row per event (``events``: sender_id, type_name, timestamp, intent_name,
 action_name, data as JSON). This module only reads them: the shopper's messages with their
 intent and confidence, kefu's answers with the evidence the action attached, slots (language,
-handoff, abstention, the shopper's rating), and Rasa's pause / resume (an agent's takeover).
+handoff, abstention, the shopper's rating), Rasa's pause / resume (an agent's takeover), and
+who sent each shopper message (the channels record whether the store's token vouched for it).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
+
+from common.identity import shopper_for_sender
 
 EVENT_TYPES = ("user", "bot", "slot", "pause", "resume", "action")
 MAX_CONVERSATIONS = 200
@@ -31,6 +34,7 @@ class Turn:
     entities: list[dict[str, Any]] = field(default_factory=list)
     message: dict[str, Any] = field(default_factory=dict)  # a bot message as the widget gets it
     cid: str = ""  # the widget's id for a shopper message (metadata.cid)
+    identity: dict[str, Any] = field(default_factory=dict)  # a shopper message: who sent it
 
 
 @dataclass
@@ -48,6 +52,9 @@ class Summary:
     abstained: bool = False
     low_confidence: bool = False
     thumbs_down: bool = False
+    verified: bool = False  # the store's signed token vouched for ``shopper``
+    shopper: str = ""
+    identity: str = ""  # "verified", or why the sender is a guest ("no token", "expired token")
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready, with ISO times."""
@@ -109,6 +116,7 @@ def turn_of(type_name: str, data: dict[str, Any]) -> Turn | None:
                 for e in parse.get("entities") or []
             ],
             cid=str(meta.get("cid") or "") if isinstance(meta, dict) else "",
+            identity=identity_of(data),
         )
     if type_name == "bot":
         message = _bot_message(data)
@@ -124,6 +132,33 @@ def turn_of(type_name: str, data: dict[str, Any]) -> Turn | None:
     if type_name == "resume":
         return Turn("handback", ts)
     return None
+
+
+def identity_of(user_event: dict[str, Any]) -> dict[str, Any]:
+    """Who sent a stored shopper message, as the channel recorded it (``{}``: not recorded)."""
+    meta = user_event.get("metadata")
+    found = meta.get("identity") if isinstance(meta, dict) else None
+    if not isinstance(found, dict):
+        return {}
+    return {
+        "verified": found.get("verified") is True,
+        "shopper": str(found.get("shopper") or ""),
+        "reason": str(found.get("reason") or ""),
+    }
+
+
+def conversation_identity(sender: str, turns: list[Turn]) -> dict[str, Any]:
+    """Whether a conversation's shopper was verified, from its latest recorded message.
+
+    A conversation without a recorded identity (older than identity checks) is judged by its
+    sender id, which the channels derive from the token (``common/identity.py``).
+    """
+    for turn in reversed(turns):
+        if turn.kind == "user" and turn.identity:
+            return turn.identity
+    shopper = shopper_for_sender(sender)
+    return {"verified": shopper is not None, "shopper": shopper or "",
+            "reason": "verified" if shopper else "guest"}  # fmt: skip
 
 
 def paused(turns: list[Turn]) -> bool:
@@ -208,12 +243,18 @@ class Transcripts:
         texts: dict[str, list[str]] = {}
         for sender, type_name, data in self._rows(where):
             ts = float(data.get("timestamp") or 0.0)
-            s = summaries.setdefault(sender, Summary(sender, ts, ts))
+            s = summaries.get(sender) or summaries.setdefault(sender, self._summary(sender, ts))
             s.last = max(s.last, ts)
             self._note(s, type_name, data, texts.setdefault(sender, []))
         wanted = [s for s in summaries.values() if self._matches(s, texts[s.sender], filters)]
         wanted.sort(key=lambda s: -s.last)
         return wanted[:MAX_CONVERSATIONS]
+
+    @staticmethod
+    def _summary(sender: str, ts: float) -> Summary:
+        who = conversation_identity(sender, [])
+        return Summary(sender, ts, ts, verified=who["verified"], shopper=who["shopper"],
+                       identity=who["reason"])  # fmt: skip
 
     def _note(self, s: Summary, type_name: str, data: dict[str, Any], texts: list[str]) -> None:
         if type_name in ("user", "bot"):
@@ -224,6 +265,9 @@ class Transcripts:
             confidence = ((data.get("parse_data") or {}).get("intent") or {}).get("confidence")
             if confidence is not None and confidence < self.low_confidence:
                 s.low_confidence = True
+            who = identity_of(data)
+            if who:  # the latest message's identity stands for the conversation
+                s.verified, s.shopper, s.identity = who["verified"], who["shopper"], who["reason"]
         elif type_name == "bot":
             evidence = (data.get("metadata") or {}).get("evidence") or {}
             s.abstained = s.abstained or bool(evidence.get("abstained"))

@@ -12,11 +12,14 @@ from typing import Any
 
 import pytest
 
+from common.identity import sign
 from web.auth import hash_password
 from web.server import WebConfig, make_server
 
 DAY = 1_764_374_400.0  # 2025-11-29 00:00 UTC
 PASSWORD = "correct horse"
+SECRET = "identity secret of the test store, 40 chars"
+VERIFIED = {"verified": True, "shopper": "u1001", "reason": "verified"}
 EVIDENCE = {
     "abstained": False,
     "score": 0.91,
@@ -60,7 +63,7 @@ def slot(name: str, value: Any, ts: float) -> dict[str, Any]:
 
 CONVERSATIONS: dict[str, list[dict[str, Any]]] = {
     "u1001:zh": [
-        user("可以退货吗", DAY + 10, "ask_policy", 0.97, cid="c1"),
+        user("可以退货吗", DAY + 10, "ask_policy", 0.97, cid="c1", identity=VERIFIED),
         slot("language", "zh", DAY + 10.5),
         bot(
             "签收后 【7 天】内可以无理由退货。\n来源：《退换货政策》· 无理由退货",
@@ -80,6 +83,11 @@ CONVERSATIONS: dict[str, list[dict[str, Any]]] = {
         bot("Hello, I'm Alice.", DAY + 86400 + 30, agent="alice"),
     ],
 }
+
+
+def signed_in(shopper: str, secret: str = SECRET, ttl: int = 600) -> dict[str, str]:
+    """The header the widget sends for a shopper the store signed in."""
+    return {"Authorization": "Bearer " + sign(shopper, secret, ttl_seconds=ttl)}
 
 
 @pytest.fixture
@@ -149,6 +157,7 @@ def web(tmp_path: Path, tracker_db: Path, rasa: FakeRasa) -> Iterator[str]:
         vendor_dir=vendor,
         agents="alice:" + hash_password(PASSWORD),
         cors_origins=("http://shop.test",),
+        identity_secret=SECRET,
     )
     server = make_server(config)
     threading.Thread(target=server.serve_forever, daemon=True).start()

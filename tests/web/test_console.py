@@ -79,10 +79,17 @@ def test_conversation_list_filters(web: str) -> None:
     assert senders(abstained="1") == []
 
 
+def test_the_list_says_whether_each_shopper_was_verified(web: str) -> None:
+    data = login(web).get(web + "/console/api/conversations", timeout=5).json()
+    who = {c["sender"]: (c["verified"], c["shopper"], c["identity"]) for c in data["conversations"]}
+    assert who == {"u1001:zh": (True, "u1001", "verified"), "web-en": (False, "", "guest")}
+
+
 def test_transcript_shows_intents_confidence_and_evidence(web: str) -> None:
     data = login(web).get(web + "/console/api/conversations/u1001:zh", timeout=5).json()
     kinds = [t["kind"] for t in data["turns"]]
     assert kinds == ["user", "bot", "rating"] and data["paused"] is False
+    assert data["identity"] == {"verified": True, "shopper": "u1001", "reason": "verified"}
     assert data["turns"][0]["intent"] == "ask_policy" and data["turns"][0]["confidence"] == 0.97
     evidence = data["turns"][1]["message"]["evidence"]
     assert evidence["passages"][0]["score"] == 0.91 and evidence["source"]["doc"] == "returns.md"

@@ -2,7 +2,8 @@ import json
 
 import requests
 
-from tests.web.conftest import DAY, FakeRasa
+from common.identity import verify
+from tests.web.conftest import DAY, SECRET, FakeRasa, signed_in
 
 
 def test_health(web: str) -> None:
@@ -26,8 +27,20 @@ def test_socket_io_client_comes_from_the_vendored_npm_folder(web: str) -> None:
     assert requests.get(web + "/vendor/socket.io.min.js", timeout=5).text == "/* io */"
 
 
+def test_the_demo_page_signs_in_a_demo_shopper_as_a_stores_backend_would(web: str) -> None:
+    page = requests.get(web + "/", params={"shopper": "u1001"}, timeout=5).text
+    assert page.count("<script") == 1
+    token = page.split('data-shopper-token="')[1].split('"')[0]
+    assert verify(token, SECRET).shopper == "u1001"
+    for who in ("u9999", "u1001:x", "<script>"):  # not a demo shopper: a guest's page
+        page = requests.get(web + "/", params={"shopper": who}, timeout=5).text
+        assert "data-shopper-token" not in page and "<script>" not in page.split("<body>")[0]
+
+
 def test_history_gives_messages_in_order_with_evidence_and_ratings(web: str) -> None:
-    h = requests.get(web + "/api/history", params={"sender": "u1001:zh"}, timeout=5).json()
+    h = requests.get(
+        web + "/api/history", params={"sender": "u1001:zh"}, headers=signed_in("u1001"), timeout=5
+    ).json()
     assert [m["from"] for m in h["messages"]] == ["user", "bot"]
     assert h["messages"][0] == {
         "from": "user",
@@ -53,11 +66,33 @@ def test_history_of_an_unknown_sender_is_empty_and_a_bad_id_is_refused(web: str)
     assert r.status_code == 400 and "sender" in r.json()["error"]
 
 
+def test_a_shoppers_history_and_ratings_need_that_shoppers_token(web: str, rasa: FakeRasa) -> None:
+    for headers in (
+        {},
+        signed_in("u1002"),  # another shopper's valid token
+        signed_in("u1001", ttl=-120),  # expired
+        signed_in("u1001", secret="another secret, not the store's one, 40c"),
+        {"Authorization": "Bearer not-a-token"},
+    ):
+        r = requests.get(
+            web + "/api/history", params={"sender": "u1001:zh"}, headers=headers, timeout=5
+        )
+        assert r.status_code == 403 and "token" in r.json()["error"] and "可以退货吗" not in r.text
+        r = requests.post(
+            web + "/api/rating",
+            json={"sender": "u1001:zh", "answer_ts": DAY + 11, "rating": "up"},
+            headers=headers,
+            timeout=5,
+        )
+        assert r.status_code == 403
+    assert rasa.calls == [], "no rating reached the conversation"
+
+
 def test_rating_is_recorded_in_the_conversation_through_rasa(web: str, rasa: FakeRasa) -> None:
     r = requests.post(
         web + "/api/rating",
         json={"sender": "u1001:zh", "answer_ts": DAY + 11, "rating": "down"},
-        headers={"Origin": "http://shop.test"},
+        headers={"Origin": "http://shop.test"} | signed_in("u1001"),
         timeout=5,
     )
     assert r.status_code == 200 and r.headers["Access-Control-Allow-Origin"] == "http://shop.test"
@@ -98,7 +133,7 @@ def test_unknown_paths_are_404_and_no_file_outside_static(web: str) -> None:
 
 
 def test_only_configured_origins_may_call_the_widget_api(web: str) -> None:
-    params = {"sender": "u1001:zh"}
+    params = {"sender": "web-en"}
     other = requests.get(
         web + "/api/history", params=params, headers={"Origin": "http://evil.test"}, timeout=5
     )

@@ -42,6 +42,7 @@
         var li = el("li");
         var b = el("button", { type: "button", "data-sender": c.sender, "aria-current": String(c.sender === current) });
         b.appendChild(el("strong", {}, c.sender));
+        b.appendChild(identityTag(c));
         b.appendChild(el("div", { class: "meta" }, when(c.last) + " · " + c.messages + " messages · " + (c.language || "?")));
         b.appendChild(el("div", {}, c.preview));
         var tags = el("div");
@@ -55,6 +56,16 @@
         listEl.appendChild(li);
       });
     });
+  }
+
+  // Whether the store's signed token vouched for the shopper (else a guest, and why).
+  function identityText(who) {
+    if (who.verified) return "✓ verified shopper " + who.shopper;
+    return "guest" + (who.reason && who.reason !== "no token" && who.reason !== "guest" ? " (" + who.reason + ")" : "");
+  }
+  function identityTag(who) {
+    return el("span", { class: "tag identity" + (who.verified ? " verified" : ""), "data-verified": String(!!who.verified) },
+      identityText({ verified: who.verified, shopper: who.shopper, reason: who.identity || who.reason }));
   }
 
   function evidenceNode(ev) {
@@ -113,6 +124,8 @@
   function render(data) {
     pane.textContent = "";
     pane.appendChild(el("h2", {}, data.sender));
+    pane.appendChild(el("p", { class: "meta identity", "data-verified": String(!!data.identity.verified) },
+      identityText(data.identity)));
     var lang = /[\u4e00-\u9fff]/.test(data.turns.map(function (t) { return t.text; }).join("")) ? "zh" : "en";
     data.turns.forEach(function (t, i) {
       var div = el("div", { class: "turn " + (t.kind === "user" || t.kind === "bot" || t.kind === "agent" ? t.kind : "event") });

@@ -1,5 +1,7 @@
 /* kefu chat widget. Embed with one tag: <script src="https://kefu.example/widget.js" defer></script>
- * Optional attributes on that tag: data-shopper="u1001" (the signed-in shopper), data-lang="en".
+ * Optional attributes on that tag: data-shopper-token="<JWT>" (a signed-in shopper: the token
+ * the store's backend signed for them with KEFU_IDENTITY_SECRET; see README "Shopper identity"),
+ * data-lang="en". Without a valid token the shopper is a guest (asked to log in for orders).
  * Talks to Rasa's socket.io channel (socket.io-client 4, served by the same server from npm);
  * reloads the conversation from the server after a page reload or a reconnect, so nothing is
  * lost or shown twice. Every text is inserted as text (textContent), never as HTML. */
@@ -23,17 +25,26 @@
           view: "View product", stock: "In stock", noStock: "Out of stock" }
   }[lang];
 
-  // The sender id is "<shopper id>:<session>" for a signed-in shopper, "web-<random>" for a
-  // guest; it lives in localStorage so the conversation survives a reload.
-  var shopper = script.dataset.shopper || config.shopper || new URLSearchParams(location.search).get("shopper") || "";
-  shopper = shopper.replace(/[^A-Za-z0-9_-]/g, "").slice(0, 64);
-  var senderKey = "kefu.sender." + (shopper || "guest");
-  var sender = localStorage.getItem(senderKey);
-  if (!sender) {
-    var session = Math.random().toString(36).slice(2) + Date.now().toString(36);
-    sender = shopper ? shopper + ":" + session : "web-" + session;
-    localStorage.setItem(senderKey, sender);
+  // Who the shopper is, only the token says, and only the server can check it: it derives the
+  // conversation id from the token and confirms it (session_confirm). The token's subject is
+  // read here just to keep each shopper's conversation key apart in localStorage: the key is
+  // "<shopper id>:<session>" for a signed-in shopper, "web-<random>" for a guest.
+  var token = script.dataset.shopperToken || config.shopperToken || "";
+  function subjectOf(t) {
+    try {
+      var part = t.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+      return String(JSON.parse(atob(part + "===".slice((part.length + 3) % 4))).sub || "");
+    } catch (e) { return ""; }
   }
+  var shopper = subjectOf(token).replace(/[^A-Za-z0-9_.@-]/g, "").slice(0, 64);
+  var senderKey = "kefu.sender." + (shopper || "guest");
+  var key = localStorage.getItem(senderKey);  // what this browser calls the conversation
+  if (!key) {
+    var session = Math.random().toString(36).slice(2) + Date.now().toString(36);
+    key = shopper ? shopper + ":" + session : "web-" + session;
+    localStorage.setItem(senderKey, key);
+  }
+  var sender = key;  // the conversation id the server confirmed (session_confirm)
 
   var css =
     "#kefu-root{position:fixed;right:1rem;bottom:1rem;font:15px/1.4 system-ui,'PingFang SC','Microsoft YaHei',sans-serif;z-index:2147483000;color:#222}" +
@@ -185,9 +196,15 @@
   }
 
   // ---- talking to the server
+  // A signed-in shopper's conversation answers only to their token.
+  function auth(headers) {
+    if (token) headers.Authorization = "Bearer " + token;
+    return headers;
+  }
+
   function rate(ts, rating, row) {
     fetch(origin + "/api/rating", {
-      method: "POST", headers: { "Content-Type": "application/json" },
+      method: "POST", headers: auth({ "Content-Type": "application/json" }),
       body: JSON.stringify({ sender: sender, answer_ts: ts, rating: rating })
     }).then(function (r) {
       if (!r.ok) throw new Error(r.status);
@@ -198,7 +215,7 @@
   }
 
   function loadHistory() {
-    return fetch(origin + "/api/history?sender=" + encodeURIComponent(sender))
+    return fetch(origin + "/api/history?sender=" + encodeURIComponent(sender), { headers: auth({}) })
       .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
       .then(function (h) {
         ratings = h.ratings || {};
@@ -222,7 +239,7 @@
     addUser(shownText, cid);
     typing(true);
     // socket.io buffers messages while disconnected and sends them once reconnected.
-    socket.emit("user_uttered", { message: message, session_id: sender, metadata: { cid: cid, shown: shownText } });
+    socket.emit("user_uttered", { message: message, session_id: key, token: token, metadata: { cid: cid, shown: shownText } });
   }
 
   form.addEventListener("submit", function (event) {
@@ -237,8 +254,12 @@
   function connect() {
     socket = window.io(rasaUrl, { path: "/socket.io", transports: ["websocket", "polling"], reconnectionDelayMax: 5000 });
     socket.on("connect", function () {
-      socket.emit("session_request", { session_id: sender });
+      socket.emit("session_request", { session_id: key, token: token });
       status.textContent = "";
+    });
+    // The server's word on whose conversation this is (a guest's if the token is not valid).
+    socket.on("session_confirm", function (id) {
+      if (typeof id === "string" && id) sender = id;
       loadHistory();
     });
     socket.on("disconnect", function () { status.textContent = T.offline; });
@@ -254,6 +275,14 @@
   loader.onload = connect;
   loader.onerror = function () { status.textContent = T.error; };
   document.head.appendChild(loader);
-  // For the page (and tests): the conversation id, and a way to simulate a network drop.
-  window.kefu = { sender: sender, drop: function () { socket.io.engine.close(); } };
+  // For the page (and tests): the conversation id, a way to simulate a network drop, and
+  // setToken: a store whose page outlives the token hands the widget a fresh one.
+  window.kefu = {
+    get sender() { return sender; },
+    drop: function () { socket.io.engine.close(); },
+    setToken: function (fresh) {
+      token = String(fresh || "");
+      if (socket && socket.connected) socket.emit("session_request", { session_id: key, token: token });
+    }
+  };
 })();
