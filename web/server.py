@@ -39,7 +39,7 @@ from web.transcripts import Transcripts
 ROOT = Path(__file__).resolve().parent
 STATIC = ROOT / "static"
 CONSOLE = ROOT / "console"
-SENDER = re.compile(r"^[A-Za-z0-9_:.-]{1,128}$")
+SENDER = re.compile(r"^[A-Za-z0-9_:.@-]{1,128}$")  # as the channels accept (bot/channels/guard.py)
 MAX_BODY = 64 * 1024
 COOKIE = "kefu_session"
 TYPES = {".html": "text/html", ".js": "text/javascript", ".css": "text/css",
@@ -296,7 +296,7 @@ class Handler(BaseHTTPRequestHandler):
     def history(self, sender: str) -> None:
         """The widget's conversation so far (a guest's id is its secret; a shopper's, a token)."""
         if not SENDER.match(sender):
-            self.fail(HTTPStatus.BAD_REQUEST, "sender must be 1-128 letters, digits, _ : . -")
+            self.fail(HTTPStatus.BAD_REQUEST, "sender must be 1-128 letters, digits, _ : . @ -")
         elif not self.app.may_read(sender, self.shopper_token()):
             self.refuse_shopper()
         else:

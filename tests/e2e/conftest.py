@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from common.identity import sign
 from deploy.local import answers as answers  # re-exported for the tests
 from deploy.local import free_port as free_port
 from web.auth import hash_password
@@ -27,6 +28,13 @@ from web.auth import hash_password
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 420
 AGENT, AGENT_PASSWORD = "alice", "e2e agent password"
+IDENTITY_SECRET = "e2e identity secret: what the store's backend signs with"
+ACTION_TOKEN = "e2e-action-token-0123456789"
+
+
+def signed(shopper: str, ttl: int = 3600, secret: str = IDENTITY_SECRET) -> str:
+    """A shopper token as the store's backend signs it (``ttl`` < 0: already expired)."""
+    return sign(shopper, secret, ttl_seconds=ttl)
 
 
 @dataclass
@@ -36,10 +44,24 @@ class Stack:
     tracker_db: Path
     log: Path
 
-    def send(self, text: str, sender: str, message_id: str | None = None) -> list[str]:
+    def send(
+        self, text: str, sender: str, message_id: str | None = None, token: str | None = None
+    ) -> list[str]:
+        """The replies' texts to ``text`` from ``sender``; a ``u1001:...`` sender is signed in
+        as that shopper unless ``token`` is given (``""``: no token at all)."""
+        return [m.get("text", "") for m in self.post(text, sender, message_id, token)]
+
+    def post(
+        self, text: str, sender: str, message_id: str | None = None, token: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Rasa's REST reply (the messages, each with its ``recipient_id``)."""
+        if token is None and ":" in sender:
+            token = signed(sender.split(":", 1)[0])
         payload = {"sender": sender, "message": text}
         if message_id is not None:
             payload["message_id"] = message_id
+        if token:
+            payload["token"] = token
         body = json.dumps(payload).encode()
         request = urllib.request.Request(
             f"http://127.0.0.1:{self.ports['rasa']}/webhooks/rest/webhook",
@@ -47,7 +69,8 @@ class Stack:
             headers={"Content-Type": "application/json"},
         )
         with urllib.request.urlopen(request, timeout=60) as response:
-            return [m.get("text", "") for m in json.loads(response.read())]
+            replies: list[dict[str, Any]] = json.loads(response.read())
+            return replies
 
 
 @pytest.fixture(scope="session")
@@ -61,6 +84,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         "KEFU_WEB_PORT": str(ports["web"]),
         "KEFU_TRACKER_DB": str(tmp / "tracker.db"),
         "KEFU_RASA_TOKEN": "e2e-token",
+        "KEFU_ACTION_TOKEN": ACTION_TOKEN,
+        "KEFU_IDENTITY_SECRET": IDENTITY_SECRET,
         "KEFU_ORDERS_URL": f"sqlite:///{tmp / 'orders.db'}",  # a fresh demo store per run
         "KEFU_CONSOLE_DB": str(tmp / "console.db"),
         "KEFU_AGENTS": f"{AGENT}:{hash_password(AGENT_PASSWORD)}",

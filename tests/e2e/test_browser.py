@@ -164,7 +164,9 @@ def test_agent_finds_the_conversation_sees_evidence_corrects_and_takes_over(
     page.wait_for_function("document.querySelectorAll('#conversations button').length === 1")
     item = page.locator(f'#conversations button[data-sender="{sender}"]')
     assert item.count() == 1
+    assert "verified shopper u1001" in item.inner_text(), "the demo page signed u1001 in"
     item.click()
+    assert page.locator("#transcript-pane p.identity").inner_text() == "✓ verified shopper u1001"
     evidence = page.locator("details").first
     evidence.locator("summary").click()
     assert "退货与退款政策" in evidence.inner_text() and evidence.locator("mark").count() == 1

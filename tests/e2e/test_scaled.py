@@ -14,6 +14,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from common.identity import sign
 from deploy.load import SCRIPT, run_load, send, summary
 from deploy.local import ScaledStack
 from tests.e2e.conftest import write_report
@@ -46,10 +47,11 @@ def user_events(stack: ScaledStack, prefix: str) -> dict[str, int]:
 def test_a_conversation_alternating_between_replicas_keeps_its_form(scaled: ScaledStack) -> None:
     one, two = (f"http://127.0.0.1:{scaled.ports[n]}" for n in scaled.rasa_names)
     sender = "u1001:scaled-return"
-    assert "order number" in send(one, sender, "I want to return something", "r-1")[-1]
-    assert "Which item" in send(two, sender, "KF26110001", "r-2")[-1], "replica 2 has the form"
-    assert "why" in send(one, sender, "the earphones", "r-3")[-1].lower()
-    replies = send(two, sender, "I don't like the colour", "r-4")
+    token = sign("u1001", scaled.env["KEFU_IDENTITY_SECRET"])  # both replicas verify it
+    assert "order number" in send(one, sender, "I want to return something", "r-1", token=token)[-1]
+    assert "Which item" in send(two, sender, "KF26110001", "r-2", token=token)[-1], "replica 2"
+    assert "why" in send(one, sender, "the earphones", "r-3", token=token)[-1].lower()
+    replies = send(two, sender, "I don't like the colour", "r-4", token=token)
     assert "returned without a reason" in replies[0] and "¥10" in replies[0]
     assert "return request is recorded" in replies[1]
     recorded = scaled.psql("select count(*) from return_requests", db="kefu_orders")

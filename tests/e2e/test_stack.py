@@ -72,10 +72,11 @@ def test_out_of_scope_request_is_declined_politely(stack: Stack) -> None:
 
 
 def test_order_tracking_sees_only_the_shoppers_own_orders(stack: Stack) -> None:
-    (reply,) = stack.send("我的订单 KF26110002 到哪了", "u1001")
+    # each sender is signed in with its shopper's token (Stack.send)
+    (reply,) = stack.send("我的订单 KF26110002 到哪了", "u1001:e2e-track")
     assert "KF26110002" in reply and "已发货" in reply and "京东物流" in reply
     assert "送达" in reply, "the ETA from the shipping network"
-    replies = stack.send("where is my order KF26110002?", "u1002")
+    replies = stack.send("where is my order KF26110002?", "u1002:e2e-track")
     assert "couldn't find order KF26110002" in replies[0]
     assert "KF26110011" in " ".join(replies), "offers u1002's own orders instead"
 
