@@ -1,8 +1,9 @@
 """The action server answers only Rasa: every call but ``/health`` carries the action token.
 
-Rasa sends it as ``?token=...`` when its endpoints file says ``action_endpoint: {url: ...,
-token: ...}`` (``make run`` writes ``token: "${KEFU_ACTION_TOKEN}"``); an ``Authorization:
-Bearer`` header is accepted too. Anything else that reaches the port (a forged tracker
+Rasa sends it as an ``Authorization: Bearer`` header when its endpoints file says
+``action_endpoint: {url: ..., headers: {Authorization: Bearer ${KEFU_ACTION_TOKEN}}}`` (what
+``make run`` writes: no URL, so no access log, carries it), or as ``?token=...`` with Rasa's
+``token:`` option; either is accepted. Anything else that reaches the port (a forged tracker
 claiming any sender) gets 401 and a log line, never an action run.
 """
 
@@ -31,8 +32,8 @@ def check_token(token: str) -> str:
     if len(token) < MIN_TOKEN_CHARS:
         raise ActionTokenError(
             f"KEFU_ACTION_TOKEN must be set (at least {MIN_TOKEN_CHARS} characters) and given to "
-            'Rasa as `action_endpoint: {url: ..., token: "${KEFU_ACTION_TOKEN}"}`; `make run` '
-            "makes one"
+            "Rasa as `action_endpoint: {url: ..., headers: {Authorization: Bearer "
+            "${KEFU_ACTION_TOKEN}}}`; `make run` makes one"
         )
     return token
 

@@ -101,6 +101,8 @@ def verify(token: object, secret: str) -> Identity:
         return Identity(None, "malformed token")
     except jwt.InvalidTokenError as exc:
         return Identity(None, f"invalid token ({type(exc).__name__})")
+    except (RecursionError, ValueError, TypeError):  # e.g. a header nested 1,000 deep
+        return Identity(None, "malformed token")
     shopper = claims.get("sub")
     if not isinstance(shopper, str) or not SHOPPER.fullmatch(shopper):
         return Identity(None, "token's sub is not a shopper id")

@@ -173,7 +173,9 @@ class ScaledStack:
                 )
         # Rasa calls the action servers with this token; the channels verify shoppers' tokens
         # with this secret (scripts/run_scaled.sh passes the ones `make run` keeps in the cache).
-        for key, size in (("KEFU_ACTION_TOKEN", 24), ("KEFU_IDENTITY_SECRET", 32)):
+        # Rasa's HTTP API never runs without its token either.
+        needed = {"KEFU_RASA_TOKEN": 24, "KEFU_ACTION_TOKEN": 24, "KEFU_IDENTITY_SECRET": 32}
+        for key, size in needed.items():
             self.env.setdefault(key, os.environ.get(key) or secrets.token_hex(size))
         self.workdir.mkdir(parents=True, exist_ok=True)
         (self.workdir / "logs").mkdir(exist_ok=True)
@@ -394,7 +396,7 @@ class ScaledStack:
         path.write_text(
             "action_endpoint:\n"
             f'  url: "http://127.0.0.1:{self.ports["lb_actions"]}/webhook"\n'
-            "  token: ${KEFU_ACTION_TOKEN}\n"  # from the replica's environment
+            "  headers:\n    Authorization: Bearer ${KEFU_ACTION_TOKEN}\n"  # replica's environment
             "tracker_store:\n"
             "  type: stores.redacting.RedactingSQLTrackerStore\n"
             "  dialect: postgresql\n"

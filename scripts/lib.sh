@@ -50,8 +50,12 @@ kefu_credentials() {
   KEFU_ACTION_TOKEN=${KEFU_ACTION_TOKEN:-$(kefu_secret action-token 24)}
   # The store's backend signs shoppers' ids with this secret; the channels verify the tokens
   # (common/identity.py). Set it to the secret your store's backend signs with.
-  KEFU_IDENTITY_SECRET=${KEFU_IDENTITY_SECRET:-$(kefu_secret identity-secret 32)}
-  export KEFU_RASA_TOKEN KEFU_ACTION_TOKEN KEFU_IDENTITY_SECRET
+  # The demo page signs in the demo shoppers only with kefu's own secret, never with a store's.
+  if [[ -z ${KEFU_IDENTITY_SECRET:-} ]]; then
+    KEFU_IDENTITY_SECRET=$(kefu_secret identity-secret 32)
+    KEFU_DEMO_LOGIN=${KEFU_DEMO_LOGIN:-1}
+  fi
+  export KEFU_RASA_TOKEN KEFU_ACTION_TOKEN KEFU_IDENTITY_SECRET KEFU_DEMO_LOGIN=${KEFU_DEMO_LOGIN:-0}
   # Agents of the console (/console): KEFU_AGENTS="name:hash ..." (hash: python -m web.auth HASH-ME).
   # Unset, one agent "agent" gets a random password, made once and kept in the cache (mode 600).
   if [[ -z ${KEFU_AGENTS:-} ]]; then

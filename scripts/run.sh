@@ -25,8 +25,9 @@ kefu_credentials  # KEFU_RASA_TOKEN, KEFU_ACTION_TOKEN, KEFU_IDENTITY_SECRET, KE
 if [[ -z ${KEFU_ENDPOINTS:-} ]]; then
   KEFU_ENDPOINTS="$(kefu_cache)/run/endpoints-$KEFU_RASA_PORT.yml"
   mkdir -p "$(dirname "$KEFU_ENDPOINTS")"
-  # The action token is read from the environment by Rasa (${...}), never written here.
-  printf 'action_endpoint:\n  url: "%s"\n  token: ${KEFU_ACTION_TOKEN}\ntracker_store:\n  type: stores.redacting.RedactingSQLTrackerStore\n  dialect: "sqlite"\n  db: "%s"\n' \
+  # The action token is read from the environment by Rasa (${...}), never written here; it
+  # travels as a header, so no URL (and no access log) carries it.
+  printf 'action_endpoint:\n  url: "%s"\n  headers:\n    Authorization: Bearer ${KEFU_ACTION_TOKEN}\ntracker_store:\n  type: stores.redacting.RedactingSQLTrackerStore\n  dialect: "sqlite"\n  db: "%s"\n' \
     "$KEFU_ACTIONS_URL" "$KEFU_TRACKER_DB" > "$KEFU_ENDPOINTS"
 fi
 export KEFU_ENDPOINTS

@@ -74,7 +74,7 @@ def handle_console(h: Handler, method: str, path: str, query: dict[str, str]) ->
         data = body
     parts = [urllib.parse.unquote(p) for p in path.removeprefix("/console/api/").split("/")]
     try:
-        _api(h, agent, method, parts, query, data, SENDER.match)
+        _api(h, agent, method, parts, query, data, SENDER.fullmatch)
     except RasaUnavailable as exc:
         h.fail(HTTPStatus.BAD_GATEWAY, f"Rasa did not take it: {exc}")
     except CorrectionError as exc:

@@ -8,7 +8,7 @@ library HTTP server, one thread per request. Routes:
   ``/widget.js`` (the one script tag), ``/vendor/*`` (the socket.io client from npm, vendored
   in the cache), ``/api/history`` and ``/api/rating`` (the widget's history after a reload or
   reconnect; thumbs up / down). A signed-in shopper's conversation answers only to that
-  shopper's token (``Authorization: Bearer``); a guest's id is its own secret;
+  shopper's token (``Authorization: Bearer``); a widget guest's (``web-<random>``) to its id;
 - agents, behind a login: ``/console`` and ``/console/api/*`` (see ``web/console_api.py``).
 """
 
@@ -41,6 +41,7 @@ STATIC = ROOT / "static"
 CONSOLE = ROOT / "console"
 SENDER = re.compile(r"^[A-Za-z0-9_:.@-]{1,128}$")  # as the channels accept (bot/channels/guard.py)
 MAX_BODY = 64 * 1024
+WIDGET_GUEST = "web-"  # the widget's guest conversation ids: web-<random> (static/widget.js)
 COOKIE = "kefu_session"
 TYPES = {".html": "text/html", ".js": "text/javascript", ".css": "text/css",
          ".png": "image/png", ".svg": "image/svg+xml", ".map": "application/json"}  # fmt: skip
@@ -66,7 +67,7 @@ class WebConfig:
     secure_cookies: bool = False
     cors_origins: tuple[str, ...] = ()  # KEFU_CORS: store pages that embed the widget
     identity_secret: str = ""  # KEFU_IDENTITY_SECRET: what the store signs shoppers' tokens with
-    demo_login: bool = True  # KEFU_DEMO_LOGIN: the demo page signs in the demo shoppers
+    demo_login: bool = False  # KEFU_DEMO_LOGIN=1: the demo page signs in the demo shoppers
     demo_shoppers: Path = ROOT.parent / "data" / "orders" / "demo.yaml"
 
     @classmethod
@@ -88,7 +89,7 @@ class WebConfig:
             secure_cookies=env.get("KEFU_SECURE_COOKIES", "") == "1",
             cors_origins=tuple(env.get("KEFU_CORS", "").split()),
             identity_secret=env.get("KEFU_IDENTITY_SECRET", ""),
-            demo_login=env.get("KEFU_DEMO_LOGIN", "1") != "0",
+            demo_login=env.get("KEFU_DEMO_LOGIN") == "1",
         )
 
 
@@ -134,9 +135,17 @@ class App:
         return page.replace(tag, signed).encode()
 
     def may_read(self, sender: str, token: str | None) -> bool:
-        """Whether ``token`` opens ``sender``'s conversation (a guest's: anyone with its id)."""
+        """Whether the widget may read (and rate) ``sender``'s conversation.
+
+        A signed-in shopper's needs that shopper's token; a guest conversation the widget
+        started (``web-<random>``) answers to its id, its only secret. Any other id (a REST
+        client's, or one from before identity checks, such as a bare ``u1001``) answers to
+        nobody here.
+        """
         shopper = shopper_for_sender(sender)
-        return shopper is None or verify(token, self.config.identity_secret).shopper == shopper
+        if shopper is None:
+            return sender.startswith(WIDGET_GUEST)
+        return verify(token, self.config.identity_secret).shopper == shopper
 
     def widget_js(self) -> bytes:
         """The widget with this server's settings filled in."""
@@ -290,12 +299,12 @@ class Handler(BaseHTTPRequestHandler):
 
     def refuse_shopper(self) -> None:
         """403: a signed-in shopper's conversation, without that shopper's valid token."""
-        message = "this conversation is a signed-in shopper's: send their token"
+        message = "this conversation is not yours: a signed-in shopper's needs their token"
         self.fail(HTTPStatus.FORBIDDEN, message)
 
     def history(self, sender: str) -> None:
         """The widget's conversation so far (a guest's id is its secret; a shopper's, a token)."""
-        if not SENDER.match(sender):
+        if not SENDER.fullmatch(sender):
             self.fail(HTTPStatus.BAD_REQUEST, "sender must be 1-128 letters, digits, _ : . @ -")
         elif not self.app.may_read(sender, self.shopper_token()):
             self.refuse_shopper()
@@ -308,7 +317,7 @@ class Handler(BaseHTTPRequestHandler):
         if data is None:
             return
         sender, rating, ts = data.get("sender"), data.get("rating"), data.get("answer_ts")
-        if not isinstance(sender, str) or not SENDER.match(sender):
+        if not isinstance(sender, str) or not SENDER.fullmatch(sender):
             self.fail(HTTPStatus.BAD_REQUEST, "bad sender")
         elif rating not in ("up", "down") or not isinstance(ts, int | float):
             self.fail(HTTPStatus.BAD_REQUEST, "rating must be up or down, with answer_ts")

@@ -135,4 +135,4 @@ class Guard:
 
 def valid_sender(sender: object) -> bool:
     """Whether ``sender`` is a usable conversation id (1-128 of letters, digits, ``_:.@-``)."""
-    return isinstance(sender, str) and bool(SENDER.match(sender))
+    return isinstance(sender, str) and bool(SENDER.fullmatch(sender))

@@ -41,6 +41,9 @@ def test_rasa_shares_postgres_and_redis_and_calls_the_balanced_actions(stack: Sc
         "type": "redis", "url": "127.0.0.1", "port": stack.ports["redis"], "db": 1
     }  # fmt: skip
     assert endpoints["action_endpoint"]["url"].endswith(f":{stack.ports['lb_actions']}/webhook")
+    assert endpoints["action_endpoint"]["headers"] == {
+        "Authorization": "Bearer ${KEFU_ACTION_TOKEN}"
+    }
 
 
 def test_nginx_balances_every_replica_and_accepts_its_configuration(stack: ScaledStack) -> None:
@@ -78,4 +81,6 @@ def test_deployment_files_parse_and_name_the_same_services() -> None:
     ):
         assert endpoints["lock_store"]["type"] == "redis"
         assert endpoints["tracker_store"]["dialect"] == "postgresql"
-        assert endpoints["action_endpoint"]["token"] == "${KEFU_ACTION_TOKEN}"
+        assert endpoints["action_endpoint"]["headers"] == {
+            "Authorization": "Bearer ${KEFU_ACTION_TOKEN}"
+        }

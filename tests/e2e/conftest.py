@@ -86,6 +86,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         "KEFU_RASA_TOKEN": "e2e-token",
         "KEFU_ACTION_TOKEN": ACTION_TOKEN,
         "KEFU_IDENTITY_SECRET": IDENTITY_SECRET,
+        "KEFU_DEMO_LOGIN": "1",  # the demo page signs in ?shopper=u1001 (tests/e2e/test_browser.py)
         "KEFU_ORDERS_URL": f"sqlite:///{tmp / 'orders.db'}",  # a fresh demo store per run
         "KEFU_CONSOLE_DB": str(tmp / "console.db"),
         "KEFU_AGENTS": f"{AGENT}:{hash_password(AGENT_PASSWORD)}",

@@ -158,6 +158,7 @@ def web(tmp_path: Path, tracker_db: Path, rasa: FakeRasa) -> Iterator[str]:
         agents="alice:" + hash_password(PASSWORD),
         cors_origins=("http://shop.test",),
         identity_secret=SECRET,
+        demo_login=True,
     )
     server = make_server(config)
     threading.Thread(target=server.serve_forever, daemon=True).start()

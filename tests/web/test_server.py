@@ -1,9 +1,12 @@
 import json
+import threading
+from pathlib import Path
 
 import requests
 
 from common.identity import verify
 from tests.web.conftest import DAY, SECRET, FakeRasa, signed_in
+from web.server import WebConfig, make_server
 
 
 def test_health(web: str) -> None:
@@ -60,7 +63,7 @@ def test_history_shows_a_button_by_its_title_and_an_agent_by_name(web: str) -> N
 
 
 def test_history_of_an_unknown_sender_is_empty_and_a_bad_id_is_refused(web: str) -> None:
-    r = requests.get(web + "/api/history", params={"sender": "nobody"}, timeout=5)
+    r = requests.get(web + "/api/history", params={"sender": "web-nobody"}, timeout=5)
     assert r.json() == {"messages": [], "ratings": {}}
     r = requests.get(web + "/api/history", params={"sender": "<script>"}, timeout=5)
     assert r.status_code == 400 and "sender" in r.json()["error"]
@@ -86,6 +89,27 @@ def test_a_shoppers_history_and_ratings_need_that_shoppers_token(web: str, rasa:
         )
         assert r.status_code == 403
     assert rasa.calls == [], "no rating reached the conversation"
+
+
+def test_a_conversation_neither_signed_nor_the_widgets_guest_answers_to_nobody(web: str) -> None:
+    # e.g. a REST client's "u1001" from before identity checks, or a refused claim "u1002-abc"
+    for sender in ("u1001", "u1002-abc", "nobody"):
+        r = requests.get(web + "/api/history", params={"sender": sender}, timeout=5)
+        assert r.status_code == 403, sender
+    r = requests.get(web + "/api/history", params={"sender": "web-en\n"}, timeout=5)
+    assert r.status_code == 400, "a trailing newline is not part of an id"
+
+
+def test_the_demo_page_signs_in_nobody_unless_asked(web: str, tmp_path: Path) -> None:
+    assert WebConfig().demo_login is False
+    server = make_server(WebConfig(identity_secret=SECRET, console_db=tmp_path / "c.db"))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/?shopper=u1001"
+        assert "data-shopper-token" not in requests.get(url, timeout=5).text
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def test_rating_is_recorded_in_the_conversation_through_rasa(web: str, rasa: FakeRasa) -> None:
@@ -121,7 +145,7 @@ def test_bad_ratings_are_refused_with_a_reason(web: str, rasa: FakeRasa) -> None
 def test_a_rating_rasa_refuses_is_reported_not_lost_silently(web: str, rasa: FakeRasa) -> None:
     rasa.fail = True
     r = requests.post(
-        web + "/api/rating", json={"sender": "a", "answer_ts": 1, "rating": "up"}, timeout=5
+        web + "/api/rating", json={"sender": "web-a", "answer_ts": 1, "rating": "up"}, timeout=5
     )
     assert r.status_code == 502 and "try again" in r.json()["error"]
 
