@@ -42,6 +42,7 @@ def test_a_token_made_by_pyjwt_as_a_store_would_is_accepted() -> None:
         (lambda: 42, "malformed token"),
         (lambda: "not-a-jwt", "malformed token"),
         (lambda: "a.b.c", "malformed token"),
+        (lambda: deep_header() + ".e30.c2ln", "malformed token"),
         (lambda: sign("u1001", SECRET, ttl_seconds=-120), "expired token"),
         (lambda: sign("u1001", OTHER), "bad signature"),
         (lambda: tampered(sign("u1001", SECRET), "u1002"), "bad signature"),
@@ -74,6 +75,11 @@ def test_every_bad_token_is_a_guest_with_the_reason(make: object, reason: str) -
     found = verify(make(), SECRET)  # type: ignore[operator]
     assert found.shopper is None and not found.verified
     assert reason in found.reason
+
+
+def deep_header() -> str:
+    """A header nested deeper than the JSON decoder goes (RecursionError, not a 500)."""
+    return base64.urlsafe_b64encode(b"[" * 3000 + b"]" * 3000).rstrip(b"=").decode()
 
 
 def claims(sub: str, iat_offset: int = 0) -> dict:
