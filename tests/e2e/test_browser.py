@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import AGENT, AGENT_PASSWORD, ROOT, Stack
 
@@ -161,7 +162,8 @@ def test_agent_finds_the_conversation_sees_evidence_corrects_and_takes_over(
     page.click("#filters button[type=submit]")
     sender = shopper.sender()
     # the unfiltered list shows first; wait for the filtered one: only this conversation has 👎
-    page.wait_for_function("document.querySelectorAll('#conversations button').length === 1")
+    # (a locator assertion: the console's CSP forbids the eval that wait_for_function polls with)
+    expect(page.locator("#conversations button")).to_have_count(1, timeout=TIMEOUT)
     item = page.locator(f'#conversations button[data-sender="{sender}"]')
     assert item.count() == 1
     assert "verified shopper u1001" in item.inner_text(), "the demo page signed u1001 in"
