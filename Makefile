@@ -58,7 +58,7 @@ bench-scale: ## scaled mode: 1 vs 2 replicas per tier, Ray Serve vs in-process b
 	@scripts/servers.sh && eval "$$(scripts/prepare.sh)" && "$$KEFU_APP_ENV/bin/python" bench/scale.py
 
 actions: setup ## run the action server alone on KEFU_ACTIONS_PORT (5055), e.g. for scripts/rasa.sh shell
-	@source scripts/lib.sh && export KEFU_ACTION_TOKEN=$${KEFU_ACTION_TOKEN:-$$(kefu_secret action-token 24)} && \
+	@source scripts/lib.sh && kefu_action_token && \
 	  $(APP_ENV)/bin/python -m knowledge prepare && $(APP_ENV)/bin/python -m actions.server --port $${KEFU_ACTIONS_PORT:-5055}
 
 run: ## build what is missing, then start rasa + actions + web and print the shopper URL

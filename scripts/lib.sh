@@ -40,14 +40,20 @@ kefu_secret() {
   cat "$file"
 }
 
+# The token Rasa sends with every action call (the action server refuses calls without it):
+# KEFU_ACTION_TOKEN if set, else the one kept in the cache; exported.
+kefu_action_token() {
+  KEFU_ACTION_TOKEN=${KEFU_ACTION_TOKEN:-$(kefu_secret action-token 24)}
+  export KEFU_ACTION_TOKEN
+}
+
 # The secrets of a run (needs KEFU_APP_ENV), each made once and kept in the cache unless set:
 # Rasa's API token, the action server's token, the shopper-identity secret and the console's
 # agents; sets console_login to say where the password is.
 kefu_credentials() {
   # Rasa's HTTP API (agents hand conversations back through it) needs this token.
   KEFU_RASA_TOKEN=${KEFU_RASA_TOKEN:-$(kefu_secret rasa-token 24)}
-  # Rasa sends this token with every action call; the action server refuses calls without it.
-  KEFU_ACTION_TOKEN=${KEFU_ACTION_TOKEN:-$(kefu_secret action-token 24)}
+  kefu_action_token
   # The store's backend signs shoppers' ids with this secret; the channels verify the tokens
   # (common/identity.py). Set it to the secret your store's backend signs with.
   # The demo page signs in the demo shoppers only with kefu's own secret, never with a store's.
@@ -55,14 +61,12 @@ kefu_credentials() {
     KEFU_IDENTITY_SECRET=$(kefu_secret identity-secret 32)
     KEFU_DEMO_LOGIN=${KEFU_DEMO_LOGIN:-1}
   fi
-  export KEFU_RASA_TOKEN KEFU_ACTION_TOKEN KEFU_IDENTITY_SECRET KEFU_DEMO_LOGIN=${KEFU_DEMO_LOGIN:-0}
+  export KEFU_RASA_TOKEN KEFU_IDENTITY_SECRET KEFU_DEMO_LOGIN=${KEFU_DEMO_LOGIN:-0}
   # Agents of the console (/console): KEFU_AGENTS="name:hash ..." (hash: python -m web.auth HASH-ME).
   # Unset, one agent "agent" gets a random password, made once and kept in the cache (mode 600).
   if [[ -z ${KEFU_AGENTS:-} ]]; then
+    kefu_secret console-password 12 > /dev/null
     password_file="$(kefu_cache)/console-password"
-    if [[ ! -s $password_file ]]; then
-      (umask 077 && head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$password_file")
-    fi
     KEFU_AGENTS="agent:$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && "$KEFU_APP_ENV/bin/python" -c 'import sys; from web.auth import hash_password; print(hash_password(sys.stdin.read().strip()))' < "$password_file")"
     console_login="user 'agent', password in $password_file"
   else

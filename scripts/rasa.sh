@@ -9,7 +9,7 @@ source "$here/scripts/lib.sh"
 rasa_env=$("$here/scripts/env.sh" rasa)
 export RASA_TELEMETRY_ENABLED=false
 # bot/endpoints.yml sends the action server its token (the one `make run` keeps in the cache)
-export KEFU_ACTION_TOKEN=${KEFU_ACTION_TOKEN:-$(kefu_secret action-token 24)}
+kefu_action_token
 export RASA_CACHE_DIRECTORY=${RASA_CACHE_DIRECTORY:-$(kefu_cache)/rasa-cache}
 cd "$here/bot"
 exec "$rasa_env/bin/rasa" "$@"

@@ -13,7 +13,7 @@ eval "$("$here/scripts/prepare.sh")"
 "$here/scripts/servers.sh"  # Postgres, Redis, nginx for the scaled mode (and its unit tests)
 export HF_HUB_OFFLINE=${HF_HUB_OFFLINE:-1} RASA_TELEMETRY_ENABLED=false TOKENIZERS_PARALLELISM=false
 # bot/endpoints.yml (read by `rasa test`) names the action server's token
-export KEFU_ACTION_TOKEN=${KEFU_ACTION_TOKEN:-$(kefu_secret action-token 24)}
+kefu_action_token
 cd "$here"
 
 echo "== unit tests"
