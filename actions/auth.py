@@ -18,6 +18,8 @@ from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from common.identity import bearer
+
 log = logging.getLogger("kefu.actions")
 OPEN_PATHS = frozenset({"/health"})
 MIN_TOKEN_CHARS = 16
@@ -41,10 +43,7 @@ def check_token(token: str) -> str:
 def presented(request: Request) -> str:
     """The token a request carries (query ``token``, else ``Authorization: Bearer``)."""
     token = request.args.get("token")
-    if token:
-        return str(token)
-    scheme, _, value = (request.headers.get("Authorization") or "").partition(" ")
-    return value.strip() if scheme.lower() == "bearer" else ""
+    return str(token) if token else bearer(request.headers.get("Authorization")) or ""
 
 
 Middleware = Callable[[Request], Coroutine[Any, Any, HTTPResponse | None]]

@@ -109,6 +109,12 @@ def verify(token: object, secret: str) -> Identity:
     return Identity(shopper, "verified")
 
 
+def bearer(authorization: object) -> str | None:
+    """The token of an ``Authorization: Bearer <token>`` header's value, if it has one."""
+    scheme, _, token = str(authorization or "").partition(" ")
+    return (token.strip() or None) if scheme.lower() == "bearer" else None
+
+
 def conversation_id(client_id: str, identity: Identity) -> str:
     """The sender id a message is handled under (see the module docstring).
 

@@ -21,6 +21,7 @@ import os
 import re
 import urllib.parse
 from dataclasses import dataclass, field
+from functools import cached_property
 from http import HTTPStatus
 from http.cookies import SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -29,7 +30,7 @@ from typing import Any
 
 import yaml
 
-from common.identity import shopper_for_sender, sign, verify
+from common.identity import bearer, shopper_for_sender, sign, verify
 from knowledge.logs import setup_logging
 from web.auth import Sessions, parse_agents
 from web.corrections import Corrections
@@ -112,19 +113,23 @@ class App:
         return sorted(str(i) if not isinstance(i, dict) else next(iter(i)) for i in
                       domain.get("intents", []))  # fmt: skip
 
-    def demo_shoppers(self) -> set[str]:
-        """The demo shoppers' ids (``data/orders/demo.yaml``) the demo page may sign in."""
+    @cached_property
+    def demo_shoppers(self) -> frozenset[str]:
+        """The demo shoppers' ids (``data/orders/demo.yaml``) the demo page may sign in.
+
+        Read once, on the first demo sign-in.
+        """
         try:
             data = yaml.safe_load(self.config.demo_shoppers.read_text(encoding="utf-8")) or {}
         except OSError:
-            return set()
-        return {str(s["id"]) for s in data.get("shoppers", []) if isinstance(s, dict)}
+            return frozenset()
+        return frozenset(str(s["id"]) for s in data.get("shoppers", []) if isinstance(s, dict))
 
     def store_page(self, shopper: str) -> bytes:
         """The demo store page; for a demo shopper, signed in as a store's backend would."""
         page = (STATIC / "index.html").read_text(encoding="utf-8")
         config = self.config
-        if not shopper or not config.demo_login or shopper not in self.demo_shoppers():
+        if not shopper or not config.demo_login or shopper not in self.demo_shoppers:
             return page.encode()
         if not config.identity_secret:
             log.warning("demo sign-in of %s skipped: KEFU_IDENTITY_SECRET is not set", shopper)
@@ -292,11 +297,6 @@ class Handler(BaseHTTPRequestHandler):
         else:
             self.fail(HTTPStatus.NOT_FOUND, "not found")
 
-    def shopper_token(self) -> str | None:
-        """The shopper's signed token (``Authorization: Bearer <token>``), if any."""
-        scheme, _, token = (self.headers.get("Authorization") or "").partition(" ")
-        return (token.strip() or None) if scheme.lower() == "bearer" else None
-
     def refuse_shopper(self) -> None:
         """403: a signed-in shopper's conversation, without that shopper's valid token."""
         message = "this conversation is not yours: a signed-in shopper's needs their token"
@@ -306,7 +306,7 @@ class Handler(BaseHTTPRequestHandler):
         """The widget's conversation so far (a guest's id is its secret; a shopper's, a token)."""
         if not SENDER.fullmatch(sender):
             self.fail(HTTPStatus.BAD_REQUEST, "sender must be 1-128 letters, digits, _ : . @ -")
-        elif not self.app.may_read(sender, self.shopper_token()):
+        elif not self.app.may_read(sender, bearer(self.headers.get("Authorization"))):
             self.refuse_shopper()
         else:
             self.send_json(200, self.app.transcripts.history(sender), headers=self.cors())
@@ -321,7 +321,7 @@ class Handler(BaseHTTPRequestHandler):
             self.fail(HTTPStatus.BAD_REQUEST, "bad sender")
         elif rating not in ("up", "down") or not isinstance(ts, int | float):
             self.fail(HTTPStatus.BAD_REQUEST, "rating must be up or down, with answer_ts")
-        elif not self.app.may_read(sender, self.shopper_token()):
+        elif not self.app.may_read(sender, bearer(self.headers.get("Authorization"))):
             self.refuse_shopper()
         else:
             try:

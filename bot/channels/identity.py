@@ -9,11 +9,10 @@ from __future__ import annotations
 import sys
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 # common/ holds code both Python environments import; it sits at the repository root.
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from common.identity import Identity, Verifier
+from common.identity import Identity, Verifier, bearer
 
 __all__ = ["Identity", "bearer", "verifier"]
 
@@ -22,10 +21,3 @@ __all__ = ["Identity", "bearer", "verifier"]
 def verifier() -> Verifier:
     """This process's verifier (``KEFU_IDENTITY_SECRET``)."""
     return Verifier.from_env()
-
-
-def bearer(headers: Any) -> str | None:
-    """The token of an ``Authorization: Bearer <token>`` header, if any."""
-    value = headers.get("Authorization") or headers.get("authorization") or ""
-    scheme, _, token = str(value).partition(" ")
-    return (token.strip() or None) if scheme.lower() == "bearer" else None

@@ -66,7 +66,7 @@ class KefuRestInput(RestInput):
         client_id = body.get("sender")
         if not valid_sender(client_id):
             raise InvalidUsage("sender must be 1-128 characters: letters, digits, _ : . @ -")
-        token = body.get("token") or bearer(req.headers)
+        token = body.get("token") or bearer(req.headers.get("Authorization"))
         if token is not None and not isinstance(token, str):
             raise InvalidUsage("token must be a string (the shopper's signed token)")
         sender, identity = verifier().identify(client_id, token)

@@ -30,7 +30,7 @@ from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
 
 from channels.guard import Guard, valid_sender
-from channels.identity import verifier
+from channels.identity import Identity, verifier
 from channels.watch import guarded
 
 logger = logging.getLogger(__name__)
@@ -80,31 +80,34 @@ class KefuSocketIOInput(SocketIOInput):
         if origins:  # browsers on other sites may not open a socket (Rasa's default: any)
             sio.eio.cors_allowed_origins = origins
 
-        async def session_request(sid: str, data: Any) -> None:
-            data = data if isinstance(data, dict) else {}
-            client_id = data.get("session_id") or uuid.uuid4().hex
+        async def join(sid: str, client_id: Any, token: Any) -> tuple[str, Identity] | None:
+            """The conversation a socket's key and token name, its room joined (None: bad key)."""
             if not valid_sender(client_id):
                 await sio.emit(self.bot_message_evt, {"text": BAD_SESSION}, room=sid)
-                return
-            sender_id, _ = identities.identify(client_id, data.get("token"))
+                return None
+            sender_id, identity = identities.identify(client_id, token)
             if self.session_persistence:
                 sio.enter_room(sid, sender_id, namespace=self.namespace)
-            await sio.emit("session_confirm", sender_id, room=sid)
+            return sender_id, identity
+
+        async def session_request(sid: str, data: Any) -> None:
+            data = data if isinstance(data, dict) else {}
+            joined = await join(sid, data.get("session_id") or uuid.uuid4().hex, data.get("token"))
+            if joined is not None:
+                await sio.emit("session_confirm", joined[0], room=sid)
 
         async def handle_message(sid: str, data: dict) -> None:
             if not isinstance(data, dict):
                 await sio.emit(self.bot_message_evt, {"text": BAD_MESSAGE}, room=sid)
                 return
             client_id = data.get("session_id") if self.session_persistence else sid
-            if not valid_sender(client_id):
-                await sio.emit(self.bot_message_evt, {"text": BAD_SESSION}, room=sid)
+            # After a reconnect, socket.io sends the buffered message before the new socket's
+            # session_request: join the conversation's room here too, or the reply goes to a
+            # room without this socket and is lost.
+            joined = await join(sid, client_id, data.get("token"))
+            if joined is None:
                 return
-            sender_id, identity = identities.identify(str(client_id), data.get("token"))
-            if self.session_persistence:
-                # After a reconnect, socket.io sends the buffered message before the new
-                # socket's session_request: join the conversation's room here too, or the
-                # reply goes to a room without this socket and is lost.
-                sio.enter_room(sid, sender_id, namespace=self.namespace)
+            sender_id, identity = joined
             text = data.get("message", "")
             if not isinstance(text, str):
                 text = str(text)

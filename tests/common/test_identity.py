@@ -10,6 +10,7 @@ from common.identity import (
     Identity,
     IdentityConfigError,
     Verifier,
+    bearer,
     conversation_id,
     shopper_for_sender,
     sign,
@@ -92,6 +93,12 @@ def tampered(token: str, shopper: str) -> str:
     data = json.loads(base64.urlsafe_b64decode(payload + "=="))
     data["sub"] = shopper
     return f"{header}.{b64(data)}.{signature}"
+
+
+def test_only_a_bearer_authorization_carries_a_token() -> None:
+    assert bearer("Bearer abc") == "abc" and bearer("bearer  abc ") == "abc"
+    assert bearer("Basic abc") is None and bearer("Bearer ") is None
+    assert bearer(None) is None and bearer("") is None
 
 
 def test_without_a_secret_nobody_is_verified() -> None:
