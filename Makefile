@@ -25,13 +25,13 @@ eval-nlu: ## held-out NLU figures per language -> reports/nlu.json, reports/nlu_
 	@$(RASA_ENV)/bin/python scripts/nlu_eval.py "$$(scripts/bot_model.sh)"
 
 eval-recommend: setup ## recommender vs popularity (next purchase, wishes) -> reports/recommend.json
-	@$(APP_ENV)/bin/python -m knowledge recommend --evaluate
+	@$(APP_ENV)/bin/python -m shop recommend --evaluate
 
 eval-logistics: setup ## planner vs naive on a seeded day, ETA accuracy -> reports/logistics.json
-	@$(APP_ENV)/bin/python -m knowledge.logistics report > /dev/null && echo "wrote reports/logistics.json"
+	@$(APP_ENV)/bin/python -m shop.logistics report > /dev/null && echo "wrote reports/logistics.json"
 
 plan: setup ## the fulfilment planner on a seeded day (ORDERS=600 SEED=7): the plan, its cost vs naive
-	@$(APP_ENV)/bin/python -m knowledge.logistics plan --orders $${ORDERS:-600} --seed $${SEED:-7}
+	@$(APP_ENV)/bin/python -m shop.logistics plan --orders $${ORDERS:-600} --seed $${SEED:-7}
 
 index: setup ## build the passage index if data/ or the model changed
 	@$(APP_ENV)/bin/python -m knowledge index
@@ -81,9 +81,9 @@ reliability: ## bad input, faults and load through the real stack (part of make 
 test-unit: setup ## fast unit tests only
 	@$(APP_ENV)/bin/python -m pytest -q
 
-lint: setup ## ruff and mypy on knowledge/, actions/, web/, tests/
-	@$(APP_ENV)/bin/ruff check knowledge actions web tests common
-	@$(APP_ENV)/bin/ruff format --check knowledge actions web tests common
+lint: setup ## ruff and mypy on knowledge/, shop/, common/, actions/, web/, tests/
+	@$(APP_ENV)/bin/ruff check knowledge shop actions web tests common
+	@$(APP_ENV)/bin/ruff format --check knowledge shop actions web tests common
 	@$(APP_ENV)/bin/mypy
 
 lock: ## regenerate requirements/*.lock from requirements/*.in

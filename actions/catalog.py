@@ -25,16 +25,16 @@ from actions.service import (
     get_recommender,
 )
 from actions.texts import pick
-from knowledge.catalog import CATEGORIES, Product
 from knowledge.errors import KnowledgeError
-from knowledge.generate.facts import Facts, ProductFacts
-from knowledge.generate.generator import Generated
-from knowledge.logistics.promise import beijing_date
-from knowledge.money import budget_in, parse_money
-from knowledge.orders.store import now
-from knowledge.promotions import active_promotions
-from knowledge.recommend import History
 from knowledge.types import Language
+from shop.catalog import CATEGORIES, Product
+from shop.generate.facts import Facts, ProductFacts
+from shop.generate.generator import Generated
+from shop.logistics.promise import beijing_date
+from shop.money import budget_in, parse_money
+from shop.orders.store import now
+from shop.promotions import active_promotions
+from shop.recommend import History
 
 log = logging.getLogger(__name__)
 MAX_CARDS = 3

@@ -22,16 +22,16 @@ from actions.service import get_network, get_orders
 from actions.shipping import day_text
 from actions.texts import STATE_NAMES, order_text, pick
 from knowledge.errors import KnowledgeError
-from knowledge.logistics.promise import (
+from knowledge.types import Language
+from shop.logistics.promise import (
     BEIJING,
     beijing_date,
     delivery_window,
     dispatch_date,
     eta,
 )
-from knowledge.orders.models import NOT_SHIPPED, Order
-from knowledge.orders.store import OrderError, normalise_order_id, now
-from knowledge.types import Language
+from shop.orders.models import NOT_SHIPPED, Order
+from shop.orders.store import OrderError, normalise_order_id, now
 
 log = logging.getLogger(__name__)
 

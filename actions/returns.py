@@ -13,10 +13,10 @@ from actions.common import KefuAction, lang_of, shopper_of
 from actions.orders import OrderFormValidation, form_order
 from actions.service import get_orders, get_return_rules
 from actions.texts import RETURN_TEXTS, fill, pick
-from knowledge.orders.models import Order
-from knowledge.orders.returns import decide_return, match_item
-from knowledge.orders.store import now
 from knowledge.types import Language
+from shop.orders.models import Order
+from shop.orders.returns import decide_return, match_item
+from shop.orders.store import now
 
 
 def return_text(lang: Language, key: str, **values: object) -> str:

@@ -10,18 +10,18 @@ import functools
 import logging
 import os
 
-from knowledge.catalog import Catalog
 from knowledge.encode import Encoder
 from knowledge.errors import KnowledgeError
-from knowledge.generate.generator import Generator, build_generator
-from knowledge.logistics.network import Network
 from knowledge.models import ModelResolver
-from knowledge.orders import OrderStore
-from knowledge.orders.returns import ReturnRules
 from knowledge.pipeline import KnowledgeService
-from knowledge.promotions import Promotion, load_promotions
-from knowledge.recommend import Recommender
 from knowledge.settings import Settings
+from shop.catalog import Catalog
+from shop.generate.generator import Generator, build_generator
+from shop.logistics.network import Network
+from shop.orders import OrderStore
+from shop.orders.returns import ReturnRules
+from shop.promotions import Promotion, load_promotions
+from shop.recommend import Recommender
 
 log = logging.getLogger(__name__)
 

@@ -20,11 +20,11 @@ from actions.common import KefuAction, lang_of, shopper_of
 from actions.policy import answer_question
 from actions.service import get_network, get_orders
 from actions.texts import fill
-from knowledge.logistics.network import City, ShippingRules
-from knowledge.logistics.promise import ShippingOption, shipping_options
-from knowledge.money import parse_money
-from knowledge.orders.store import now
 from knowledge.types import Language
+from shop.logistics.network import City, ShippingRules
+from shop.logistics.promise import ShippingOption, shipping_options
+from shop.money import parse_money
+from shop.orders.store import now
 
 SHIPPING_TEXTS: dict[str, tuple[str, str]] = {
     "header": ("寄到{city}的配送方式（今天 {cutoff} 前付款当天发货）：",

@@ -1,4 +1,7 @@
-"""Command line: ``python -m knowledge {models,index,prepare,ask,check,eval,recommend}``."""
+"""Command line: ``python -m knowledge {models,index,prepare,ask,check,eval}``.
+
+The shop's commands (recommendations, logistics, generation) are ``python -m shop``.
+"""
 
 from __future__ import annotations
 
@@ -24,11 +27,6 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("check", help="exit 0 when models and index are ready to serve")
     sub.add_parser("prepare", help="models, then the index: what 'make run' needs")
     sub.add_parser("eval", help="dev-split figures -> reports/eval.json and reports/eval.png")
-    rec = sub.add_parser("recommend", help="recommendations for a wish (and a demo shopper)")
-    rec.add_argument("wish", nargs="?", default=None)
-    rec.add_argument("--shopper", help="a shopper id of the order store, e.g. u1001")
-    rec.add_argument("--budget", type=float)
-    rec.add_argument("--evaluate", action="store_true", help="-> reports/recommend.json")
     args = parser.parse_args(argv)
     setup_logging()
 
@@ -57,8 +55,6 @@ def main(argv: list[str] | None = None) -> int:
 
             report = evaluate(settings, REPO_ROOT / "reports")
             print(json.dumps({"dev": report["dev"], "abstention": report["abstention"]}, indent=2))
-        elif args.command == "recommend":
-            _recommend(settings, service, args)
         elif args.command == "check":
             service.warm_up()
             print("ready")
@@ -66,39 +62,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"kefu: {exc}", file=sys.stderr)
         return 1
     return 0
-
-
-def _recommend(settings: Settings, service: KnowledgeService, args: argparse.Namespace) -> None:
-    from decimal import Decimal
-
-    from knowledge.catalog import Catalog
-    from knowledge.recommend import History, Recommender
-    from knowledge.settings import REPO_ROOT
-
-    service.warm_up(with_reader=False)
-    recommender = Recommender(
-        Catalog.load(settings.catalog_file), service.encoder, settings.cache_dir / "recommend"
-    )
-    recommender.warm_up()
-    if args.evaluate:
-        from knowledge.evaluate.recommend import evaluate_recommender
-
-        report = evaluate_recommender(recommender)
-        path = REPO_ROOT / "reports" / "recommend.json"
-        path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        print(json.dumps(report["next_purchase"]), report["wishes"]["kefu_tag_match@3"])
-        return
-    history = History()
-    if args.shopper:
-        from knowledge.orders import OrderStore
-
-        store = OrderStore(settings.orders_db_url, settings.data_dir / "orders" / "demo.yaml")
-        store.open()
-        bought, viewed = store.history(args.shopper)
-        history = History(tuple(bought), tuple(viewed))
-    budget = Decimal(str(args.budget)) if args.budget is not None else None
-    for r in recommender.recommend(history, wish=args.wish, budget=budget):
-        print(f"{r.product.id}  ¥{r.product.price}  {r.product.name_zh}  —  {r.reason_zh}")
 
 
 if __name__ == "__main__":

@@ -237,7 +237,7 @@ class Settings:
         import hashlib
 
         digest_of = hashlib.sha256()
-        schema = Path(__file__).parent / "orders" / "models.py"
+        schema = REPO_ROOT / "shop" / "orders" / "models.py"  # the order store's tables
         for path in (self.data_dir / "orders" / "demo.yaml", self.catalog_file, schema):
             digest_of.update(path.read_bytes() if path.exists() else b"")
         digest = digest_of.hexdigest()[:12]

@@ -1,7 +1,7 @@
 import actions.catalog
 from actions.catalog import ActionProductInfo, ActionPromotions, ActionRecommend
 from actions.service import get_catalog
-from knowledge.recommend import Recommender
+from shop.recommend import Recommender
 from tests.actions.conftest import tracker_with
 from tests.conftest import FakeEncoder
 
@@ -79,14 +79,14 @@ class Scripted:
         pass
 
     def complete(self, messages, max_tokens, timeout, attempt=0):  # type: ignore[no-untyped-def]
-        from knowledge.generate.backends import Completion
+        from shop.generate.backends import Completion
 
         return Completion(self.text, 10, 0.1)
 
 
 def with_generator(monkeypatch, text: str):  # type: ignore[no-untyped-def]
-    from knowledge.generate.generator import Generator
-    from knowledge.generate.guard import Guard
+    from shop.generate.generator import Generator
+    from shop.generate.guard import Guard
 
     generator = Generator(Scripted(text), Guard(get_catalog()))
     monkeypatch.setattr(actions.catalog, "get_generator", lambda: generator)

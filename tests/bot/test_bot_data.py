@@ -7,9 +7,9 @@ from pathlib import Path
 
 import yaml
 
-from knowledge.catalog import Catalog
-from knowledge.orders.models import STATES
 from knowledge.settings import REPO_ROOT
+from shop.catalog import Catalog
+from shop.orders.models import STATES
 
 BOT = REPO_ROOT / "bot"
 DATA = REPO_ROOT / "data"

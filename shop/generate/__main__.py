@@ -1,0 +1,182 @@
+"""``python -m shop.generate {describe,evaluate,try}``: generation for merchants and tests.
+
+- ``describe``: zh and en descriptions for catalog products in batch, with a progress bar,
+  into a reviewable CSV (each row: product, language, the text, model or template, what the
+  guard found, the model's raw text).
+- ``evaluate``: guardrail pass rate, tokens/s and latency per reply on a fixed sample ->
+  ``reports/generate.json``.
+- ``try``: one product, one kind, one language, printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import statistics
+import sys
+from pathlib import Path
+from typing import Any
+
+from knowledge.errors import KnowledgeError
+from knowledge.logs import setup_logging
+from knowledge.models import ModelResolver
+from knowledge.settings import REPO_ROOT, Settings
+from shop.catalog import Catalog, Product
+from shop.generate.facts import KINDS, Facts, ProductFacts
+from shop.generate.generator import Generated, Generator, build_generator
+from shop.generate.guard import invented
+from shop.promotions import Promotion, load_promotions
+
+
+def _facts(p: Product, kind: str, lang: str, promotion: str = "") -> Facts:
+    return Facts(kind, lang, (ProductFacts.of(p, lang),), promotion=promotion)
+
+
+def sample(catalog: Catalog, per_category: int) -> list[Product]:
+    """The first ``per_category`` products of each category (a fixed, varied sample)."""
+    seen: dict[str, int] = {}
+    out = []
+    for p in catalog.products:
+        if seen.get(p.category, 0) < per_category:
+            seen[p.category] = seen.get(p.category, 0) + 1
+            out.append(p)
+    return out
+
+
+def describe(generator: Generator, products: list[Product], langs: list[str], out: Path) -> int:
+    """Write descriptions to ``out``; returns how many came from the model."""
+    from tqdm import tqdm
+
+    from_model = 0
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["product", "lang", "name", "text", "source", "problems", "model_text"])
+        for p in tqdm(products, desc="describing", unit="product"):
+            for lang in langs:
+                g = generator.write(_facts(p, "description", lang))
+                from_model += g.source == "model"
+                writer.writerow([p.id, lang, p.name(lang), g.text, g.source, " ".join(g.problems),
+                                 g.model_text])  # fmt: skip
+    return from_model
+
+
+def _share(rows: list[tuple[str, str, Generated]], lang: str = "", kind: str = "") -> float:
+    """Share of the rows (of one language or kind) whose text came from the model."""
+    kept = [g for lg, k, g in rows if lang in ("", lg) and kind in ("", k)]
+    return round(sum(g.source == "model" for g in kept) / max(1, len(kept)), 3)
+
+
+def _row(lang: str, kind: str, g: Generated) -> dict[str, Any]:
+    return {"lang": lang, "kind": kind, "source": g.source, "text": g.text,
+            "problems": list(g.problems), "model_text": g.model_text}  # fmt: skip
+
+
+def evaluate(
+    generator: Generator, products: list[Product], promotions: list[Promotion]
+) -> dict[str, Any]:
+    """Pass rate of the guard, speed and latency over every kind and language.
+
+    Marketing texts get the promotion of the product's category (else a store-wide one).
+    """
+    from tqdm import tqdm
+
+    rows: list[tuple[str, str, Generated]] = []
+    wrong = 0  # shown texts (the model's or the template's) that state what the facts do not
+    for p in tqdm(products, desc="evaluating", unit="product"):
+        fitting = [x for x in promotions if x.category == p.category]
+        promo = next(iter(fitting or [x for x in promotions if x.category == "all"]), None)
+        for lang in ("zh", "en"):
+            for kind in KINDS:
+                words = promo.text(lang) if promo and kind == "marketing" else ""
+                facts = _facts(p, kind, lang, words)
+                shown = generator.write(facts)
+                wrong += bool(invented(generator.guard.problems(shown.text, facts)))
+                rows.append((lang, kind, shown))
+    called = [g for _, _, g in rows if g.problems != ("no_model",)]  # backend errors count
+    problems: dict[str, int] = {}
+    for g in called:
+        for prob in g.problems:
+            key = prob.split(":")[0]
+            problems[key] = problems.get(key, 0) + 1
+    seconds = [g.seconds for g in called]
+    report: dict[str, Any] = {
+        "model": generator.model_name,
+        "generations": len(rows),
+        "model_calls": len(called),
+        "passed_guard": round(sum(g.source == "model" for g in called) / max(1, len(called)), 3),
+        "passed_first_attempt": round(
+            sum(g.source == "model" and g.attempts == 1 for g in called) / max(1, len(called)), 3
+        ),
+        "retries": {"allowed": generator.retries, "made": sum(g.attempts - 1 for g in called)},
+        "by_language": {lang: _share(rows, lang=lang) for lang in ("zh", "en")},
+        "by_kind": {kind: _share(rows, kind=kind) for kind in KINDS},
+        "rejections": problems,
+        "invented_facts_shown": wrong,  # every shown text checked by the guard again
+        "tokens_per_second": round(sum(g.tokens for g in called) / max(1e-9, sum(seconds)), 2),
+        "latency_s": {
+            "median": round(statistics.median(seconds), 2) if seconds else None,
+            "p90": round(sorted(seconds)[int(0.9 * (len(seconds) - 1))], 2) if seconds else None,
+        },
+        "token_budget": generator.max_tokens,
+        "time_budget_s": generator.timeout,
+        "examples": [_row(lg, k, g) for lg, k, g in rows[:12]],
+        "rejected": [_row(lg, k, g) for lg, k, g in rows if g.source != "model"],
+    }
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the exit status."""
+    parser = argparse.ArgumentParser(prog="python -m shop.generate", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    d = sub.add_parser("describe", help="descriptions for catalog products -> a CSV to review")
+    d.add_argument("--ids", nargs="*", help="product ids (default: the whole catalog)")
+    d.add_argument("--limit", type=int, default=0, help="only the first N products")
+    d.add_argument("--lang", nargs="+", default=["zh", "en"])
+    d.add_argument("--out", type=Path, default=Path("descriptions.csv"))
+    e = sub.add_parser("evaluate", help="guard pass rate, speed -> reports/generate.json")
+    e.add_argument("--per-category", type=int, default=2)
+    t = sub.add_parser("try", help="one generation, printed")
+    t.add_argument("product")
+    t.add_argument("--kind", choices=KINDS, default="description")
+    t.add_argument("--lang", choices=("zh", "en"), default="zh")
+    args = parser.parse_args(argv)
+    setup_logging()
+    settings = Settings.from_env()
+    try:
+        catalog = Catalog.load(settings.catalog_file)
+        generator = build_generator(settings, ModelResolver(settings), catalog)
+        if generator.backend is not None:
+            generator.backend.warm_up()
+        if args.command == "describe":
+            products = [catalog.by_id[i] for i in args.ids] if args.ids else catalog.products
+            products = products[: args.limit] if args.limit else products
+            n = describe(generator, products, args.lang, args.out)
+            total = len(products) * len(args.lang)
+            source = generator.model_name if generator.backend else "no model configured"
+            print(f"wrote {args.out}: {total} descriptions, {n} from the model ({source}), "
+                  f"{total - n} from templates (see the problems column)")  # fmt: skip
+        elif args.command == "evaluate":
+            promos = load_promotions(settings.data_dir / "promotions.yaml")
+            report = evaluate(generator, sample(catalog, args.per_category), promos)
+            target = REPO_ROOT / "reports" / "generate.json"
+            target.write_text(
+                json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+            )
+            print(json.dumps({k: v for k, v in report.items() if k != "examples"}, indent=2))
+        else:
+            g = generator.write(_facts(catalog.by_id[args.product], args.kind, args.lang))
+            shown = {"text": g.text, "source": g.source, "problems": g.problems,
+                     "model_text": g.model_text, "tokens": g.tokens,
+                     "seconds": round(g.seconds, 2)}  # fmt: skip
+            print(json.dumps(shown, ensure_ascii=False, indent=1))
+    except (KnowledgeError, KeyError) as exc:
+        print(f"kefu: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

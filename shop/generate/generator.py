@@ -1,0 +1,137 @@
+"""Model first, within a token and a time budget; the template when anything is off.
+
+Every model text goes through the guard. A text cut by the budget keeps its complete
+sentences; a text that fails the guard is retried (sampled) while the time budget lasts;
+then a failing text, a backend error or no backend at all gives the template built from the
+same facts. ``Generated.source`` says which one the shopper saw and
+``problems`` why, so agents and the evaluation can count them.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from dataclasses import dataclass
+
+from knowledge.models import ModelResolver
+from knowledge.settings import Settings
+from shop.catalog import Catalog
+from shop.generate.backends import Backend, GenerationError, LocalGenerator, OpenAIBackend
+from shop.generate.facts import Facts
+from shop.generate.guard import Guard
+from shop.generate.prompt import build_prompt
+from shop.generate.templates import template
+
+log = logging.getLogger(__name__)
+SENTENCE_END = re.compile(r"[。！？!?.](?=\s|$)|[。！？]")
+MIN_RETRY_SECONDS = 1.5  # a retry needs at least this much of the time budget left
+PREAMBLE = re.compile(
+    r"^\s*(?:文案|营销短信|商品描述|推荐语|copy|message|description)\s*[:：]\s*", re.I
+)
+
+
+@dataclass(frozen=True)
+class Generated:
+    """A text for the shopper and where it came from."""
+
+    text: str
+    source: str  # model | template
+    problems: tuple[str, ...] = ()
+    model_text: str = ""  # what the model wrote (kept for review even when rejected)
+    tokens: int = 0
+    seconds: float = 0.0  # time spent in the model, every attempt
+    attempts: int = 0  # model calls made (a rejected text is retried while time allows)
+
+    @property
+    def tokens_per_second(self) -> float:
+        """Decoding speed of the model call (0 without one)."""
+        return self.tokens / self.seconds if self.seconds else 0.0
+
+
+def tidy(text: str, finished: bool) -> str:
+    """Strip quotes and a "文案：" preamble; a cut text keeps its complete sentences."""
+    quotes = '"“”「」'
+    text = PREAMBLE.sub("", text.strip().strip(quotes)).strip().strip(quotes).strip()
+    if not finished:
+        ends = [m.end() for m in SENTENCE_END.finditer(text)]
+        text = text[: ends[-1]] if ends else ""
+    return text.strip()
+
+
+class Generator:
+    """Writes pitches, marketing messages and descriptions that state only their facts."""
+
+    def __init__(
+        self,
+        backend: Backend | None,
+        guard: Guard,
+        max_tokens: int = 120,
+        timeout: float = 6.0,
+        retries: int = 2,
+    ) -> None:
+        self.backend = backend
+        self.guard = guard
+        self.max_tokens = max_tokens
+        self.timeout = timeout
+        self.retries = retries
+
+    @property
+    def model_name(self) -> str:
+        """The backend's model, or ``template``."""
+        return self.backend.model_name if self.backend is not None else "template"
+
+    def write(self, facts: Facts) -> Generated:
+        """The model's text if it passes the guard, else the template.
+
+        A rejected text is retried while the time budget allows, ``retries`` times.
+        """
+        if self.backend is None:
+            return Generated(template(facts), "template", ("no_model",))
+        prompt, start = build_prompt(facts), time.perf_counter()
+        problems: tuple[str, ...] = ()
+        raw, tokens, seconds, calls = "", 0, 0.0, 0
+        for attempt in range(1 + self.retries):
+            left = self.timeout - (time.perf_counter() - start)
+            if attempt and left < MIN_RETRY_SECONDS:
+                break
+            calls += 1
+            try:
+                done = self.backend.complete(prompt, self.max_tokens, left, attempt)
+            except GenerationError as exc:
+                log.warning("generation failed, template used: %s", exc)
+                seconds = time.perf_counter() - start
+                return Generated(template(facts), "template", ("backend_error",), seconds=seconds)
+            text = tidy(done.text, done.finished)
+            problems = tuple(self.guard.problems(text, facts))
+            raw, tokens, seconds = done.text, tokens + done.tokens, seconds + done.seconds
+            if not problems:
+                return Generated(text, "model", (), raw, tokens, seconds, calls)
+            log.info("generated text rejected %s: %r", problems, done.text[:200])
+        return Generated(template(facts), "template", problems, raw, tokens, seconds, calls)
+
+
+def build_generator(settings: Settings, resolver: ModelResolver, catalog: Catalog) -> Generator:
+    """The configured generator: an OpenAI-compatible server, a local model, or templates only."""
+    backend: Backend | None = None
+    if settings.generator_url:
+        backend = OpenAIBackend(
+            settings.generator_url,
+            settings.generator_model or "default",
+            settings.generator_api_key,
+        )
+    elif settings.generator_model:
+        backend = LocalGenerator(
+            settings.generator_model,
+            resolver,
+            settings.device,
+            settings.generator_prompt,
+            int8=settings.generator_int8,
+        )
+    return Generator(
+        backend,
+        Guard(catalog),
+        settings.generator_tokens,
+        settings.generator_timeout,
+        settings.generator_retries,
+    )

@@ -1,0 +1,260 @@
+"""The guardrail: a generated text may state only what its facts say.
+
+Checks, each a named problem: wrong language; too long; too short (little beyond the
+product's name); empty; a number (digits or a Chinese numeral with a unit) that no fact
+contains; money that is not one of the facts' prices or amounts, a deal's threshold or
+reduction (满 300 减 40) other than the facts' deal, a measure in another unit than the facts
+give it (``quantities.py``); copy that repeats itself or is a list of stubs (``quality``); a
+feature of the prompt's solved examples that this product does not have (``example:``, the
+small model's favourite invention); a catalog brand or product name that is not one of the
+facts' products; another catalog value of one of the product's own features, which the facts
+do not give (``value:``, "黑鹅绒" for a jacket filled with white duck down); a stock state the
+facts contradict; a promise (free shipping, gifts, discounts, guarantees, lowest price, ...)
+that no fact makes; none of the products named.
+The shopper's own words are not facts: "只要 1 元" injected by a shopper does not make ¥1 one.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterable
+
+from shop.catalog import Catalog
+from shop.generate.facts import Facts
+from shop.generate.prompt import EXAMPLE_ONLY, low_text
+from shop.generate.quantities import misplaced, numbers
+from shop.money import chinese_number, plain_number
+
+LIMITS = {  # (zh characters, en words)
+    "pitch": (120, 60),
+    "marketing": (120, 60),
+    "description": (200, 110),
+}
+MINIMUM = (6, 5)  # beyond the product's name: zh characters, en words (else: too_short)
+PROMISES = {
+    "zh": ("包邮", "免运费", "免邮", "赠品", "赠送", "送您", "买一送一", "打折", "折扣", "立减",
+           "满减", "优惠券", "红包", "保证", "保修", "包退", "退款", "最低价", "全网最低", "限时",
+           "秒杀", "正品", "终身", "免费"),
+    "en": ("free shipping", "free delivery", "ships free", "gift", "discount", "% off", "coupon",
+           "guarantee", "warranty", "refund", "lowest price", "cheapest", "limited time",
+           "lifetime", "free", "bonus", "bogo", "half price"),
+}  # fmt: skip
+DISCOUNT = re.compile(r"[\d一二三四五六七八九]\s*折")
+CJK = re.compile(r"[\u4e00-\u9fff]")
+LATIN = re.compile(r"[A-Za-z]")
+METRIC = re.compile(r"千(?=克|米|瓦|卡)")
+CN_NUMBER = re.compile(r"([零一二两三四五六七八九十百千万]+)\s*(?=[元块折件天年个克斤升%％倍])")
+
+
+#: The problems that state something the facts do not (the others are of form: length,
+#: language, repetition, no product named).
+FACT_PROBLEMS = ("number", "price", "deal", "unit", "example", "name", "value", "promise", "stock")
+
+
+def invented(problems: Iterable[str]) -> list[str]:
+    """The ``problems`` that are invented facts."""
+    return [p for p in problems if p.split(":")[0] in FACT_PROBLEMS]
+
+
+class Guard:
+    """Checks generated texts against their facts; knows the catalog's names to spot inventions."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        names: set[str] = set()
+        brands: set[str] = set()
+        for p in catalog.products:
+            names |= {p.name_zh.lower(), p.name_en.lower()}
+            brands |= {part for part in p.brand.split() if len(part) > 1}
+        # Latin brand words match as capitalised whole words ("Books" the brand, not "books").
+        words = {b for b in brands if b.isascii()}
+        names |= {b.lower() for b in brands - words}
+        self.names = sorted(names, key=len, reverse=True)
+        self.values = {"zh": feature_values(p.attributes_zh for p in catalog.products),
+                       "en": feature_values(p.attributes_en for p in catalog.products)}  # fmt: skip
+        self.brand_words = {b: re.compile(rf"\b{re.escape(b)}\b") for b in sorted(words)}
+
+    def problems(self, text: str, facts: Facts) -> list[str]:
+        """What is wrong with ``text`` for ``facts`` (empty: it may be shown)."""
+        text = text.strip()
+        if not text:
+            return ["empty"]
+        out: list[str] = []
+        out += _language(text, facts.lang)
+        zh_limit, en_limit = LIMITS[facts.kind]
+        if (facts.lang == "zh" and len(text) > zh_limit) or (
+            facts.lang == "en" and len(text.split()) > en_limit
+        ):
+            out.append("too_long")
+        if _substance(text, facts) < MINIMUM[facts.lang == "en"]:
+            out.append("too_short")
+        source = facts.text()
+        out += [f"number:{n}" for n in sorted(self._unsupported_numbers(text, source))]
+        out += misplaced(text, source, facts.amounts())
+        out += quality(text, facts.lang)
+        plain, plain_source = low_text(text), low_text(source)
+        out += [f"example:{w}" for w in EXAMPLE_ONLY[facts.lang] if w in plain
+                and w not in plain_source]  # fmt: skip
+        out += [f"name:{n}" for n in self._foreign_names(text, source)]
+        out += [f"value:{v}" for v in self._foreign_values(plain, plain_source, facts)]
+        low, src_low = text.lower(), source.lower()
+        out += [f"promise:{p}" for p in PROMISES[facts.lang] if p in low and p not in src_low]
+        if facts.lang == "zh" and DISCOUNT.search(text) and not DISCOUNT.search(source):
+            out.append("promise:折")
+        out += _stock(low, facts)
+        named = [p for p in facts.products if p.brand.lower() in low or p.name.lower() in low
+                 or p.type.lower() in low]  # fmt: skip
+        if facts.products and not named:
+            out.append("no_product")
+        return out
+
+    @staticmethod
+    def _unsupported_numbers(text: str, source: str) -> set[str]:
+        allowed = numbers(source) | _chinese_numbers(source)  # 《丝路千年》 names its 千
+        said = numbers(text) | _chinese_numbers(text)
+        return {n for n in said if n not in allowed}
+
+    def _foreign_names(self, text: str, source: str) -> Iterable[str]:
+        low = text.lower()
+        own = source.lower()
+        for name in self.names:
+            if name in low and name not in own:
+                yield name
+                low = low.replace(name, " ")
+        for word, pattern in self.brand_words.items():
+            if pattern.search(text) and not pattern.search(source) and word.lower() in low:
+                yield word.lower()
+
+    def _foreign_values(self, plain: str, own: str, facts: Facts) -> Iterable[str]:
+        """Another value of one of the products' own features, which the facts do not give.
+
+        ``plain`` and ``own``: the text and the facts' text as phrases are compared (``low_text``).
+
+        Only the features the products have are checked ("silver" for a product whose colours
+        are black and white; "鹅绒" for a jacket filled with duck down), so that copy may
+        still use a common word that some other product has as a feature value.
+        """
+        low = plain
+        for p in facts.products:  # "English Grammar Illustrated by ..." names no illustrator
+            low = low.replace(low_text(p.name), " | ")
+        values = self.values[facts.lang]
+        keys = {low_text(k).strip() for p in facts.products for k, _ in p.attributes}
+        for key in sorted(keys & values.keys()):
+            for value, pattern in values[key].items():
+                if value not in own and pattern.search(low):
+                    yield value
+
+
+FeatureValues = dict[str, dict[str, re.Pattern[str]]]
+
+
+def feature_values(attributes: Iterable[str]) -> FeatureValues:
+    """Every catalog feature's values, as phrases a text may state, each with its pattern.
+
+    From "填充物: 90% 白鸭绒; 颜色: 米白/雾霾蓝" come 填充物: 白鸭绒 and 颜色: 米白, 雾霾蓝
+    (runs of two or more Chinese characters); from "fill: 90% white duck down; colours:
+    off-white/haze blue" come "white duck down", "off white", "haze blue" (letters, matched as
+    whole words; a one-word value of under five letters is too common to tell); not units.
+    """
+    out: FeatureValues = {}
+    for line in attributes:
+        for pair in line.split(";"):
+            if ":" not in pair:
+                continue
+            key, value = (low_text(x).strip() for x in pair.split(":", 1))
+            phrases = out.setdefault(key, {})
+            for part in re.split(r"[/、，,+]", value):
+                for phrase in sorted(_phrases(part) - NOT_VALUES):
+                    phrases.setdefault(phrase, re.compile(
+                        re.escape(phrase) if CJK.search(phrase) else rf"\b{re.escape(phrase)}\b"
+                    ))  # fmt: skip
+    return out
+
+
+# Units (measures are checked as such, ``quantities.py``) and words that only introduce a value.
+NOT_VALUES = {"小时", "分钟", "个月", "千克", "公斤", "英寸", "厘米", "毫米", "毫升", "毫安时",
+              "万像素", "亿像素", "hours", "days", "weeks", "months", "years", "minutes", "inch",
+              "keys", "written", "illustrated", "written and", "and illustrated"}  # fmt: skip
+
+
+def _phrases(part: str) -> set[str]:
+    """A value's phrases and their parts.
+
+    白鹅绒 gives 鹅绒 too (a "黑鹅绒" is still goose down); "white goose down" gives "goose down"
+    and "goose".
+    """
+    out: set[str] = set()
+    if CJK.search(part):
+        for run in re.findall(r"[\u4e00-\u9fff]{2,}", part):
+            out |= {run[i:j] for i in range(len(run)) for j in range(i + 2, len(run) + 1)}
+        return out
+    for phrase in re.findall(r"[a-z]+(?:[ '][a-z]+)*", re.sub(r"\S*\d\S*", " ", part)):
+        words = phrase.split()
+        spans = (words[i:j] for i in range(len(words)) for j in range(i + 1, len(words) + 1))
+        out |= {" ".join(w) for w in spans if len(w) > 1 or len(w[0]) >= 5}
+    return out
+
+
+def _chinese_numbers(text: str) -> set[str]:
+    """Numbers written in Chinese numerals before a unit (三件, 七折, 一个), as digits."""
+    out = set()
+    for m in CN_NUMBER.finditer(METRIC.sub("", text)):  # 5 千克 is 5 kg, not 5 and 1000
+        value = chinese_number(m.group(1))
+        if value is not None:
+            out.add(plain_number(str(value)))
+    return out
+
+
+IN_STOCK = ("有货", "现货", "in stock", "available now")
+OUT_OF_STOCK = ("缺货", "售罄", "卖完", "out of stock", "sold out")
+
+
+def _stock(low: str, facts: Facts) -> list[str]:
+    """A text must not call an out-of-stock product available, or an available one sold out."""
+    if len(facts.products) != 1:
+        return []
+    out = any(w in facts.products[0].stock.lower() for w in OUT_OF_STOCK)
+    says_in = any(w in low for w in IN_STOCK) and not any(w in low for w in OUT_OF_STOCK)
+    says_out = any(w in low for w in OUT_OF_STOCK)
+    return ["stock"] if (out and says_in) or (not out and says_out) else []
+
+
+def _language(text: str, lang: str) -> list[str]:
+    cjk, latin = len(CJK.findall(text)), len(LATIN.findall(text))
+    if lang == "en" and cjk:
+        return ["language"]
+    if lang == "zh" and cjk < max(4, latin):
+        return ["language"]
+    return []
+
+
+SHORT_PART = re.compile(r"[^，、。；！？,;.!?]+")
+
+
+def _substance(text: str, facts: Facts) -> int:
+    """How much ``text`` says beyond its products' names: CJK characters (zh) or words (en)."""
+    rest = text
+    for p in facts.products:
+        rest = rest.replace(p.name, " ")
+    return len(CJK.findall(rest)) if facts.lang == "zh" else len(re.findall(r"[A-Za-z]+", rest))
+
+
+def quality(text: str, lang: str) -> list[str]:
+    """Problems of form: ``repetitive`` or ``fragmentary``.
+
+    ``repetitive``: over a quarter of its character (zh) or word (en) pairs are repeats;
+    ``fragmentary``: four or more stubs of one to three characters (a list of labels, not copy).
+    """
+    units = CJK_OR_WORD[lang].findall(text.lower())
+    pairs = list(itertools.pairwise(units))
+    out = []
+    if len(pairs) >= 8 and (len(pairs) - len(set(pairs))) / len(pairs) > 0.25:
+        out.append("repetitive")
+    if lang == "zh":
+        stubs = [p for p in SHORT_PART.findall(text) if 0 < len(p.strip()) <= 3 and CJK.search(p)]
+        if len(stubs) >= 4:
+            out.append("fragmentary")
+    return out
+
+
+CJK_OR_WORD = {"zh": re.compile(r"[\u4e00-\u9fff]|[a-z0-9]+"), "en": re.compile(r"[a-z0-9]+")}

@@ -1,0 +1,67 @@
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from knowledge.settings import REPO_ROOT
+from shop.catalog import Catalog, CatalogError
+from shop.money import chinese_number, parse_money
+from shop.promotions import active_promotions, load_promotions
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("500以内", 500), ("¥1,299 左右", 1299), ("两千", 2000), ("两千五", 2500), ("三百块", 300),
+     ("1.5k", 1500), ("under 300 yuan", 300), ("一万", 10000), ("便宜点", None), (None, None)],
+)  # fmt: skip
+def test_amounts_as_shoppers_write_them(text: str | None, value: int | None) -> None:
+    assert parse_money(text) == (Decimal(value) if value is not None else None)
+
+
+def test_chinese_numbers() -> None:
+    assert chinese_number("十五") == 15 and chinese_number("一百二") == 120
+    assert chinese_number("abc") is None
+
+
+def test_catalog_finds_by_type_name_brand(shop: Path) -> None:
+    catalog = Catalog.load(shop / "catalog" / "products.csv")
+    assert catalog.find("蓝牙耳机")[0].id == "P0001"
+    assert catalog.find("air fryer")[0].id == "P0004"
+    assert catalog.find("ChefJoy")[0].id == "P0004"
+    assert catalog.find("汽车") == [] and catalog.find("") == []
+    assert catalog.by_id["P0001"].attributes("en")[0] == ("battery", "30 hours")
+
+
+def test_a_broken_catalog_row_is_named(tmp_path: Path) -> None:
+    bad = tmp_path / "p.csv"
+    bad.write_text("id,category\nP1,books\n", encoding="utf-8")
+    with pytest.raises(CatalogError, match="line 2"):
+        Catalog.load(bad)
+    with pytest.raises(CatalogError, match="No catalog"):
+        Catalog.load(tmp_path / "missing.csv")
+
+
+def test_promotions_by_date_audience_and_category() -> None:
+    promos = load_promotions(REPO_ROOT / "data" / "promotions.yaml")
+    day = dt.date(2026, 12, 1)
+    guest = {p.id for p in active_promotions(promos, day, None)}
+    gold = {p.id for p in active_promotions(promos, day, "gold")}
+    assert "gold-express" in gold and "gold-express" not in guest
+    assert "new-member-coupon" not in guest
+    books = {p.id for p in active_promotions(promos, day, "gold", "books")}
+    assert "books-3-for-2" in books and "winter-appliances" not in books
+    assert active_promotions(promos, dt.date(2030, 1, 1), "gold") == []
+
+
+def test_a_budget_written_as_a_limit_is_found_in_the_text() -> None:
+    from decimal import Decimal
+
+    from shop.money import budget_in
+
+    assert budget_in("推荐一款送女朋友的礼物，500 以内") == Decimal(500)
+    assert budget_in("300块以下的零食") == Decimal(300)
+    assert budget_in("a gift under 1,200 please") == Decimal(1200)
+    assert budget_in("预算 800，送爸妈") == Decimal(800)
+    for text in ("签收后 7 天内可以退吗", "订单 KF20261101", "", None):
+        assert budget_in(text) is None
