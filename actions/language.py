@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from knowledge.lang import detect_language
+from common.lang import detect_language
 
 
 class ActionDetectLanguage(Action):

@@ -5,21 +5,8 @@ from __future__ import annotations
 import logging
 import os
 
-from knowledge.privacy import Redactor
-
-
-class RedactingFilter(logging.Filter):
-    """Personal data (``KEFU_REDACT`` kinds) never reaches a log line."""
-
-    def __init__(self, redactor: Redactor) -> None:
-        super().__init__()
-        self.redactor = redactor
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        """Render the message, redact it, keep the record."""
-        record.msg = self.redactor.text(record.getMessage())
-        record.args = None
-        return True
+from common.logs import RedactingFilter
+from common.privacy import Redactor
 
 
 def setup_logging(level: int = logging.INFO) -> None:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import Any
 
-Language = Literal["zh", "en"]
+from common.lang import Language as Language  # re-exported: kefu's languages are common's
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from knowledge.privacy import Redactor
+from common.privacy import Redactor
 
 KINDS = ("intent", "answer")
 MAX_TEXT = 2000

@@ -348,7 +348,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--rasa-url", help="where browsers reach Rasa (KEFU_PUBLIC_RASA_URL)")
     args = parser.parse_args(argv)
-    setup_logging()  # one-line logs, personal data redacted (knowledge/privacy.py)
+    setup_logging()  # one-line logs, personal data redacted (common/privacy.py)
     config = WebConfig.from_env()
     if args.rasa_url:
         config.rasa_url = args.rasa_url

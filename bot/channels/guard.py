@@ -52,7 +52,7 @@ TEXTS: dict[str, tuple[str, str]] = {
 def language_of(text: str) -> str:
     """``zh`` or ``en`` by the dominant script, as the action server decides.
 
-    A Chinese character and a Latin word count one each (as in knowledge/lang.py).
+    A Chinese character and a Latin word count one each (as in common/lang.py).
     """
     sample = text[:2000]
     return "zh" if len(CJK.findall(sample)) > len(LATIN.findall(sample)) else "en"

@@ -22,7 +22,7 @@ from rasa.core.tracker_store import SQLTrackerStore
 
 # knowledge/privacy.py is standard library only; import it from the repository root.
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from knowledge.privacy import Redactor
+from common.privacy import Redactor
 
 
 class _Redacted:

@@ -12,8 +12,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from common.lang import detect_language
 from knowledge.errors import DocumentError
-from knowledge.lang import detect_language
 from knowledge.types import Language, Passage, Source
 
 TITLES = {"zh": "常见问题", "en": "FAQ"}

@@ -10,8 +10,8 @@ from __future__ import annotations
 from html.parser import HTMLParser
 from pathlib import Path
 
+from common.lang import detect_language
 from knowledge.errors import DocumentError
-from knowledge.lang import detect_language
 from knowledge.types import Language, Passage, Source
 
 _SKIP = {"script", "style", "nav", "footer", "header", "noscript", "template", "aside"}

@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from common.lang import detect_language
 from knowledge.errors import DocumentError
-from knowledge.lang import detect_language
 from knowledge.types import Language, Passage, Source
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.*\S)\s*$")

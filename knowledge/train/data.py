@@ -23,8 +23,8 @@ from pathlib import Path
 
 import yaml
 
+from common.lang import detect_language
 from knowledge.errors import KnowledgeError
-from knowledge.lang import detect_language
 from knowledge.types import Language, Passage
 
 DEV_SHARE = 0.2

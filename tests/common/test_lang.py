@@ -1,6 +1,6 @@
 import pytest
 
-from knowledge.lang import detect_language
+from common.lang import detect_language
 
 
 @pytest.mark.parametrize(

@@ -1,10 +1,15 @@
-"""Language of a shopper's message: Chinese or English, by the dominant script."""
+"""Language of a shopper's message: Chinese or English, by the dominant script.
+
+Standard library only: the action server, the knowledge engine and the Rasa process's
+channels all count languages the same way.
+"""
 
 from __future__ import annotations
 
 import re
+from typing import Literal
 
-from knowledge.types import Language
+Language = Literal["zh", "en"]
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]+")

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.privacy import KINDS, Redactor, kinds_from_env
+from common.privacy import KINDS, Redactor, kinds_from_env
 
 R = Redactor()
 
@@ -54,9 +54,10 @@ def test_nested_values_and_chosen_kinds() -> None:
         kinds_from_env("phone,shoe_size")
 
 
-def test_the_module_needs_only_the_standard_library() -> None:
+@pytest.mark.parametrize("module", ["privacy", "lang", "logs"])
+def test_the_module_needs_only_the_standard_library(module: str) -> None:
     """The Rasa process (another environment) imports it."""
-    source = Path(__file__).resolve().parents[2] / "knowledge" / "privacy.py"
+    source = Path(__file__).resolve().parents[2] / "common" / f"{module}.py"
     tree = ast.parse(source.read_text())
     names = {
         a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names
@@ -64,4 +65,4 @@ def test_the_module_needs_only_the_standard_library() -> None:
     names |= {
         n.module.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module
     }
-    assert names <= set(sys.stdlib_module_names) | {"__future__"}
+    assert names <= set(sys.stdlib_module_names) | {"__future__", "common"}
