@@ -16,7 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.texts import failure_text
 from common.identity import shopper_for_sender
-from knowledge.lang import detect_language
+from common.lang import detect_language
 from knowledge.types import Language
 
 log = logging.getLogger(__name__)

@@ -15,8 +15,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.service import get_service
 from actions.texts import answer_text, busy_text, failure_text
+from common.lang import detect_language
 from knowledge.errors import KnowledgeError, OverloadedError
-from knowledge.lang import detect_language
 
 log = logging.getLogger(__name__)
 
