@@ -1,118 +1,68 @@
 """One settings object for the whole knowledge engine, read once from the environment.
 
 Components never read the environment themselves: the process entry point calls
-:meth:`Settings.from_env` once and passes the result down.
-
-Environment variables (all optional):
-
-============================  ==================================================================
-``KEFU_CACHE``                cache root for environments, models and indexes (``~/.cache/kefu``)
-``KEFU_DATA_DIR``             the store's documents (``data/`` of this checkout)
-``KEFU_RETRIEVER_MODEL``      bi-encoder: a Hugging Face id or a local folder
-``KEFU_MODEL_PATHS``          explicit folders, ``id=path`` pairs separated by ``;``
-``KEFU_HUB_DOWNLOAD``         ``1`` lets the resolver download from the hub (off by default)
-``KEFU_DEVICE``               ``cpu``, ``cuda`` or ``auto`` (CUDA when available; default: ``cpu``)
-``KEFU_DTYPE``                model weights on CUDA: ``bfloat16`` (default), ``float16`` or
-                              ``float32``; the CPU always computes in ``float32``
-``KEFU_TORCH_THREADS``        torch intra-op threads (default: number of cores)
-``KEFU_BATCH_MAX``            questions per micro-batch of each model stage (default: 16 on the
-                              CPU, 128 on CUDA)
-``KEFU_BATCH_DELAY_MS``       how long a question waits for others to share its batch (default:
-                              2 ms on the CPU, 4 ms on CUDA)
-``KEFU_BATCH_QUEUE``          questions allowed to wait per stage; more are answered "busy"
-                              (default 256)
-``KEFU_BATCH_BACKEND``        ``local`` (the in-process micro-batcher, default) or ``ray``: the
-                              model stages run as Ray Serve deployments (``knowledge.serving``)
-                              that batch the questions of every action-server replica together
-``KEFU_RAY_ADDRESS``          the Ray cluster of the ``ray`` backend (default ``auto``: local)
-``KEFU_SERVE_APP``            prefix of the Ray Serve applications (default ``kefu``)
-``KEFU_SERVE_REPLICAS``       replicas per stage: ``2`` for every stage, or ``read=2,encode=1``
-``KEFU_SERVE_GPUS``           GPUs per replica of each model stage on Ray Serve (default 0)
-``KEFU_TOP_K``                passages retrieved per question (default 5)
-``KEFU_READ_K``               best passages the reader reads per question (default 3)
-``KEFU_MIN_SCORE``            without a reader: abstain below this retrieval score (0.80)
-``KEFU_READER_MODEL``         extractive QA model: hub id or folder; ``none`` turns it off
-``KEFU_RERANKER_MODEL``       cross-encoder: hub id or folder; ``none`` (default) turns it off
-``KEFU_HYBRID``               ``1`` fuses BM25 with dense retrieval (default off)
-``KEFU_INDEX_TYPE``           ``flat`` (exact, default), ``ivf`` or ``hnsw`` (large stores)
-``KEFU_ANSWER_THRESHOLD``     abstain below this answer score (default: fitted on dev)
-``KEFU_ORDERS_URL``           order store, any SQLAlchemy URL (default: a SQLite file in the
-                              cache, created and seeded with ``data/orders/demo.yaml``)
-``KEFU_RECOMMEND_MODEL``      encoder for product recommendations: hub id or folder (default:
-                              the retriever's, shared in memory)
-``KEFU_GENERATOR_MODEL``      causal LM for pitches and descriptions: hub id or folder (default:
-                              see ``Settings.generator_model``); ``none``: templates only
-``KEFU_GENERATOR_URL``        an OpenAI-compatible server (``http://host:8000/v1``, vLLM,
-                              llama.cpp) instead of the in-process model; the model name goes
-                              in ``KEFU_GENERATOR_MODEL``, a key in ``KEFU_GENERATOR_API_KEY``
-``KEFU_GENERATOR_PROMPT``     ``chat`` (instruction-tuned models), ``completion`` (few-shot, base
-                              models) or ``auto`` (by the model's name; default)
-``KEFU_GENERATOR_TOKENS``     token budget per generated text (default 100)
-``KEFU_GENERATOR_TIMEOUT``    time budget per generated text in seconds (default 8)
-``KEFU_GENERATOR_RETRIES``    times a text the guard rejects is generated again (sampled) while
-                              the time budget lasts (default 2)
-``KEFU_GENERATOR_INT8``       ``0`` keeps the local generator in float on CPU (default ``1``:
-                              int8 dynamic quantisation of its linear layers, ~2x tokens/s)
-============================  ==================================================================
+:meth:`Settings.from_env` once and passes the result down. Each field is read from one
+``KEFU_*`` variable (:data:`FIELDS`); ``common/config.py`` declares every variable (type,
+default, meaning) and README.md's configuration tables are generated from it.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from common.config import SettingError, default, value, variable
 from knowledge.errors import ConfigError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_CACHE = Path("~/.cache/kefu").expanduser()
-DEVICES = ("cpu", "cuda", "auto")
-DTYPES = ("bfloat16", "float16", "float32")
+DEFAULT_CACHE: Path = default("KEFU_CACHE")
+DEVICES = variable("KEFU_DEVICE").choices
+DTYPES = variable("KEFU_DTYPE").choices
 #: per device: (questions per micro-batch, milliseconds a question waits for company)
 BATCH_DEFAULTS = {"cpu": (16, 2.0), "cuda": (128, 4.0)}
-BACKENDS = ("local", "ray")  # where the model stages batch: in process, or on Ray Serve
-INDEX_TYPES = ("flat", "ivf", "hnsw")
+BACKENDS = variable("KEFU_BATCH_BACKEND").choices  # in process, or on Ray Serve
+INDEX_TYPES = variable("KEFU_INDEX_TYPE").choices
 #: the offline default generator (built from a PyPI package, see knowledge/models/offline.py)
-DEFAULT_GENERATOR = "google/gemma-3-270m"
+DEFAULT_GENERATOR: str = default("KEFU_GENERATOR_MODEL")
 
-
-def _parse_model_paths(raw: str) -> dict[str, Path]:
-    paths: dict[str, Path] = {}
-    for pair in filter(None, (p.strip() for p in raw.split(";"))):
-        name, sep, path = pair.partition("=")
-        if not sep or not name.strip() or not path.strip():
-            raise ConfigError(
-                f"KEFU_MODEL_PATHS entry {pair!r} is not of the form 'hub-id=/local/folder'."
-            )
-        paths[name.strip()] = Path(path.strip()).expanduser()
-    return paths
-
-
-def _parse_replicas(raw: str) -> dict[str, int]:
-    """``"2"`` (every stage) or ``"read=2,encode=1"`` -> replicas per stage (``*``: the rest)."""
-    replicas = {"*": 1}
-    for part in filter(None, (p.strip() for p in raw.split(","))):
-        stage, _, count = part.rpartition("=")
-        try:
-            replicas[stage.strip() or "*"] = int(count)
-        except ValueError:
-            raise ConfigError(
-                f"Invalid KEFU_SERVE_REPLICAS part {part!r}: expected N or STAGE=N."
-            ) from None
-    if min(replicas.values()) < 1:
-        raise ConfigError(f"KEFU_SERVE_REPLICAS must be at least 1 per stage, got {raw!r}.")
-    return replicas
-
-
-def _number(env: Mapping[str, str], key: str, default: float) -> float:
-    raw = env.get(key)
-    if raw is None or raw == "":
-        return default
-    try:
-        return float(raw)
-    except ValueError:
-        raise ConfigError(f"{key} must be a number, got {raw!r}.") from None
+#: each field of :class:`Settings` and the variable it is read from
+FIELDS: dict[str, str] = {
+    "cache_dir": "KEFU_CACHE",
+    "data_dir": "KEFU_DATA_DIR",
+    "retriever_model": "KEFU_RETRIEVER_MODEL",
+    "model_paths": "KEFU_MODEL_PATHS",
+    "hub_download": "KEFU_HUB_DOWNLOAD",
+    "device": "KEFU_DEVICE",
+    "dtype": "KEFU_DTYPE",
+    "torch_threads": "KEFU_TORCH_THREADS",
+    "batch_max": "KEFU_BATCH_MAX",
+    "batch_delay_ms": "KEFU_BATCH_DELAY_MS",
+    "batch_queue": "KEFU_BATCH_QUEUE",
+    "batch_backend": "KEFU_BATCH_BACKEND",
+    "ray_address": "KEFU_RAY_ADDRESS",
+    "serve_app": "KEFU_SERVE_APP",
+    "serve_replicas": "KEFU_SERVE_REPLICAS",
+    "serve_gpus": "KEFU_SERVE_GPUS",
+    "top_k": "KEFU_TOP_K",
+    "read_k": "KEFU_READ_K",
+    "min_score": "KEFU_MIN_SCORE",
+    "reader_model": "KEFU_READER_MODEL",
+    "reranker_model": "KEFU_RERANKER_MODEL",
+    "hybrid": "KEFU_HYBRID",
+    "index_type": "KEFU_INDEX_TYPE",
+    "answer_threshold": "KEFU_ANSWER_THRESHOLD",
+    "orders_url": "KEFU_ORDERS_URL",
+    "recommend_model": "KEFU_RECOMMEND_MODEL",
+    "generator_model": "KEFU_GENERATOR_MODEL",
+    "generator_url": "KEFU_GENERATOR_URL",
+    "generator_api_key": "KEFU_GENERATOR_API_KEY",
+    "generator_prompt": "KEFU_GENERATOR_PROMPT",
+    "generator_tokens": "KEFU_GENERATOR_TOKENS",
+    "generator_timeout": "KEFU_GENERATOR_TIMEOUT",
+    "generator_int8": "KEFU_GENERATOR_INT8",
+    "generator_retries": "KEFU_GENERATOR_RETRIES",
+}
 
 
 def resolve_device(device: str) -> str:
@@ -124,51 +74,49 @@ def resolve_device(device: str) -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
-def _model(env: Mapping[str, str], key: str, default: str) -> str:
-    value = env.get(key)
-    if value is None or value == "":
-        return default
-    return "" if value.lower() == "none" else value
-
-
 @dataclass(frozen=True)
 class Settings:
     """Every knob of the knowledge engine. Construct directly in tests, from env in processes."""
 
+    # Defaults: common/config.py (None: KEFU_DATA_DIR is this checkout's data/, the batch
+    # sizes and delays follow the device, the threshold is fitted, torch uses every core).
     cache_dir: Path = DEFAULT_CACHE
     data_dir: Path = REPO_ROOT / "data"
-    retriever_model: str = "kefu/retriever-multilingual-e5-small"
+    retriever_model: str = default("KEFU_RETRIEVER_MODEL")
     model_paths: Mapping[str, Path] = field(default_factory=dict)
-    hub_download: bool = False
-    device: str = "cpu"
-    dtype: str = "bfloat16"
+    hub_download: bool = default("KEFU_HUB_DOWNLOAD")
+    device: str = default("KEFU_DEVICE")
+    dtype: str = default("KEFU_DTYPE")
     torch_threads: int | None = None
     batch_max: int | None = None
     batch_delay_ms: float | None = None
-    batch_queue: int = 256
-    batch_backend: str = "local"
-    ray_address: str = "auto"
-    serve_app: str = "kefu"
-    serve_replicas: Mapping[str, int] = field(default_factory=lambda: {"*": 1})
-    serve_gpus: float = 0.0
-    top_k: int = 5
-    read_k: int = 3
-    min_score: float = 0.80
-    reader_model: str = "kefu/reader-multilingual-e5-small"
-    reranker_model: str = ""
-    hybrid: bool = False
-    index_type: str = "flat"
+    batch_queue: int = default("KEFU_BATCH_QUEUE")
+    batch_backend: str = default("KEFU_BATCH_BACKEND")
+    ray_address: str = default("KEFU_RAY_ADDRESS")
+    serve_app: str = default("KEFU_SERVE_APP")
+    serve_replicas: Mapping[str, int] = field(
+        default_factory=lambda: default("KEFU_SERVE_REPLICAS")
+    )
+    serve_gpus: float = default("KEFU_SERVE_GPUS")
+    top_k: int = default("KEFU_TOP_K")
+    read_k: int = default("KEFU_READ_K")
+    min_score: float = default("KEFU_MIN_SCORE")
+    reader_model: str = default("KEFU_READER_MODEL")
+    reranker_model: str = default("KEFU_RERANKER_MODEL")
+    hybrid: bool = default("KEFU_HYBRID")
+    index_type: str = default("KEFU_INDEX_TYPE")
     answer_threshold: float | None = None
-    orders_url: str = ""
-    recommend_model: str = ""
+    orders_url: str = default("KEFU_ORDERS_URL")
+    recommend_model: str = default("KEFU_RECOMMEND_MODEL")
     generator_model: str = DEFAULT_GENERATOR
-    generator_url: str = ""
-    generator_api_key: str = ""
-    generator_prompt: str = "auto"
-    generator_tokens: int = 100
-    generator_timeout: float = 8.0
-    generator_int8: bool = True
-    generator_retries: int = 2  # 1: 87.5 % of texts passed the guard, 2: 93.1 % (same guard)
+    generator_url: str = default("KEFU_GENERATOR_URL")
+    generator_api_key: str = default("KEFU_GENERATOR_API_KEY")
+    generator_prompt: str = default("KEFU_GENERATOR_PROMPT")
+    generator_tokens: int = default("KEFU_GENERATOR_TOKENS")
+    generator_timeout: float = default("KEFU_GENERATOR_TIMEOUT")
+    generator_int8: bool = default("KEFU_GENERATOR_INT8")
+    # KEFU_GENERATOR_RETRIES 1: 87.5 % of texts passed the guard, 2: 93.1 % (same guard)
+    generator_retries: int = default("KEFU_GENERATOR_RETRIES")
 
     def __post_init__(self) -> None:
         if self.device not in DEVICES:
@@ -245,51 +193,12 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        """Read the ``KEFU_*`` variables (see the module docstring)."""
-        env = os.environ if env is None else env
-        defaults = cls()
-        threads = env.get("KEFU_TORCH_THREADS")
-        return cls(
-            cache_dir=Path(env.get("KEFU_CACHE") or defaults.cache_dir).expanduser(),
-            data_dir=Path(env.get("KEFU_DATA_DIR") or defaults.data_dir).expanduser(),
-            retriever_model=env.get("KEFU_RETRIEVER_MODEL") or defaults.retriever_model,
-            model_paths=_parse_model_paths(env.get("KEFU_MODEL_PATHS", "")),
-            hub_download=env.get("KEFU_HUB_DOWNLOAD", "") == "1",
-            device=env.get("KEFU_DEVICE") or defaults.device,
-            dtype=env.get("KEFU_DTYPE") or defaults.dtype,
-            torch_threads=int(_number(env, "KEFU_TORCH_THREADS", 0)) or None if threads else None,
-            batch_max=int(_number(env, "KEFU_BATCH_MAX", 0)) or None,
-            batch_delay_ms=(
-                _number(env, "KEFU_BATCH_DELAY_MS", 0.0) if env.get("KEFU_BATCH_DELAY_MS") else None
-            ),
-            batch_queue=int(_number(env, "KEFU_BATCH_QUEUE", defaults.batch_queue)),
-            batch_backend=env.get("KEFU_BATCH_BACKEND") or defaults.batch_backend,
-            ray_address=env.get("KEFU_RAY_ADDRESS") or defaults.ray_address,
-            serve_app=env.get("KEFU_SERVE_APP") or defaults.serve_app,
-            serve_replicas=_parse_replicas(env.get("KEFU_SERVE_REPLICAS", "")),
-            serve_gpus=_number(env, "KEFU_SERVE_GPUS", defaults.serve_gpus),
-            top_k=int(_number(env, "KEFU_TOP_K", defaults.top_k)),
-            read_k=int(_number(env, "KEFU_READ_K", defaults.read_k)),
-            min_score=_number(env, "KEFU_MIN_SCORE", defaults.min_score),
-            reader_model=_model(env, "KEFU_READER_MODEL", defaults.reader_model),
-            reranker_model=_model(env, "KEFU_RERANKER_MODEL", defaults.reranker_model),
-            hybrid=env.get("KEFU_HYBRID", "") == "1",
-            index_type=env.get("KEFU_INDEX_TYPE") or defaults.index_type,
-            answer_threshold=(
-                _number(env, "KEFU_ANSWER_THRESHOLD", 0.0)
-                if env.get("KEFU_ANSWER_THRESHOLD")
-                else None
-            ),
-            orders_url=env.get("KEFU_ORDERS_URL", ""),
-            recommend_model=env.get("KEFU_RECOMMEND_MODEL", ""),
-            generator_model=_model(env, "KEFU_GENERATOR_MODEL", defaults.generator_model),
-            generator_url=env.get("KEFU_GENERATOR_URL", ""),
-            generator_api_key=env.get("KEFU_GENERATOR_API_KEY", ""),
-            generator_prompt=env.get("KEFU_GENERATOR_PROMPT") or defaults.generator_prompt,
-            generator_tokens=int(_number(env, "KEFU_GENERATOR_TOKENS", defaults.generator_tokens)),
-            generator_timeout=_number(env, "KEFU_GENERATOR_TIMEOUT", defaults.generator_timeout),
-            generator_int8=env.get("KEFU_GENERATOR_INT8", "1") != "0",
-            generator_retries=int(
-                _number(env, "KEFU_GENERATOR_RETRIES", defaults.generator_retries)
-            ),
-        )
+        """Read each field's ``KEFU_*`` variable (:data:`FIELDS`; unset: the field's default).
+
+        ``env`` defaults to ``os.environ``. Raises :class:`ConfigError` for a bad value.
+        """
+        try:
+            values = {name: value(var, env) for name, var in FIELDS.items()}
+        except SettingError as exc:
+            raise ConfigError(str(exc)) from None
+        return cls(**{name: v for name, v in values.items() if v is not None})

@@ -2,8 +2,9 @@ from pathlib import Path
 
 import pytest
 
+from common.config import default
 from knowledge.errors import ConfigError
-from knowledge.settings import Settings
+from knowledge.settings import FIELDS, Settings
 
 
 def test_from_env_reads_every_variable(tmp_path: Path) -> None:
@@ -38,8 +39,10 @@ def test_defaults_when_environment_is_empty() -> None:
         ({"KEFU_DEVICE": "tpu"}, "Valid devices are"),
         ({"KEFU_TOP_K": "0"}, "top_k must be at least 1"),
         ({"KEFU_BATCH_BACKEND": "celery"}, "Valid backends are"),
-        ({"KEFU_SERVE_REPLICAS": "read=two"}, "expected N or STAGE=N"),
-        ({"KEFU_SERVE_REPLICAS": "read=0"}, "at least 1 per stage"),
+        ({"KEFU_SERVE_REPLICAS": "read=two"}, "not of the form N or STAGE=N"),
+        ({"KEFU_SERVE_REPLICAS": "read=0"}, "at least 1 per entry"),
+        ({"KEFU_HYBRID": "maybe"}, "KEFU_HYBRID must be 1 or 0"),
+        ({"KEFU_INDEX_TYPE": "lsh"}, "Valid index types are"),
     ],
 )
 def test_invalid_values_say_what_is_valid(env: dict[str, str], message: str) -> None:
@@ -80,3 +83,14 @@ def test_ray_serve_backend_settings() -> None:
     assert s.serve_replicas == {"*": 1, "read": 2, "encode": 1}
     assert Settings.from_env({"KEFU_SERVE_REPLICAS": "3"}).serve_replicas == {"*": 3}
     assert Settings.from_env({}).batch_backend == "local"
+
+
+def test_every_field_is_read_from_one_declared_variable_with_its_default() -> None:
+    assert set(FIELDS) == set(Settings.__dataclass_fields__), "a field without its variable"
+    assert len(set(FIELDS.values())) == len(FIELDS)
+    plain = Settings()
+    for name, var in FIELDS.items():
+        declared = default(var)  # None: the field's own default decides (device, data/...)
+        if declared is not None:
+            assert getattr(plain, name) == declared, name
+    assert Settings.from_env({}) == plain
