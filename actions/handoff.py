@@ -8,7 +8,6 @@ through Rasa's HTTP API; see web/README or the agent console).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -16,15 +15,8 @@ from rasa_sdk.events import ConversationPaused, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import KefuAction, lang_of
-from actions.texts import HANDOFF_TEXTS, pick
-
-OPEN_HOUR, CLOSE_HOUR = 9, 21  # Beijing time, every day
-
-
-def agents_available(at: datetime | None = None) -> bool:
-    """Whether human agents are on duty at ``at`` (aware datetime; default now)."""
-    beijing = (at or datetime.now(UTC)).astimezone(UTC) + timedelta(hours=8)
-    return OPEN_HOUR <= beijing.hour < CLOSE_HOUR
+from actions.texts import handoff_text
+from common.clock import is_open
 
 
 class ActionHandoff(KefuAction):
@@ -40,10 +32,9 @@ class ActionHandoff(KefuAction):
         """Say what happens next, then mark and pause the conversation."""
         lang = lang_of(tracker)
         topic = " ".join(str(tracker.get_slot("handoff_topic") or "").split())[:200]
-        available = agents_available()
-        zh, en = HANDOFF_TEXTS["open" if available else "closed"]
+        available = is_open()
         dispatcher.utter_message(
-            text=pick(lang, zh, en).format(topic=topic or "-"),
+            text=handoff_text(lang, available, topic),
             handoff={"topic": topic, "agents_available": available},
         )
         return [SlotSet("handoff", True), SlotSet("handoff_topic", None), ConversationPaused()]

@@ -1,14 +1,21 @@
-"""What actions say, in both languages. Keep shopper-facing wording here, not in actions."""
+"""What actions say, in both languages. Keep shopper-facing wording here, not in actions.
+
+The agents' hours come from ``common/clock.py``. Two other places hold wording because the
+Rasa process cannot import this package: the channels' own replies (an empty, over-long or
+unreadable message, a flood, no reply, a slow reply: ``TEXTS`` in ``bot/channels/guard.py``) and
+the dialogue's fixed responses (``responses`` in ``bot/domain.yml``).
+"""
 
 from __future__ import annotations
 
+from common.clock import AGENT_HOURS
 from knowledge.types import Answer, Language
 
 ABSTAIN = {
     "zh": "抱歉，这个问题我没有把握回答，不想给您不准确的信息。需要为您转接人工客服吗？"
-    "（人工客服每天 9:00-21:00 在线）",
+    f"（人工客服每天 {AGENT_HOURS} 在线）",
     "en": "Sorry, I'm not sure enough to answer that, and I'd rather not guess. Would you like "
-    "me to connect you with a human agent? (Agents are available 9:00-21:00 daily.)",
+    f"me to connect you with a human agent? (Agents are available {AGENT_HOURS} daily.)",
 }
 
 FAILURE = {
@@ -215,12 +222,19 @@ HANDOFF_TEXTS: dict[str, tuple[str, str]] = {
         '("{topic}") and reply shortly.',
     ),
     "closed": (
-        "人工客服的服务时间是每天 9:00-21:00（北京时间），现在不在服务时间。"
+        "人工客服的服务时间是每天 {hours}（北京时间），现在不在服务时间。"
         "您的问题“{topic}”已经留言，客服上班后会尽快回复您。",
-        "Human agents are available 9:00-21:00 daily (Beijing time), and it's outside those hours "
+        "Human agents are available {hours} daily (Beijing time), and it's outside those hours "
         'now. Your question ("{topic}") is saved and an agent will reply as soon as they\'re back.',
     ),
 }
+
+
+def handoff_text(lang: Language, agents_available: bool, topic: str) -> str:
+    """What the shopper is told on a handoff: an agent is coming, or when agents are back."""
+    key = "open" if agents_available else "closed"
+    return fill(HANDOFF_TEXTS, lang, key, topic=topic or "-", hours=AGENT_HOURS)
+
 
 CLARIFY = (
     "抱歉，我不太确定您的意思。您是想：",

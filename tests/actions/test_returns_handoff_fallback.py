@@ -1,10 +1,11 @@
 import asyncio
-from datetime import UTC, datetime
 
+import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
+import actions.handoff
 from actions.fallback import ActionClarify
-from actions.handoff import ActionHandoff, agents_available
+from actions.handoff import ActionHandoff
 from actions.returns import ActionSubmitReturn, ValidateReturnForm
 from tests.actions.conftest import tracker_with
 from tests.actions.test_orders import run
@@ -48,18 +49,20 @@ def test_return_item_must_be_in_the_order(shop_env) -> None:  # type: ignore[no-
     assert ok == {"return_item": "声悦 S3 主动降噪蓝牙耳机"}
 
 
-def test_handoff_marks_pauses_and_says_when_agents_are_in(shop_env) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("agents_in", [True, False])
+def test_handoff_marks_pauses_and_says_when_agents_are_in(  # type: ignore[no-untyped-def]
+    shop_env, monkeypatch: pytest.MonkeyPatch, agents_in: bool
+) -> None:
+    monkeypatch.setattr(actions.handoff, "is_open", lambda: agents_in)
     said, events = run(ActionHandoff(), "转人工", handoff_topic="耳机没声音")
     assert "耳机没声音" in said[0]
+    if agents_in:
+        assert said[0].startswith("已为您转接人工客服") and "9:00-21:00" not in said[0]
+    else:
+        assert "服务时间是每天 9:00-21:00（北京时间），现在不在服务时间" in said[0]
     kinds = [(e["event"], e.get("name")) for e in events]
     assert ("slot", "handoff") in kinds and ("pause", None) in kinds
     assert ("slot", "handoff_topic") in kinds
-
-
-def test_agent_hours_are_beijing_time() -> None:
-    assert agents_available(datetime(2026, 11, 28, 1, 0, tzinfo=UTC))  # 09:00 Beijing
-    assert not agents_available(datetime(2026, 11, 28, 13, 0, tzinfo=UTC))  # 21:00 Beijing
-    assert not agents_available(datetime(2026, 11, 27, 23, 30, tzinfo=UTC))  # 07:30 Beijing
 
 
 def test_clarify_offers_the_two_likeliest_intents_as_buttons() -> None:
