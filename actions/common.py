@@ -1,7 +1,8 @@
 """What every kefu action shares: the shopper's language and identity, and a safe boundary.
 
 ``KefuAction.run`` catches any exception from ``act``: the shopper gets a polite reply in
-their language, the cause goes to the log, and the conversation goes on.
+their language (try again in a moment when the knowledge engine is busy; an apology that
+offers a human otherwise), the cause goes to the log, and the conversation goes on.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.texts import failure_text
+from actions.texts import busy_text, failure_text
 from common.identity import shopper_for_sender
-from common.lang import detect_language
+from knowledge.errors import KnowledgeError, OverloadedError
+from knowledge.lang import detect_language
 from knowledge.types import Language
 
 log = logging.getLogger(__name__)
@@ -51,10 +53,21 @@ class KefuAction(Action, ABC):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        """Run ``act``; on any exception, apologise in the shopper's language and log."""
+        """Run ``act``; on any exception, answer politely in the shopper's language and log.
+
+        A busy knowledge engine (:class:`OverloadedError`) asks the shopper to try again in a
+        moment (a warning); a known failure (:class:`KnowledgeError`: no index, the order store
+        down...) is an error; anything else is a bug, logged as critical.
+        """
         try:
             return await self.act(dispatcher, tracker, domain)
-        except Exception:  # the action boundary
-            log.exception("%s failed (sender %s)", self.name(), tracker.sender_id)
+        except OverloadedError:
+            log.warning("%s: the knowledge engine is busy; %s was asked to try again",
+                        self.name(), tracker.sender_id)  # fmt: skip
+            dispatcher.utter_message(text=busy_text(lang_of(tracker)))
+            return []
+        except Exception as exc:  # the action boundary
+            level = logging.ERROR if isinstance(exc, KnowledgeError) else logging.CRITICAL
+            log.log(level, "%s failed (sender %s)", self.name(), tracker.sender_id, exc_info=True)
             dispatcher.utter_message(text=failure_text(lang_of(tracker)))
             return []

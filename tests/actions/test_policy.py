@@ -1,4 +1,5 @@
 import asyncio
+import logging
 from typing import Any
 
 import numpy as np
@@ -7,8 +8,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 import actions.policy
 from actions.policy import ActionAnswerPolicy
-from common.lang import detect_language
+from actions.texts import busy_text, failure_text
 from knowledge.errors import IndexMissingError, OverloadedError
+from knowledge.lang import detect_language
 from knowledge.pipeline import KnowledgeService
 from knowledge.settings import Settings
 from knowledge.types import Answer, Hit, Passage, Source
@@ -88,6 +90,30 @@ def test_a_busy_engine_asks_the_shopper_to_try_again_in_their_language(
     assert "稍等片刻" in messages[0]["text"] and "人工" in messages[0]["text"]
     messages, _ = run(monkeypatch, busy, "How long is delivery?")
     assert "again in a moment" in messages[0]["text"] and "waiting" not in messages[0]["text"]
+
+
+@pytest.mark.parametrize(
+    ("error", "level", "text"),
+    [
+        (OverloadedError("256 items are already waiting"), logging.WARNING, "again in a moment"),
+        (IndexMissingError("no index"), logging.ERROR, "went wrong"),
+        (RuntimeError("boom"), logging.CRITICAL, "went wrong"),
+    ],
+)
+def test_failures_are_answered_and_logged_at_the_action_boundary(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, error: Exception,
+    level: int, text: str,
+) -> None:  # fmt: skip
+    """KefuAction.run answers for the policy action: busy, a known failure, or a bug."""
+    with caplog.at_level(logging.WARNING, logger="actions"):
+        messages, events = run(monkeypatch, FakeService(error=error), "How long is delivery?")
+    assert [m["text"] for m in messages] == [
+        busy_text("en") if level == logging.WARNING else failure_text("en")
+    ]
+    assert text in messages[0]["text"] and events == []
+    (record,) = [r for r in caplog.records if r.name == "actions.common"]
+    assert record.levelno == level and "action_answer_policy" in record.getMessage()
+    assert (record.exc_info is None) == (level == logging.WARNING)
 
 
 class PoisonEncoder(FakeEncoder):

@@ -6,6 +6,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 import actions.shipping
 from actions.shipping import ActionShippingOptions
+from actions.texts import busy_text
+from knowledge.errors import OverloadedError
 from tests.actions.conftest import tracker_with
 from tests.actions.test_policy import FakeService
 
@@ -47,6 +49,16 @@ def test_without_a_known_city_the_policy_answers(shop_env, monkeypatch: pytest.M
     run("how long does delivery take", sender="")
     run("寄到火星要几天", sender="alice:chat", city="火星")
     assert service.questions == ["how long does delivery take", "寄到火星要几天"]
+
+
+def test_a_busy_engine_behind_the_policy_answer_asks_to_try_again(  # type: ignore[no-untyped-def]
+    shop_env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    busy = FakeService(error=OverloadedError("256 items are already waiting for encode."))
+    monkeypatch.setattr(actions.policy, "get_service", lambda: busy)
+    (message,), events = run("寄到火星要几天", sender="", city="火星")
+    assert message["text"] == busy_text("zh") and events == []
+    assert busy.questions == ["寄到火星要几天"]
 
 
 def test_a_broken_network_still_gets_a_polite_reply(shop_env) -> None:  # type: ignore[no-untyped-def]
