@@ -17,8 +17,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.texts import busy_text, failure_text
 from common.identity import shopper_for_sender
+from common.lang import detect_language
 from knowledge.errors import KnowledgeError, OverloadedError
-from knowledge.lang import detect_language
 from knowledge.types import Language
 
 log = logging.getLogger(__name__)

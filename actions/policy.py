@@ -16,7 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import KefuAction
 from actions.service import get_service
 from actions.texts import answer_text
-from knowledge.lang import detect_language
+from common.lang import detect_language
 
 
 async def answer_question(dispatcher: CollectingDispatcher, question: str) -> list[EventType]:

@@ -9,8 +9,8 @@ from rasa_sdk.executor import CollectingDispatcher
 import actions.policy
 from actions.policy import ActionAnswerPolicy
 from actions.texts import busy_text, failure_text
+from common.lang import detect_language
 from knowledge.errors import IndexMissingError, OverloadedError
-from knowledge.lang import detect_language
 from knowledge.pipeline import KnowledgeService
 from knowledge.settings import Settings
 from knowledge.types import Answer, Hit, Passage, Source
