@@ -6,20 +6,22 @@ without running the dialogue; control characters are removed. When the dialogue 
 no reply (the action server is down, or an action failed) or is slow, the channels use
 ``NO_REPLY`` / ``SLOW`` (see ``bot/channels/rest.py`` and ``socketio.py``).
 
-Limits come from the environment of the Rasa process: ``KEFU_MAX_MESSAGE_CHARS`` (2000),
-``KEFU_RATE_LIMIT`` (messages per minute per sender, 30; 0 = off), ``KEFU_SLOW_REPLY_SECONDS``
-(10: after this long a socket.io shopper is told kefu is still working; the answer follows) and
-``KEFU_REST_REPLY_SECONDS`` (30: REST answers once, so after this long that is the reply).
+Limits come from the environment of the Rasa process (declared in ``common/config.py``):
+``KEFU_MAX_MESSAGE_CHARS``, ``KEFU_RATE_LIMIT`` (messages per minute per sender; 0 = off),
+``KEFU_SLOW_REPLY_SECONDS`` (after this long a socket.io shopper is told kefu is still working;
+the answer follows) and ``KEFU_REST_REPLY_SECONDS`` (REST answers once, so after this long that
+is the reply).
 """
 
 from __future__ import annotations
 
-import os
 import re
 import time
 import unicodedata
 from collections import deque
 from dataclasses import dataclass, field
+
+from common.config import value
 
 SENDER = re.compile(r"^[A-Za-z0-9_:.@-]{1,128}$")
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -100,11 +102,10 @@ class Guard:
     @classmethod
     def from_env(cls) -> Guard:
         """Limits from the environment (see the module docstring)."""
-        env = os.environ
         return cls(
-            max_chars=int(env.get("KEFU_MAX_MESSAGE_CHARS", "2000")),
-            per_minute=int(env.get("KEFU_RATE_LIMIT", "30")),
-            slow_seconds=float(env.get("KEFU_SLOW_REPLY_SECONDS", "10")),
+            max_chars=value("KEFU_MAX_MESSAGE_CHARS"),
+            per_minute=value("KEFU_RATE_LIMIT"),
+            slow_seconds=value("KEFU_SLOW_REPLY_SECONDS"),
         )
 
     def check(self, sender: str, raw: object, now: float | None = None) -> Verdict:

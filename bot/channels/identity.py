@@ -6,13 +6,9 @@ built, so a bad ``KEFU_IDENTITY_SECRET`` stops ``rasa run`` at start-up with a s
 
 from __future__ import annotations
 
-import sys
 from functools import cache
-from pathlib import Path
 
-# common/ holds code both Python environments import; it sits at the repository root.
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from common.identity import Identity, Verifier, bearer
+from common.identity import Identity, Verifier, bearer  # on the path: channels/__init__.py
 
 __all__ = ["Identity", "bearer", "verifier"]
 

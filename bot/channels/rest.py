@@ -11,7 +11,6 @@ a valid one the conversation is a guest's, whatever ``"sender"`` claims.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -26,6 +25,7 @@ from channels.guard import Guard, valid_sender
 from channels.identity import bearer, verifier
 from channels.replay import deduplicated, valid_message_id
 from channels.watch import guarded
+from common.config import value
 
 
 class JsonCheckedBlueprint(Blueprint):
@@ -107,8 +107,8 @@ class KefuRestInput(RestInput):
 
     @staticmethod
     def reply_seconds() -> float:
-        """REST answers once: after ``KEFU_REST_REPLY_SECONDS`` (30) it says "still working"."""
-        return float(os.environ.get("KEFU_REST_REPLY_SECONDS", "30"))
+        """REST answers once: after ``KEFU_REST_REPLY_SECONDS`` it says "still working"."""
+        return float(value("KEFU_REST_REPLY_SECONDS"))
 
 
 async def reject_bad_json(request: Request) -> HTTPResponse | None:

