@@ -9,10 +9,10 @@ calls carrying ``KEFU_ACTION_TOKEN`` (``actions/auth.py``): only kefu's Rasa.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
 from actions.auth import ActionTokenError, check_token, protect
+from common.config import value
 from knowledge.errors import KnowledgeError
 from knowledge.logs import setup_logging
 
@@ -25,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     setup_logging()
     try:
-        token = check_token(os.environ.get("KEFU_ACTION_TOKEN", ""))
+        token = check_token(value("KEFU_ACTION_TOKEN"))
     except ActionTokenError as exc:
         print(f"kefu actions: cannot start: {exc}", file=sys.stderr)
         return 2

@@ -18,12 +18,13 @@ the action server import it directly. The token itself is never logged or stored
 from __future__ import annotations
 
 import logging
-import os
 import re
 import time
 from dataclasses import dataclass, field
 
 import jwt
+
+from common.config import value
 
 ALGORITHM = "HS256"
 MIN_SECRET_CHARS = 32
@@ -155,7 +156,7 @@ class Verifier:
 
         Raises :class:`IdentityConfigError` for a secret shorter than 32 characters.
         """
-        secret = os.environ.get("KEFU_IDENTITY_SECRET", "")
+        secret: str = value("KEFU_IDENTITY_SECRET")
         if secret and len(secret) < MIN_SECRET_CHARS:
             raise IdentityConfigError(
                 f"KEFU_IDENTITY_SECRET must be at least {MIN_SECRET_CHARS} characters "

@@ -12,10 +12,11 @@ Order numbers (``KF`` + 8 digits), prices and dates are not personal data and st
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable, Iterable
 from typing import Any
+
+from common import config
 
 KINDS = ("phone", "email", "id_card", "bank_card", "address")
 MARKERS = {kind: f"[{kind.upper()}]" for kind in KINDS}
@@ -63,7 +64,7 @@ CHECKS: dict[str, Callable[[str], bool]] = {"id_card": _id_card_ok, "bank_card":
 
 def kinds_from_env(value: str | None = None) -> tuple[str, ...]:
     """The kinds ``KEFU_REDACT`` asks for (unknown names raise ValueError)."""
-    value = os.environ.get("KEFU_REDACT", "all") if value is None else value
+    value = config.value("KEFU_REDACT") if value is None else value
     names = [n.strip() for n in value.replace(" ", ",").split(",") if n.strip()]
     if names in (["all"], []):
         return KINDS

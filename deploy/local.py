@@ -32,6 +32,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from common.config import value
+
 ROOT = Path(__file__).resolve().parent.parent
 NGINX_CONF = (Path(__file__).parent / "nginx.conf").read_text
 DEBIAN_PACKAGES = {"nginx": "nginx-light", "redis-server": "redis-server", "postgres": "postgresql"}
@@ -167,7 +169,7 @@ class ScaledStack:
 
     def __post_init__(self) -> None:
         for key in ("KEFU_RASA_ENV", "KEFU_APP_ENV", "KEFU_BOT_MODEL"):
-            if not os.environ.get(key):
+            if not value(key):
                 raise ScaledError(
                     f"{key} is not set: start the scaled mode with scripts/run_scaled.sh"
                 )
@@ -176,7 +178,7 @@ class ScaledStack:
         # Rasa's HTTP API never runs without its token either.
         needed = {"KEFU_RASA_TOKEN": 24, "KEFU_ACTION_TOKEN": 24, "KEFU_IDENTITY_SECRET": 32}
         for key, size in needed.items():
-            self.env.setdefault(key, os.environ.get(key) or secrets.token_hex(size))
+            self.env.setdefault(key, value(key) or secrets.token_hex(size))
         self.workdir.mkdir(parents=True, exist_ok=True)
         (self.workdir / "logs").mkdir(exist_ok=True)
         names = ["postgres", "redis", "lb", "lb_actions", "ray", "web"]
@@ -353,7 +355,7 @@ class ScaledStack:
         )
 
     def _start_ray(self, timeout: float) -> None:
-        app = os.environ["KEFU_APP_ENV"]
+        app = value("KEFU_APP_ENV")
         argv = [
             f"{app}/bin/ray", "start", "--head", "--block", "--port", str(self.ports["ray"]),
             "--node-ip-address", "127.0.0.1", "--include-dashboard", "false",
@@ -371,7 +373,7 @@ class ScaledStack:
     def _run_app(self, name: str, args: list[str], timeout: float) -> None:
         """One run of the app environment's Python to its end; output in ``logs/NAME.log``."""
         result = subprocess.run(
-            [f"{os.environ['KEFU_APP_ENV']}/bin/python", *args],
+            [f"{value('KEFU_APP_ENV')}/bin/python", *args],
             cwd=ROOT,
             env={**os.environ, **self._kefu_env()},
             capture_output=True,
@@ -385,7 +387,7 @@ class ScaledStack:
             raise ScaledError(f"{name} failed:\n{output[-3000:]}")
 
     def _actions(self, name: str) -> Service:
-        app = os.environ["KEFU_APP_ENV"]
+        app = value("KEFU_APP_ENV")
         port = str(self.ports[name])
         argv = [f"{app}/bin/python", "-m", "actions.server", "--host", "127.0.0.1", "--port", port]
         return Service(name, argv, f"http://127.0.0.1:{port}/health", env=self._kefu_env())
@@ -407,14 +409,14 @@ class ScaledStack:
         return path
 
     def _rasa(self, name: str) -> Service:
-        rasa = os.environ["KEFU_RASA_ENV"]
+        rasa = value("KEFU_RASA_ENV")
         port = str(self.ports[name])
-        token = self.env.get("KEFU_RASA_TOKEN") or os.environ.get("KEFU_RASA_TOKEN", "")
+        token = self.env.get("KEFU_RASA_TOKEN") or value("KEFU_RASA_TOKEN")
         argv = [
-            f"{rasa}/bin/rasa", "run", "--model", os.environ["KEFU_BOT_MODEL"],
+            f"{rasa}/bin/rasa", "run", "--model", str(value("KEFU_BOT_MODEL")),
             "--interface", "127.0.0.1", "--port", port, "--endpoints", str(self.endpoints()),
             "--credentials", "credentials.yml", "--enable-api",
-            "--cors", *(os.environ.get("KEFU_CORS", "").split() or ["*"]),
+            "--cors", *(value("KEFU_CORS") or ["*"]),
         ]  # fmt: skip
         if token:
             argv += ["--auth-token", token]
@@ -426,7 +428,7 @@ class ScaledStack:
         return Service(name, argv, f"http://127.0.0.1:{port}/", cwd=ROOT / "bot", env=env)
 
     def _web(self) -> Service:
-        app = os.environ["KEFU_APP_ENV"]
+        app = value("KEFU_APP_ENV")
         port = str(self.ports["web"])
         env = self._kefu_env() | {
             "KEFU_TRACKER_URL": self.postgres_url(),
@@ -478,19 +480,15 @@ def _ray_temp() -> Path:
 def main(argv: list[str] | None = None) -> int:
     """``python -m deploy.local``: start the scaled mode, print its URLs, run until Ctrl-C."""
     parser = argparse.ArgumentParser(prog="python -m deploy.local")
-    parser.add_argument("--rasa", type=int, default=int(os.environ.get("KEFU_RASA_REPLICAS", 2)))
-    parser.add_argument(
-        "--actions", type=int, default=int(os.environ.get("KEFU_ACTION_SERVERS", 2))
-    )
+    parser.add_argument("--rasa", type=int, default=value("KEFU_RASA_REPLICAS"))
+    parser.add_argument("--actions", type=int, default=value("KEFU_ACTION_SERVERS"))
     parser.add_argument("--no-ray", action="store_true", help="batch in each action server")
-    parser.add_argument("--port", type=int, default=int(os.environ.get("KEFU_SCALED_PORT", 5080)))
-    parser.add_argument("--web-port", type=int, default=int(os.environ.get("KEFU_WEB_PORT", 8080)))
+    parser.add_argument("--port", type=int, default=value("KEFU_SCALED_PORT"))
+    parser.add_argument("--web-port", type=int, default=value("KEFU_WEB_PORT"))
     parser.add_argument(
         "--workdir",
         type=Path,
-        default=Path(
-            os.environ.get("KEFU_SCALED_DIR") or Path(tempfile.gettempdir()) / "kefu-scaled"
-        ),
+        default=value("KEFU_SCALED_DIR") or Path(tempfile.gettempdir()) / "kefu-scaled",
         help="logs, configuration and Postgres data (kept between runs)",
     )
     args = parser.parse_args(argv)

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import re
 import urllib.parse
 from dataclasses import dataclass, field
@@ -30,6 +29,7 @@ from typing import Any
 
 import yaml
 
+from common.config import value as setting
 from common.identity import bearer, shopper_for_sender, sign, verify
 from knowledge.logs import setup_logging
 from web.auth import Sessions, parse_agents
@@ -50,7 +50,8 @@ log = logging.getLogger("kefu.web")
 
 
 def _cache() -> Path:
-    return Path(os.environ.get("KEFU_CACHE") or Path.home() / ".cache" / "kefu")
+    cache: Path = setting("KEFU_CACHE")
+    return cache
 
 
 @dataclass
@@ -73,24 +74,19 @@ class WebConfig:
 
     @classmethod
     def from_env(cls) -> WebConfig:
-        """Settings from the environment (what ``make run`` exports)."""
-        env = os.environ
-        tracker = env.get("KEFU_TRACKER_URL") or ""
-        if not tracker and env.get("KEFU_TRACKER_DB"):
-            tracker = f"sqlite:///{env['KEFU_TRACKER_DB']}"
-        port = env.get("KEFU_RASA_PORT", "5005")
+        """Settings from the environment (what ``make run`` exports; see common/config.py)."""
         return cls(
-            rasa_url=env.get("KEFU_PUBLIC_RASA_URL", f"http://localhost:{port}"),
-            rasa_api=env.get("KEFU_RASA_API", f"http://127.0.0.1:{port}"),
-            rasa_token=env.get("KEFU_RASA_TOKEN", ""),
-            tracker_url=tracker or f"sqlite:///{_cache() / 'tracker.db'}",
-            console_db=Path(env.get("KEFU_CONSOLE_DB") or _cache() / "console.db"),
-            vendor_dir=Path(env["KEFU_WEB_ENV"]) if env.get("KEFU_WEB_ENV") else None,
-            agents=env.get("KEFU_AGENTS", ""),
-            secure_cookies=env.get("KEFU_SECURE_COOKIES", "") == "1",
-            cors_origins=tuple(env.get("KEFU_CORS", "").split()),
-            identity_secret=env.get("KEFU_IDENTITY_SECRET", ""),
-            demo_login=env.get("KEFU_DEMO_LOGIN") == "1",
+            rasa_url=setting("KEFU_PUBLIC_RASA_URL"),
+            rasa_api=setting("KEFU_RASA_API"),
+            rasa_token=setting("KEFU_RASA_TOKEN"),
+            tracker_url=setting("KEFU_TRACKER_URL"),
+            console_db=setting("KEFU_CONSOLE_DB"),
+            vendor_dir=setting("KEFU_WEB_ENV"),
+            agents=setting("KEFU_AGENTS"),
+            secure_cookies=setting("KEFU_SECURE_COOKIES"),
+            cors_origins=setting("KEFU_CORS"),
+            identity_secret=setting("KEFU_IDENTITY_SECRET"),
+            demo_login=setting("KEFU_DEMO_LOGIN"),
         )
 
 
