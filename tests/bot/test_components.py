@@ -1,10 +1,10 @@
 """bot/components, run in the dialogue environment (rasa is not in the model environment)."""
 
 import json
-import os
 import subprocess
 from pathlib import Path
 
+from common.config import value
 from knowledge.settings import REPO_ROOT
 
 BOT = REPO_ROOT / "bot"
@@ -35,7 +35,7 @@ print(json.dumps(seen, ensure_ascii=False))
 
 
 def rasa_python() -> Path:
-    env = os.environ.get("KEFU_RASA_ENV") or subprocess.run(
+    env = value("KEFU_RASA_ENV") or subprocess.run(
         [str(REPO_ROOT / "scripts" / "env.sh"), "rasa"], capture_output=True, text=True,
         check=True,
     ).stdout.strip()  # fmt: skip

@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from common.config import value
 from common.identity import sign
 from deploy.local import answers as answers  # re-exported for the tests
 from deploy.local import free_port as free_port
@@ -124,7 +125,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 
 def write_report(section: str, figures: object) -> None:
     """Put ``figures`` under ``section`` of reports/reliability.json (when KEFU_REPORTS=1)."""
-    if os.environ.get("KEFU_REPORTS") != "1":
+    if not value("KEFU_REPORTS"):
         return
     path = ROOT / "reports" / "reliability.json"
     report = json.loads(path.read_text()) if path.exists() else {}

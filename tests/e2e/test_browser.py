@@ -9,7 +9,6 @@ shopper's widget and hands back. ``KEFU_SCREENSHOTS=reports/screenshots`` saves 
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +16,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from common.config import value
 from tests.e2e.conftest import AGENT, AGENT_PASSWORD, ROOT, Stack
 
 pytestmark = pytest.mark.e2e
@@ -25,9 +25,9 @@ XSS = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2">'
 
 
 def shot(page: object, name: str) -> None:
-    folder = os.environ.get("KEFU_SCREENSHOTS")
+    folder: Path | None = value("KEFU_SCREENSHOTS")
     if folder:
-        path = Path(folder) if Path(folder).is_absolute() else ROOT / folder
+        path = folder if folder.is_absolute() else ROOT / folder
         path.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(path / f"{name}.png"))  # type: ignore[attr-defined]
 

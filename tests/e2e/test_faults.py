@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 import requests
 
+from common.config import value
 from tests.e2e.conftest import ROOT, free_port, write_report
 
 pytestmark = pytest.mark.e2e
@@ -73,12 +74,12 @@ class Rasa:
             "KEFU_REST_REPLY_SECONDS": str(SLOW_SECONDS),
             "RASA_TELEMETRY_ENABLED": "false",
         }
-        rasa = Path(os.environ["KEFU_RASA_ENV"]) / "bin" / "rasa"
+        rasa = value("KEFU_RASA_ENV") / "bin" / "rasa"
         cmd = [
             str(rasa),
             "run",
             "--model",
-            os.environ["KEFU_BOT_MODEL"],
+            str(value("KEFU_BOT_MODEL")),
             "--port",
             str(self.port),
             "--interface",
@@ -134,7 +135,7 @@ class Rasa:
 
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Rasa, FakeActions]]:
-    if not os.environ.get("KEFU_RASA_ENV") or not os.environ.get("KEFU_BOT_MODEL"):
+    if not value("KEFU_RASA_ENV") or not value("KEFU_BOT_MODEL"):
         pytest.fail("run through scripts/test.sh (it prepares KEFU_RASA_ENV and KEFU_BOT_MODEL)")
     tmp = tmp_path_factory.mktemp("faults")
     actions_port = free_port()

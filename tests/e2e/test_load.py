@@ -9,7 +9,6 @@ Every message must be answered and every turn must be in the tracker store after
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import statistics
 import time
@@ -18,10 +17,11 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
+from common.config import value
 from tests.e2e.conftest import Stack, write_report
 
 pytestmark = pytest.mark.e2e
-CONVERSATIONS = int(os.environ.get("KEFU_LOAD_CONVERSATIONS", "40"))
+CONVERSATIONS: int = value("KEFU_LOAD_CONVERSATIONS")
 INTERIM = ("正在为您处理", "Still working on it")  # REST's reply when a turn outlasts its limit
 BOUND_SECONDS = 600
 # Ten turns a shopper might send; two of them reach the knowledge engine.

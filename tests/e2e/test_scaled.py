@@ -7,20 +7,20 @@ Replicas are killed with SIGKILL mid-run and started again; every message must b
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections.abc import Iterator
 
 import pytest
 
+from common.config import value
 from common.identity import sign
 from deploy.load import SCRIPT, run_load, send, summary
 from deploy.local import ScaledStack
 from tests.e2e.conftest import write_report
 
 pytestmark = [pytest.mark.e2e, pytest.mark.scaled]
-CONVERSATIONS = int(os.environ.get("KEFU_SCALED_CONVERSATIONS", "100"))
+CONVERSATIONS: int = value("KEFU_SCALED_CONVERSATIONS")
 
 
 @pytest.fixture(scope="module")
