@@ -6,6 +6,10 @@ RASA_ENV = $$(scripts/env.sh rasa)
 export HF_HUB_OFFLINE ?= 1
 export RASA_TELEMETRY_ENABLED = false
 export TOKENIZERS_PARALLELISM = false
+# kefu's packages are imported from the repository root by both Python environments (nothing is
+# pip-installed into the shared cached ones): the root on PYTHONPATH, as scripts/lib.sh's
+# kefu_pythonpath does for the scripts.
+export PYTHONPATH := $(CURDIR)$(if $(PYTHONPATH),:$(PYTHONPATH))
 
 .PHONY: help setup models eval eval-nlu eval-logistics eval-recommend index lookups logistics-data plan bot actions run test test-unit screenshots reliability bench bench-pipeline bench-rest bench-scale run-scaled lint lock clean-cache
 
@@ -46,7 +50,7 @@ bot: setup ## train the Rasa model if bot/ changed
 	@scripts/bot_model.sh
 
 bench: bench-pipeline ## speed figures: Rasa-side latency per turn (reports/bench_rasa.json) and the hot path
-	@$(RASA_ENV)/bin/python bench/rasa_turns.py "$$(scripts/bot_model.sh)"
+	@$(RASA_ENV)/bin/python -m bench.rasa_turns "$$(scripts/bot_model.sh)"
 
 bench-pipeline: setup ## hot path: naive vs micro-batched vs model-only ceiling -> reports/bench.json, bench.png
 	@$(APP_ENV)/bin/python -m knowledge prepare >/dev/null && $(APP_ENV)/bin/python bench/pipeline.py
@@ -55,7 +59,7 @@ bench-rest: ## full stack, SHOPPERS=32 through Rasa's REST channel (start it fir
 	@$(APP_ENV)/bin/python bench/rasa_rest.py --shoppers $${SHOPPERS:-32}
 
 bench-scale: ## scaled mode: 1 vs 2 replicas per tier, Ray Serve vs in-process batching -> reports/scale.json
-	@scripts/servers.sh && eval "$$(scripts/prepare.sh)" && "$$KEFU_APP_ENV/bin/python" bench/scale.py
+	@scripts/servers.sh && eval "$$(scripts/prepare.sh)" && "$$KEFU_APP_ENV/bin/python" -m bench.scale
 
 actions: setup ## run the action server alone on KEFU_ACTIONS_PORT (5055), e.g. for scripts/rasa.sh shell
 	@source scripts/lib.sh && kefu_action_token && \

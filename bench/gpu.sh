@@ -51,6 +51,7 @@ run() {
   : "${OUT:?set OUT to the folder the results go to}"
   [ -d .gpu/models ] || { echo "no .gpu/models: run 'bench/gpu.sh prepare' here and carry .gpu" >&2; exit 2; }
   export PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 TOKENIZERS_PARALLELISM=false
+  export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"  # kefu's packages, from the repository root
   export KEFU_CACHE=/tmp/kefu KEFU_DEVICE=cuda KEFU_DTYPE="${KEFU_DTYPE:-bfloat16}"
   nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv | tee "$OUT/gpu.txt"
   python3 -c "import torch, transformers, sentence_transformers as st; print(torch.__version__, transformers.__version__, st.__version__, torch.cuda.is_available())" | tee -a "$OUT/gpu.txt"

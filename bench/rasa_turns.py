@@ -1,9 +1,10 @@
 """Rasa-side latency per turn: NLU parse + policy prediction, action server excluded.
 
-``make bench`` (Rasa environment): replays the held-out NLU messages (bot/eval/nlu) as turns of
-20 interleaved conversations through the trained model (in-memory tracker store) and times, per
-turn, parsing the message, logging it and predicting the next action. Writes
-reports/bench_rasa.json with the median, p90 and p99 in milliseconds.
+``make bench`` (Rasa environment; ``python -m bench.rasa_turns MODEL`` from the repository
+root): replays the held-out NLU messages (bot/eval/nlu) as turns of 20 interleaved
+conversations through the trained model (in-memory tracker store) and times, per turn, parsing
+the message, logging it and predicting the next action. Writes reports/bench_rasa.json with the
+median, p90 and p99 in milliseconds.
 """
 
 from __future__ import annotations
@@ -19,15 +20,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bot"))  # kefu's custom NLU components
-sys.path.insert(0, str(ROOT / "scripts"))
 
 TURNS = 300
 
 
 async def run(model: Path) -> dict[str, object]:
-    from nlu_eval import load_heldout
     from rasa.core.agent import Agent
     from rasa.core.channels.channel import UserMessage
+
+    from scripts.nlu_eval import load_heldout
 
     agent = Agent.load(str(model))
     processor = agent.processor

@@ -7,6 +7,8 @@ Rasa replica, then SHOPPERS concurrent conversations run through nginx twice: a 
 (deploy/load.SCRIPT: greeting, policy question, thanks), then policy questions only.
 
     make bench-scale            # SHOPPERS=64 by default
+
+(``python -m bench.scale`` from the repository root, with the environment ``make`` prepares.)
 """
 
 from __future__ import annotations
@@ -20,11 +22,10 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from deploy.load import SCRIPT, run_load, send, summary
+from deploy.local import ScaledStack
 
-from deploy.load import SCRIPT, run_load, send, summary  # noqa: E402
-from deploy.local import ScaledStack  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 LOADS = {  # each shopper's messages: a whole chat, and policy questions only (the model stages)
     "chat": SCRIPT,

@@ -423,7 +423,7 @@ class ScaledStack:
         env = self._kefu_env() | {
             "TICKET_LOCK_LIFETIME": str(self.lock_lifetime),
             "SANIC_BACKLOG": "1024",
-            "PYTHONPATH": str(ROOT / "bot"),
+            "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "bot")]),  # common/, channels
         }
         return Service(name, argv, f"http://127.0.0.1:{port}/", cwd=ROOT / "bot", env=env)
 

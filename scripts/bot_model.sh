@@ -5,6 +5,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 source "$here/scripts/lib.sh"
+kefu_pythonpath  # the repository root on PYTHONPATH for every process below (scripts/lib.sh)
 rasa_env=$("$here/scripts/env.sh" rasa)
 cd "$here/bot"
 files=(config.yml domain.yml $(find data components -type f \( -name '*.y*ml' -o -name '*.py' \) | sort) "$here/requirements/rasa.lock")

@@ -2,6 +2,20 @@
 
 kefu_cache() { echo "${KEFU_CACHE:-$HOME/.cache/kefu}"; }
 
+# kefu's packages (common/, knowledge/, shop/, actions/, web/, deploy/) are imported from the
+# repository root by both Python environments (the Rasa process too: its tracker store and
+# channels import common/): put the root on PYTHONPATH (first), exported to every process started
+# after. Nothing is pip-installed into the cached environments, which other clones share.
+kefu_pythonpath() {
+  local root
+  root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+  case ":${PYTHONPATH:-}:" in
+    *":$root:"*) ;;
+    *) PYTHONPATH="$root${PYTHONPATH:+:$PYTHONPATH}" ;;
+  esac
+  export PYTHONPATH
+}
+
 kefu_die() { echo "kefu: $*" >&2; exit 1; }
 
 # Short content hash of files (and literal strings given as -s STRING).

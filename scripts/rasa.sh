@@ -6,6 +6,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 source "$here/scripts/lib.sh"
+kefu_pythonpath  # the repository root on PYTHONPATH for every process below (scripts/lib.sh)
 rasa_env=$("$here/scripts/env.sh" rasa)
 export RASA_TELEMETRY_ENABLED=false
 # bot/endpoints.yml sends the action server its token (the one `make run` keeps in the cache)

@@ -5,6 +5,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 source "$here/scripts/lib.sh"
+kefu_pythonpath  # the repository root on PYTHONPATH for every process below (scripts/lib.sh)
 
 export KEFU_HOST=${KEFU_HOST:-127.0.0.1}
 export KEFU_RASA_PORT=${KEFU_RASA_PORT:-5005}

@@ -7,6 +7,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 source "$here/scripts/lib.sh"
+kefu_pythonpath  # the repository root on PYTHONPATH for every process below (scripts/lib.sh)
 "$here/scripts/servers.sh"
 eval "$("$here/scripts/prepare.sh")"
 kefu_credentials

@@ -9,6 +9,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 source "$here/scripts/lib.sh"
+kefu_pythonpath  # the repository root on PYTHONPATH for every process below (scripts/lib.sh)
 eval "$("$here/scripts/prepare.sh")"
 "$here/scripts/servers.sh"  # Postgres, Redis, nginx for the scaled mode (and its unit tests)
 export HF_HUB_OFFLINE=${HF_HUB_OFFLINE:-1} RASA_TELEMETRY_ENABLED=false TOKENIZERS_PARALLELISM=false

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 from pathlib import Path
 
@@ -10,6 +11,12 @@ import numpy as np
 import pytest
 
 from knowledge.settings import Settings
+
+# Processes the tests start (Rasa, the stack, the scripts) import kefu's packages from the
+# repository root, as the Makefile and scripts/lib.sh's kefu_pythonpath arrange outside tests.
+_ROOT = str(Path(__file__).resolve().parent.parent)
+if _ROOT not in os.environ.get("PYTHONPATH", "").split(os.pathsep):
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [_ROOT, os.environ.get("PYTHONPATH")]))
 
 RETURNS_ZH = """---
 title: 退货政策

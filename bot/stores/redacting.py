@@ -2,7 +2,7 @@
 
 Phone numbers, e-mail addresses, ID-card and bank-card numbers and street addresses in what
 shoppers and kefu say (texts, parsed entities, slot values) are stored as markers such as
-``[PHONE]``; ``KEFU_REDACT`` picks the kinds (``knowledge/privacy.py``, the same rules the action
+``[PHONE]``; ``KEFU_REDACT`` picks the kinds (``common/privacy.py``, the same rules the action
 server and the console use). The current turn still sees the real text: only what is written
 is redacted. Slots that must outlive a turn hold no personal data (the address form takes the
 address last and uses it in the same turn).
@@ -13,16 +13,12 @@ sqlite, db: ...}`` (any option of Rasa's ``SQL`` store). ``make run`` writes tha
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 from rasa.core.tracker_store import SQLTrackerStore
 
-# knowledge/privacy.py is standard library only; import it from the repository root.
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from common.privacy import Redactor
+from common.privacy import Redactor  # the repository root is on PYTHONPATH (scripts/lib.sh)
 
 
 class _Redacted:
