@@ -18,7 +18,7 @@ for port in "$KEFU_RASA_PORT" "$KEFU_ACTIONS_PORT" "$KEFU_WEB_PORT"; do
 done
 
 eval "$("$here/scripts/prepare.sh")"
-export KEFU_ACTIONS_URL="http://127.0.0.1:$KEFU_ACTIONS_PORT/webhook"
+actions_url="http://127.0.0.1:$KEFU_ACTIONS_PORT/webhook"  # where Rasa calls the action server
 export KEFU_TRACKER_DB=${KEFU_TRACKER_DB:-$(kefu_cache)/tracker.db}
 kefu_credentials  # KEFU_RASA_TOKEN, KEFU_ACTION_TOKEN, KEFU_IDENTITY_SECRET, KEFU_AGENTS (scripts/lib.sh)
 # Rasa's endpoints for this run: the action server on its port, the SQLite tracker store
@@ -29,7 +29,7 @@ if [[ -z ${KEFU_ENDPOINTS:-} ]]; then
   # The action token is read from the environment by Rasa (${...}), never written here; it
   # travels as a header, so no URL (and no access log) carries it.
   printf 'action_endpoint:\n  url: "%s"\n  headers:\n    Authorization: Bearer ${KEFU_ACTION_TOKEN}\ntracker_store:\n  type: stores.redacting.RedactingSQLTrackerStore\n  dialect: "sqlite"\n  db: "%s"\n' \
-    "$KEFU_ACTIONS_URL" "$KEFU_TRACKER_DB" > "$KEFU_ENDPOINTS"
+    "$actions_url" "$KEFU_TRACKER_DB" > "$KEFU_ENDPOINTS"
 fi
 export KEFU_ENDPOINTS
 export KEFU_PUBLIC_RASA_URL=${KEFU_PUBLIC_RASA_URL:-http://localhost:$KEFU_RASA_PORT}
