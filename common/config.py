@@ -172,7 +172,7 @@ _DECLARED: list[Var] = [
         shown="made once, `$KEFU_CACHE/identity-secret`"),
     Var("KEFU_ACTION_TOKEN", "str", "", "security",
         "Rasa sends it with every action call; the action server refuses calls without it "
-        "(401) and does not start without one (≥ 24 characters)",
+        "(401) and does not start without one",
         shown="made once, `$KEFU_CACHE/action-token`"),
     Var("KEFU_RASA_TOKEN", "str", "", "security",
         "token of Rasa's HTTP API (agent hand-back)",
@@ -322,7 +322,8 @@ _DECLARED: list[Var] = [
         "conversations of the scaled-mode load test",
         minimum=1),
     Var("KEFU_SCREENSHOTS", "path", None, "tests",
-        "folder the browser tests save screenshots in (`make screenshots`)"),
+        "folder the browser tests save screenshots in (`make screenshots`)",
+        shown="none taken"),
 ]
 # fmt: on
 
