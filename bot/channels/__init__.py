@@ -1,7 +1,5 @@
-"""Rasa input channels of kefu (loaded by Rasa from credentials.yml; run with cwd bot/)."""
+"""Rasa input channels of kefu (loaded by Rasa from credentials.yml; run with cwd bot/).
 
-import sys
-from pathlib import Path
-
-# common/ (settings, identity) sits at the repository root; every channel module imports it.
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+Every channel module imports ``common/`` (settings, identity) from the repository root, which
+kefu's launchers put on ``PYTHONPATH`` (``kefu_pythonpath`` in scripts/lib.sh, the Makefile).
+"""

@@ -1,4 +1,4 @@
-"""The channels' identity check: ``common/identity.py`` (imported from the repository root).
+"""The channels' identity check: ``common/identity.py`` (from the repository root, on PYTHONPATH).
 
 One :class:`~common.identity.Verifier` per Rasa process, made when a channel's blueprint is
 built, so a bad ``KEFU_IDENTITY_SECRET`` stops ``rasa run`` at start-up with a sentence.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from common.identity import Identity, Verifier, bearer  # on the path: channels/__init__.py
+from common.identity import Identity, Verifier, bearer  # the repository root is on PYTHONPATH
 
 __all__ = ["Identity", "bearer", "verifier"]
 

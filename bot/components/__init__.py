@@ -1,7 +1,5 @@
-"""kefu's custom Rasa components (on the Python path when Rasa runs from bot/)."""
+"""kefu's custom Rasa components (on the Python path when Rasa runs from bot/).
 
-import sys
-from pathlib import Path
-
-# common/ (settings) sits at the repository root.
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+They import ``common/`` (settings) from the repository root, which kefu's launchers put on
+``PYTHONPATH`` (``kefu_pythonpath`` in scripts/lib.sh, the Makefile).
+"""

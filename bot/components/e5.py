@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from common.config import value  # on the path: components/__init__.py
+from common.config import value  # the repository root is on PYTHONPATH
 
 log = logging.getLogger(__name__)
 
