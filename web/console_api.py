@@ -10,25 +10,59 @@ from __future__ import annotations
 import urllib.parse
 from datetime import UTC, datetime
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any, Protocol
 
-from web.auth import SESSION_SECONDS
-from web.corrections import CorrectionError
-from web.rasa_api import RasaUnavailable
-from web.transcripts import Filters, conversation_identity, paused
+from web.auth import SESSION_SECONDS, Sessions
+from web.corrections import CorrectionError, Corrections
+from web.http import COOKIE, SENDER, JsonHandler
+from web.rasa_api import RasaAPI, RasaUnavailable
+from web.transcripts import Filters, Transcripts, conversation_identity, paused
 
-if TYPE_CHECKING:
-    from web.server import Handler
-
+CONSOLE = Path(__file__).resolve().parent / "console"
 MAX_REPLY = 2000
 PAGES = {"/console": "index.html", "/console/app.js": "app.js", "/console/app.css": "app.css"}
 
 
-def handle_console(h: Handler, method: str, path: str, query: dict[str, str]) -> None:
-    """Answer one request under ``/console``."""
-    from web.server import CONSOLE, COOKIE, SENDER
+class ConsoleConfig(Protocol):
+    """The console's setting (``web.server.WebConfig`` has it)."""
 
-    app = h.app
+    @property
+    def secure_cookies(self) -> bool:
+        """Whether the session cookie is sent over HTTPS only."""
+
+
+class ConsoleApp(Protocol):
+    """What the console needs of the web server's state (``web.server.App``)."""
+
+    @property
+    def config(self) -> ConsoleConfig:
+        """The console's setting."""
+
+    @property
+    def sessions(self) -> Sessions:
+        """Agents' logins."""
+
+    @property
+    def transcripts(self) -> Transcripts:
+        """The conversations, read from the tracker store."""
+
+    @property
+    def rasa(self) -> RasaAPI:
+        """Rasa's HTTP API (takeover, handback, an agent's reply)."""
+
+    @property
+    def corrections(self) -> Corrections:
+        """Agents' corrections."""
+
+    def intents(self) -> list[str]:
+        """The bot's intents, for the correction form."""
+
+
+def handle_console(
+    h: JsonHandler, app: ConsoleApp, method: str, path: str, query: dict[str, str]
+) -> None:
+    """Answer one request under ``/console`` (``h``: the request, ``app``: the server's state)."""
     if path == "/console/login":
         if method == "GET":
             h.file(CONSOLE / "login.html")
@@ -74,7 +108,7 @@ def handle_console(h: Handler, method: str, path: str, query: dict[str, str]) ->
         data = body
     parts = [urllib.parse.unquote(p) for p in path.removeprefix("/console/api/").split("/")]
     try:
-        _api(h, agent, method, parts, query, data, SENDER.fullmatch)
+        _api(h, app, agent, method, parts, query, data)
     except RasaUnavailable as exc:
         h.fail(HTTPStatus.BAD_GATEWAY, f"Rasa did not take it: {exc}")
     except CorrectionError as exc:
@@ -82,10 +116,9 @@ def handle_console(h: Handler, method: str, path: str, query: dict[str, str]) ->
 
 
 def _api(
-    h: Handler, agent: str, method: str, parts: list[str], query: dict[str, str],
-    data: dict[str, Any], valid_sender: Any,
+    h: JsonHandler, app: ConsoleApp, agent: str, method: str, parts: list[str],
+    query: dict[str, str], data: dict[str, Any],
 ) -> None:  # fmt: skip
-    app = h.app
     route = (method, parts[0], len(parts))
     if route == ("GET", "me", 1):
         h.send_json(200, {"agent": agent, "intents": app.intents()})
@@ -94,7 +127,7 @@ def _api(
         h.send_json(200, {"conversations": [s.as_dict() for s in found]})
     elif parts[0] == "conversations" and len(parts) >= 2:
         sender = parts[1]
-        if not valid_sender(sender):
+        if not SENDER.fullmatch(sender):
             h.fail(HTTPStatus.BAD_REQUEST, "bad conversation id")
         elif method == "GET" and len(parts) == 2:
             turns = app.transcripts.turns(sender)
@@ -102,7 +135,7 @@ def _api(
                               "paused": paused(turns),
                               "identity": conversation_identity(sender, turns)})  # fmt: skip
         elif method == "POST" and len(parts) == 3:
-            _act(h, agent, sender, parts[2], data)
+            _act(h, app.rasa, agent, sender, parts[2], data)
         else:
             h.fail(HTTPStatus.NOT_FOUND, "not found")
     elif route == ("GET", "corrections", 1):
@@ -128,8 +161,9 @@ def _api(
         h.fail(HTTPStatus.NOT_FOUND, "not found")
 
 
-def _act(h: Handler, agent: str, sender: str, action: str, data: dict[str, Any]) -> None:
-    rasa = h.app.rasa
+def _act(
+    h: JsonHandler, rasa: RasaAPI, agent: str, sender: str, action: str, data: dict[str, Any]
+) -> None:
     if action == "takeover":
         rasa.take_over(sender)
     elif action == "handback":

@@ -17,15 +17,12 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import re
 import urllib.parse
 from dataclasses import dataclass, field
 from functools import cached_property
 from http import HTTPStatus
-from http.cookies import SimpleCookie
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 import yaml
 
@@ -33,19 +30,15 @@ from common.config import value as setting
 from common.identity import bearer, shopper_for_sender, sign, verify
 from knowledge.logs import setup_logging
 from web.auth import Sessions, parse_agents
+from web.console_api import handle_console
 from web.corrections import Corrections
+from web.http import SENDER, JsonHandler
 from web.rasa_api import RasaAPI, RasaUnavailable
 from web.transcripts import Transcripts
 
 ROOT = Path(__file__).resolve().parent
 STATIC = ROOT / "static"
-CONSOLE = ROOT / "console"
-SENDER = re.compile(r"^[A-Za-z0-9_:.@-]{1,128}$")  # as the channels accept (bot/channels/guard.py)
-MAX_BODY = 64 * 1024
 WIDGET_GUEST = "web-"  # the widget's guest conversation ids: web-<random> (static/widget.js)
-COOKIE = "kefu_session"
-TYPES = {".html": "text/html", ".js": "text/javascript", ".css": "text/css",
-         ".png": "image/png", ".svg": "image/svg+xml", ".map": "application/json"}  # fmt: skip
 log = logging.getLogger("kefu.web")
 
 
@@ -155,45 +148,10 @@ class App:
         return text.replace("/*KEFU_CONFIG*/{}", config).encode()
 
 
-class Handler(BaseHTTPRequestHandler):
-    """Routes GET and POST requests; every reply carries security headers."""
+class Handler(JsonHandler):
+    """Routes GET and POST requests (the plumbing: ``web/http.py``)."""
 
     app: App
-    server_version = "kefu"
-
-    # ---- plumbing
-    def send(self, status: int, body: bytes = b"", ctype: str = "application/json",
-             headers: dict[str, str] | None = None) -> None:  # fmt: skip
-        """Send a complete response."""
-        self.send_response(status)
-        self.send_header("Content-Type", ctype + "; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Cache-Control", "no-store")
-        for key, value in (headers or {}).items():
-            self.send_header(key, value)
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
-
-    def send_json(self, status: int, data: Any, headers: dict[str, str] | None = None) -> None:
-        """Send ``data`` as JSON."""
-        self.send(status, json.dumps(data, ensure_ascii=False).encode(), headers=headers)
-
-    def fail(self, status: HTTPStatus, message: str) -> None:
-        """A JSON error the caller can show."""
-        self.send_json(status, {"error": message}, headers=self.cors())
-
-    def end_headers(self) -> None:
-        """Add security headers to every response."""
-        self.send_header("X-Content-Type-Options", "nosniff")
-        self.send_header("Referrer-Policy", "same-origin")
-        if self.path.startswith("/console"):
-            self.send_header("X-Frame-Options", "DENY")
-            self.send_header(
-                "Content-Security-Policy",
-                "default-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
-            )
-        super().end_headers()
 
     def cors(self) -> dict[str, str]:
         """The widget's API may be called from the store's pages (``KEFU_CORS`` origins)."""
@@ -201,44 +159,6 @@ class Handler(BaseHTTPRequestHandler):
         if self.path.startswith("/api/") and origin in self.app.config.cors_origins:
             return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
         return {}
-
-    def read_json(self) -> dict[str, Any] | None:
-        """The request body as a JSON object, or None (after answering 400/413)."""
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_BODY:
-            self.fail(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "request too large")
-            return None
-        try:
-            data = json.loads(self.rfile.read(length) or b"{}")
-        except ValueError:
-            data = None
-        if not isinstance(data, dict):
-            self.fail(HTTPStatus.BAD_REQUEST, "expected a JSON object")
-            return None
-        return data
-
-    def read_form(self) -> dict[str, str]:
-        """A url-encoded form body."""
-        length = min(int(self.headers.get("Content-Length") or 0), MAX_BODY)
-        form = urllib.parse.parse_qs(self.rfile.read(length).decode(errors="replace"))
-        return {k: v[0] for k, v in form.items()}
-
-    def session_token(self) -> str | None:
-        """The console session cookie, if any."""
-        cookie = SimpleCookie(self.headers.get("Cookie") or "")
-        return cookie[COOKIE].value if COOKIE in cookie else None
-
-    def file(self, path: Path) -> None:
-        """Serve a file (404 when missing)."""
-        if not path.is_file():
-            self.fail(HTTPStatus.NOT_FOUND, "not found")
-            return
-        ctype = TYPES.get(path.suffix, "application/octet-stream")
-        self.send(200, path.read_bytes(), ctype)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Route access logs through logging (without query strings: they carry ids)."""
-        log.info("%s %s", self.address_string(), (format % args).split("?")[0])
 
     # ---- routes
     def do_OPTIONS(self) -> None:
@@ -269,9 +189,7 @@ class Handler(BaseHTTPRequestHandler):
         elif path == "/api/history":
             self.history(query.get("sender", ""))
         elif path == "/console" or path.startswith("/console/"):
-            from web.console_api import handle_console
-
-            handle_console(self, "GET", path, query)
+            handle_console(self, self.app, "GET", path, query)
         elif path.startswith("/static/") and "/." not in path:
             self.file(STATIC / path.removeprefix("/static/"))
         else:
@@ -287,9 +205,7 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/api/rating":
             self.rating()
         elif path.startswith("/console"):
-            from web.console_api import handle_console
-
-            handle_console(self, "POST", path, {})
+            handle_console(self, self.app, "POST", path, {})
         else:
             self.fail(HTTPStatus.NOT_FOUND, "not found")
 
