@@ -1,6 +1,7 @@
 """NLU evaluation on the held-out split (bot/eval/nlu), per language -> reports/nlu.json + PNG.
 
-Runs in the Rasa environment: ``make eval-nlu`` (or ``$RASA_ENV/bin/python scripts/nlu_eval.py
+Runs in the Rasa environment: ``make eval-nlu`` (or, from the repository root, which kefu's
+components import ``common/`` from: ``PYTHONPATH=$PWD $RASA_ENV/bin/python scripts/nlu_eval.py
 MODEL.tar.gz``). Each held-out example is parsed by the trained model; intent precision, recall
 and F1 are computed per intent and per language group (zh, en, mixed: Chinese and English words
 in one message, order ids not counted as English), with macro averages; entity extraction is
