@@ -381,11 +381,11 @@ def parse(var: Var, raw: str) -> Any:
         return raw
     if var.type == "model":
         return "" if raw.strip().lower() == "none" else raw
-    return _scalar(var, var.type, raw, raw)
+    return _scalar(var.name, var.type, raw, var.minimum)
 
 
-def _scalar(var: Var, kind: str, raw: str, whole: str) -> Any:
-    if kind in ("str", "choice", "model"):
+def _scalar(name: str, kind: str, raw: str, minimum: float | None = None) -> Any:
+    if kind == "str":
         return raw
     if kind == "path":
         return Path(raw).expanduser()
@@ -394,14 +394,15 @@ def _scalar(var: Var, kind: str, raw: str, whole: str) -> Any:
             return True
         if raw.strip().lower() in FALSE:
             return False
-        raise SettingError(f"{var.name} must be {TYPES['bool']}, got {whole!r}.")
+        raise SettingError(f"{name} must be {TYPES['bool']}, got {raw!r}.")
     number: float
     try:
         number = int(raw) if kind == "int" else float(raw)
     except ValueError:
-        raise SettingError(f"{var.name} must be a number ({TYPES[kind]}), got {whole!r}.") from None
-    if var.minimum is not None and number < var.minimum:
-        raise SettingError(f"{var.name} must be at least {var.minimum:g}, got {whole!r}.")
+        whole = " (a whole number)" if kind == "int" else ""
+        raise SettingError(f"{name} must be a number{whole}, got {raw!r}.") from None
+    if minimum is not None and number < minimum:
+        raise SettingError(f"{name} must be at least {minimum:g}, got {raw!r}.")
     return number
 
 
@@ -415,18 +416,18 @@ def _entries(var: Var, raw: str) -> dict[str, Any]:
     for part in filter(None, (p.strip() for p in raw.split(var.sep))):
         key, eq, text = part.rpartition("=") if var.bare else part.partition("=")
         key = key.strip() or var.bare
-        if (not eq and not var.bare) or not key or not text.strip():
-            raise SettingError(f"{var.name} entry {part!r} is not of the form {var.form}.")
         try:
-            entries[key] = _scalar(var, var.item, text.strip(), part)
-        except SettingError as exc:
-            if "at least" in str(exc):
-                raise SettingError(
-                    f"{var.name} must be at least {var.minimum:g} per entry, got {part!r}."
-                ) from None
+            if (not eq and not var.bare) or not key or not text.strip():
+                raise SettingError(part)
+            entries[key] = item = _scalar(var.name, var.item, text.strip())
+        except SettingError:
             raise SettingError(
                 f"{var.name} entry {part!r} is not of the form {var.form}."
             ) from None
+        if var.minimum is not None and item < var.minimum:
+            raise SettingError(
+                f"{var.name} must be at least {var.minimum:g} per entry, got {part!r}."
+            )
     return entries
 
 
