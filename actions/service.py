@@ -13,7 +13,7 @@ import os
 from knowledge.encode import Encoder
 from knowledge.errors import KnowledgeError
 from knowledge.models import ModelResolver
-from knowledge.pipeline import KnowledgeService
+from knowledge.service import KnowledgeService
 from knowledge.settings import Settings
 from shop.catalog import Catalog
 from shop.generate.generator import Generator, build_generator

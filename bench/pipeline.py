@@ -36,7 +36,8 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as the action server runs (see there)
 
 from knowledge.errors import OverloadedError  # noqa: E402
-from knowledge.pipeline import KnowledgeService  # noqa: E402
+from knowledge.graph import InlineLane, Lanes, run_inline  # noqa: E402
+from knowledge.service import KnowledgeService  # noqa: E402
 from knowledge.settings import Settings  # noqa: E402
 
 log = logging.getLogger("bench")
@@ -158,32 +159,39 @@ async def open_loop(
     ) | {"stages": service.batch_stats()}
 
 
-def ceiling(service: KnowledgeService, qs: list[str], sizes: list[int]) -> dict[str, Any]:
-    """Each model stage alone at each batch size: the best seconds per question."""
-    from knowledge.stages import EncodeStage, ReadStage, RerankStage, SearchStage
+class Recorder:
+    """An inline lane that keeps the items it was given: each stage's real input."""
 
-    vectors = service.encoder.encode_queries(qs)
-    found = service.retrieve(qs, vectors)
-    items: dict[str, tuple[Any, list[Any]]] = {
-        "encode": (EncodeStage(service.encoder), qs),
-        "search": (
-            SearchStage(service.retriever, service.settings.top_k * 2),
-            list(zip(qs, vectors, strict=True)),
-        ),
-    }
-    if service.reranker is not None:
-        items["rerank"] = (
-            RerankStage(service.reranker),
-            [(q, tuple(h)) for q, h in zip(qs, found, strict=True)],
-        )
-    if service.reader is not None:
-        k = service.settings.read_k
-        items["read"] = (
-            ReadStage(service.reader),
-            [(q, tuple(h.passage for h in row[:k])) for q, row in zip(qs, found, strict=True)],
-        )
+    def __init__(self, stage: Any) -> None:
+        self.lane = InlineLane(stage)
+        self.stage = stage
+        self.items: list[Any] = []
+
+    @property
+    def name(self) -> str:
+        return self.lane.name
+
+    async def map(self, items: Sequence[Any]) -> list[Any]:
+        self.items.extend(items)
+        return await self.lane.map(items)
+
+    def stats(self) -> dict[str, Any]:
+        return self.lane.stats()
+
+
+def ceiling(service: KnowledgeService, qs: list[str], sizes: list[int]) -> dict[str, Any]:
+    """Each model stage alone at each batch size: the best seconds per question.
+
+    The stages' items are what the answer graph gives them for ``qs`` (recorded on one inline
+    run); stages that got nothing (sentences already cached) are left out.
+    """
+    recorders = {name: Recorder(stage) for name, stage in service.stages().items()}
+    run_inline(service.graph.answer(qs, Lanes(**recorders)))
     out: dict[str, Any] = {}
-    for name, (stage, stage_items) in items.items():
+    for name, recorder in recorders.items():
+        stage, stage_items = recorder.stage, recorder.items
+        if len(stage_items) < min(sizes):  # e.g. sentences, cached by the warm-up
+            continue
         by_size = {}
         for size in [s for s in sizes if s <= len(stage_items)]:
             chunks = [stage_items[i : i + size] for i in range(0, len(stage_items), size)]

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from knowledge.pipeline import KnowledgeService
+from knowledge.service import KnowledgeService
 from knowledge.settings import Settings
 
 ROLES = {

@@ -1,4 +1,9 @@
-"""Bi-encoder: questions and passages to unit vectors (sentence-transformers)."""
+"""Bi-encoder: questions and passages to unit vectors (a sentence-transformers model).
+
+One inference path in two model steps: :meth:`Encoder.tokenize` (CPU) and
+:meth:`Encoder.forward` (the device); the answer graph's encode stages call them, and
+:meth:`Encoder.encode` loops them over a list (the index build, training).
+"""
 
 from __future__ import annotations
 
@@ -38,20 +43,6 @@ class Encoder(ModelComponent):
         assert dim is not None
         return int(dim)
 
-    def _encode(self, texts: list[str], prompt: str, progress: bool) -> np.ndarray:
-        kwargs: dict[str, Any] = {}
-        if prompt in (self.model.prompts or {}):
-            kwargs["prompt_name"] = prompt
-        vectors = self.model.encode(
-            texts,
-            batch_size=32,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=progress,
-            **kwargs,
-        )
-        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
-
     def tokenize(self, texts: Sequence[str], prompt: str = "query") -> dict[str, Any]:
         """Texts -> model inputs for :meth:`forward` (CPU), with the model's ``prompt`` if any."""
         prefix = (self.model.prompts or {}).get(prompt) or None
@@ -68,10 +59,33 @@ class Encoder(ModelComponent):
             vectors = torch.nn.functional.normalize(vectors, p=2, dim=1)
         return np.asarray(vectors.cpu().numpy(), dtype=np.float32)
 
-    def encode_queries(self, texts: list[str]) -> np.ndarray:
-        """Questions -> (n, dim) float32, L2-normalised."""
-        return self._encode(texts, "query", progress=False)
+    def encode(
+        self,
+        texts: Sequence[str],
+        prompt: str = "query",
+        batch_size: int = 32,
+        progress: bool = False,
+    ) -> np.ndarray:
+        """Texts -> (n, dim) float32 unit vectors: :meth:`tokenize` then :meth:`forward`.
 
-    def encode_passages(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        In batches of similar lengths (little padding); results in the order given.
+        """
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        out = np.zeros((len(texts), self.dim), np.float32)
+        starts = range(0, len(order), batch_size)
+        if progress and len(starts) > 1:
+            from tqdm.auto import tqdm
+
+            starts = tqdm(starts, desc="encoding", unit="batch")
+        for start in starts:
+            rows = order[start : start + batch_size]
+            out[rows] = self.forward(self.tokenize([texts[i] for i in rows], prompt))
+        return out
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Questions -> (n, dim) float32, L2-normalised."""
+        return self.encode(texts, "query")
+
+    def encode_passages(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
         """Passages -> (n, dim) float32, L2-normalised."""
-        return self._encode(texts, "passage", progress=progress)
+        return self.encode(texts, "passage", progress=progress)

@@ -1,10 +1,13 @@
 """How well each sentence of a passage matches the question (bi-encoder cosine).
 
 Sentence vectors are computed on first use and kept (a store has hundreds to thousands of
-sentences), so the hot path encodes only sentences it has not seen.
+sentences), so the hot path encodes only sentences it has not seen: the answer graph asks for
+the :meth:`SentenceScorer.missing` ones through its ``sentences`` lane, then scores.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -37,9 +40,18 @@ class SentenceScorer:
         for text, vector in zip(texts, vectors, strict=True):
             self._vectors[text] = vector
 
-    def score(self, question_vectors: np.ndarray, sentences: list[list[str]]) -> list[list[float]]:
-        """Cosines from cached vectors (every sentence must have been added)."""
+    def score(
+        self,
+        question_vectors: np.ndarray,
+        sentences: list[list[str]],
+        fresh: Mapping[str, np.ndarray] | None = None,
+    ) -> list[list[float]]:
+        """Cosines from cached vectors, or from ``fresh`` ones.
+
+        (A concurrent question may have emptied the cache since ``fresh`` was added.)
+        """
+        known = fresh or {}
         return [
-            [float(self._vectors[s] @ q) for s in row]
+            [float((known[s] if s in known else self._vectors[s]) @ q) for s in row]
             for q, row in zip(question_vectors, sentences, strict=True)
         ]

@@ -1,12 +1,12 @@
 """The pipeline's model stages as Ray Serve deployments: the scaled mode's batching backend.
 
-Each stage of :mod:`knowledge.stages` (encode, search, rerank, read, sentences) runs as one Ray
-Serve application whose ``@serve.batch`` method pools the items of *every* action-server
-replica into one model call, with the stage's own ``prepare`` / ``forward`` / ``finish``. The
-action servers keep :meth:`KnowledgeService.answer_async` unchanged: :class:`RemoteLanes` has
-the attributes of :class:`~knowledge.stages.Lanes`, each a :class:`RemoteStage` whose
-``submit`` calls the deployment. ``KEFU_BATCH_BACKEND=ray`` selects it; the in-process
-micro-batcher stays the default.
+Each model stage of the answer graph (:mod:`knowledge.graph`: encode, search, rerank, read,
+sentences) runs as one Ray Serve application whose ``@serve.batch`` method pools the items of
+*every* action-server replica into one model call, with the stage's own ``prepare`` /
+``forward`` / ``finish``. The action servers run the same graph: :class:`RemoteLanes` gives
+them :class:`~knowledge.graph.Lanes` whose lanes are :class:`RemoteStage` objects calling the
+deployments. ``KEFU_BATCH_BACKEND=ray`` selects it; the in-process micro-batcher stays the
+default.
 
 Deploy (a Ray cluster must be running, e.g. ``ray start --head``)::
 
@@ -21,66 +21,40 @@ import argparse
 import asyncio
 import logging
 import sys
-import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from knowledge.errors import KnowledgeError, OverloadedError
+from knowledge.errors import KnowledgeError
+from knowledge.graph import STAGES, batch_size, enabled_stages
+from knowledge.remote import NAMESPACE, ServingError, app_name
 from knowledge.settings import Settings
 
 if TYPE_CHECKING:
-    from knowledge.pipeline import KnowledgeService
+    from knowledge.service import KnowledgeService
 
 log = logging.getLogger(__name__)
-
-STAGES = ("encode", "search", "rerank", "read", "sentences")
-NAMESPACE = "kefu"
-_CONNECTING = threading.Lock()  # one ray.init per process, however many first questions
-
-
-class ServingError(KnowledgeError):
-    """The Ray Serve backend cannot be reached or a stage failed there."""
-
-
-def app_name(settings: Settings, stage: str) -> str:
-    """The Ray Serve application of one stage (``kefu-read``)."""
-    return f"{settings.serve_app}-{stage}"
-
-
-def enabled_stages(settings: Settings) -> list[str]:
-    """The stages configured: no rerank without a reranker, no read without a reader."""
-    skip = {"rerank"} if not settings.reranker_model else set()
-    if not settings.reader_model:
-        skip |= {"read", "sentences"}
-    return [s for s in STAGES if s not in skip]
 
 
 def build_stage(service: KnowledgeService, stage: str) -> Any:
     """Load what ``stage`` needs of ``service`` and return its stage object."""
-    from knowledge.stages import EncodeStage, ReadStage, RerankStage, SearchStage
-
-    settings = service.settings
+    if stage not in STAGES:
+        raise ServingError(f"Unknown stage {stage!r}; valid stages are {STAGES}.")
+    if stage == "rerank" and service.reranker is None:
+        raise ServingError("The rerank stage needs KEFU_RERANKER_MODEL.")
+    if stage in ("read", "sentences") and service.reader is None:
+        raise ServingError(f"The {stage} stage needs KEFU_READER_MODEL.")
     if stage in ("encode", "sentences"):
         service.encoder.warm_up()
-        prompt = "query" if stage == "encode" else "passage"
-        return EncodeStage(service.encoder, prompt, name=stage)
-    if stage == "search":
+    elif stage == "search":
         service.retriever.warm_up(service.open_index())
-        return SearchStage(service.retriever, settings.top_k * 2)
-    if stage == "rerank":
-        if service.reranker is None:
-            raise ServingError("The rerank stage needs KEFU_RERANKER_MODEL.")
+    elif stage == "rerank" and service.reranker is not None:
         service.reranker.warm_up()
-        return RerankStage(service.reranker)
-    if stage == "read":
-        if service.reader is None:
-            raise ServingError("The read stage needs KEFU_READER_MODEL.")
+    elif stage == "read" and service.reader is not None:
         service.reader.warm_up()
-        return ReadStage(service.reader)
-    raise ServingError(f"Unknown stage {stage!r}; valid stages are {STAGES}.")
+    return service.stages()[stage]
 
 
 class StageServer:
@@ -92,7 +66,7 @@ class StageServer:
 
     def __init__(self, stage: str, settings: Settings) -> None:
         from knowledge.logs import setup_logging
-        from knowledge.pipeline import KnowledgeService
+        from knowledge.service import KnowledgeService
 
         setup_logging()
         if settings.torch_threads:
@@ -119,10 +93,8 @@ def deployment(stage: str, settings: Settings) -> Any:
     """The Ray Serve application of ``stage`` (replicas, batching and GPUs from ``settings``)."""
     from ray import serve
 
-    batch = settings.batch_max or 1
+    batch = batch_size(settings, stage)
     wait_s = (settings.batch_delay_ms or 0.0) / 1000
-    if stage == "sentences":
-        batch *= 4
 
     class Stage(StageServer):
         @serve.batch(max_batch_size=batch, batch_wait_timeout_s=wait_s)
@@ -168,79 +140,6 @@ def deploy(settings: Settings, address: str | None = None) -> list[str]:
             details = {n: status[n].message for n in names if n in status}
             raise ServingError(f"Ray Serve deployment failed: {states} {details}")
         time.sleep(1)
-
-
-class RemoteStage:
-    """``submit(item)`` on a Ray Serve stage, as :class:`~knowledge.batching.MicroBatcher` has."""
-
-    def __init__(self, name: str, handle: Any) -> None:
-        self.name = name
-        self.handle = handle
-        self.items = 0
-        self.failed = 0
-
-    async def submit(self, item: Any) -> Any:
-        """The stage's result for ``item``, batched with every other caller's on the server."""
-        from ray.serve.exceptions import BackPressureError
-
-        self.items += 1
-        try:
-            return await self.handle.remote(item)
-        except BackPressureError as exc:
-            self.failed += 1
-            raise OverloadedError(f"The {self.name} stage has too many questions waiting.") from exc
-        except KnowledgeError:
-            self.failed += 1
-            raise
-        except Exception as exc:  # a replica died, the cluster is gone, the stage raised
-            self.failed += 1
-            raise ServingError(f"The {self.name} stage failed on Ray Serve: {exc}") from exc
-
-
-class RemoteLanes:
-    """The attributes of :class:`~knowledge.stages.Lanes`, served by Ray Serve."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.stages: dict[str, RemoteStage] = {}
-
-    def connect(self) -> None:
-        """Join the Ray cluster and get a handle per stage (once per process)."""
-        import ray
-        from ray import serve
-
-        try:
-            with _CONNECTING:
-                if not ray.is_initialized():
-                    ray.init(
-                        address=self.settings.ray_address,
-                        namespace=NAMESPACE,
-                        log_to_driver=False,
-                        logging_level=logging.WARNING,
-                    )
-            for stage in enabled_stages(self.settings):
-                handle = serve.get_app_handle(app_name(self.settings, stage))
-                self.stages[stage] = RemoteStage(stage, handle)
-        except Exception as exc:
-            raise ServingError(
-                f"Cannot reach the Ray Serve stages at {self.settings.ray_address!r} ({exc}); "
-                "start them with `python -m knowledge.serving deploy` (make run-scaled does)."
-            ) from exc
-
-    def __getattr__(self, stage: str) -> RemoteStage | None:
-        if stage not in STAGES:
-            raise AttributeError(stage)
-        stages: dict[str, RemoteStage] = self.__dict__.get("stages", {})
-        return stages.get(stage)
-
-    @property
-    def all(self) -> list[RemoteStage]:
-        """Every stage, in pipeline order."""
-        return [self.stages[s] for s in STAGES if s in self.stages]
-
-    def stats(self) -> dict[str, dict[str, Any]]:
-        """Calls made from this process per stage."""
-        return {s.name: {"items": s.items, "failed": s.failed} for s in self.all}
 
 
 def main(argv: list[str] | None = None) -> int:

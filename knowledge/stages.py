@@ -1,31 +1,26 @@
-"""The knowledge pipeline's model stages, each in the micro-batcher's three steps.
+"""The answer graph's model stages, each in three steps (:class:`~knowledge.batching.Stage`).
 
 One item is one question (with what earlier stages found for it); ``prepare`` tokenises or
 stacks on the CPU, ``forward`` is the model (or index) call alone, ``finish`` splits the
-batch's output back into one result per question. :class:`Lanes` holds one
-:class:`~knowledge.batching.MicroBatcher` per stage for a service, all sharing one device
-thread, so model calls never compete for the cores or the GPU.
+batch's output back into one result per question. Any lane runs them
+(:mod:`knowledge.graph`): inline, micro-batched, or on Ray Serve.
 """
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from knowledge.batching import MicroBatcher
 from knowledge.encode import Encoder
+from knowledge.index import embedding_text
 from knowledge.read import Reader, Span
 from knowledge.rerank import Reranker, resort
 from knowledge.retrieve import Retriever
 from knowledge.types import Hit, Passage
-
-if TYPE_CHECKING:
-    from knowledge.pipeline import KnowledgeService
 
 Searched = tuple[str, np.ndarray]  # question, its vector
 Ranked = tuple[str, tuple[Hit, ...]]  # question, its hits
@@ -89,8 +84,6 @@ class RerankStage:
 
     def prepare(self, items: Sequence[Ranked]) -> dict[str, Any] | None:
         """Tokenise every (question, passage) pair."""
-        from knowledge.index import embedding_text
-
         pairs = [(q, embedding_text(h.passage)) for q, row in items for h in row]
         return self.reranker.tokenize(pairs) if pairs else None
 
@@ -130,50 +123,3 @@ class ReadStage:
         passages = [p for _, row in items for p in row]
         spans = iter(self.reader.spans(features, logits, passages) if logits else [])
         return [list(itertools.islice(spans, len(row))) for _, row in items]
-
-
-class Lanes:
-    """One micro-batcher per model stage of ``service``, sharing one device thread."""
-
-    def __init__(self, service: KnowledgeService) -> None:
-        settings = service.settings
-        batch = settings.batch_max or 1
-        self.device = ThreadPoolExecutor(1, thread_name_prefix="kefu-device")
-        options: dict[str, Any] = {
-            "max_batch": batch,
-            "max_delay_ms": settings.batch_delay_ms or 0.0,
-            "max_queue": settings.batch_queue,
-            "device": self.device,
-        }
-        self.encode = MicroBatcher(EncodeStage(service.encoder, "query"), **options)
-        depth = settings.top_k * 2
-        self.search = MicroBatcher(SearchStage(service.retriever, depth), **options)
-        self.rerank = (
-            MicroBatcher(RerankStage(service.reranker), **options) if service.reranker else None
-        )
-        self.read = MicroBatcher(ReadStage(service.reader), **options) if service.reader else None
-        sentences = EncodeStage(service.encoder, "passage", name="sentences")
-        self.sentences = MicroBatcher(sentences, **(options | {"max_batch": batch * 4}))
-
-    @property
-    def all(self) -> list[MicroBatcher[Any, Any, Any, Any]]:
-        """Every batcher, in pipeline order."""
-        lanes: list[MicroBatcher[Any, Any, Any, Any] | None] = [
-            self.encode, self.search, self.rerank, self.read, self.sentences
-        ]  # fmt: skip
-        return [b for b in lanes if b is not None]
-
-    async def start(self) -> None:
-        """Start every batcher on the running loop."""
-        for batcher in self.all:
-            await batcher.start()
-
-    async def stop(self) -> None:
-        """Stop every batcher (pending questions fail with ``BatcherClosedError``)."""
-        for batcher in self.all:
-            await batcher.stop()
-        self.device.shutdown(wait=False, cancel_futures=True)
-
-    def stats(self) -> dict[str, dict[str, Any]]:
-        """Each stage's counters (see :class:`~knowledge.batching.StageStats`)."""
-        return {b.stats.name: b.stats.as_dict() for b in self.all}

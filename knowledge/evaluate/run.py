@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -16,8 +16,9 @@ from typing import Any
 import numpy as np
 
 from knowledge.evaluate.metrics import abstention, answer_correct, exact_match, f1, hit_at, mrr
+from knowledge.graph import run_inline
 from knowledge.index import make_faiss
-from knowledge.pipeline import KnowledgeService
+from knowledge.service import KnowledgeService
 from knowledge.settings import Settings
 from knowledge.train.build import BASE_ENCODER
 from knowledge.train.data import QAExample, build_examples, gold_passage, span_in
@@ -57,31 +58,33 @@ def retrieval_figures(
     return out
 
 
-def _timed(fn: Callable[[], Any], repeat: int = 20) -> float:
-    fn()
+def _timed(step: Callable[[], Coroutine[Any, Any, Any]], repeat: int = 20) -> float:
+    """Mean milliseconds of one inline graph step (after one warm run)."""
+    run_inline(step())
     start = time.perf_counter()
     for _ in range(repeat):
-        fn()
+        run_inline(step())
     return (time.perf_counter() - start) / repeat * 1000
 
 
 def stage_latency(service: KnowledgeService, question: str) -> dict[str, float]:
-    """Milliseconds per stage for one question on this machine (median of repeats)."""
-    enc = service.encoder
-    index = service.retriever.index
-    assert index is not None
-    vector = enc.encode_queries([question])
-    hits = service.retrieve([question])
+    """Milliseconds per model stage for one question on this machine (mean of repeats).
+
+    Each stage runs as the answer graph calls it inline, on what the stages before it made.
+    """
+    lanes = service.inline()
+    graph = service.graph
+    vectors, hits = run_inline(graph.retrieve([question], lanes))
     out = {
-        "encode_ms": _timed(lambda: enc.encode_queries([question])),
-        "search_ms": _timed(lambda: index.search(vector, service.settings.top_k * 2)),
+        "encode_ms": _timed(lambda: lanes.encode.map([question])),
+        "search_ms": _timed(lambda: lanes.search.map([(question, vectors[0])])),
     }
-    if service.reranker is not None:
-        reranker = service.reranker
-        out["rerank_ms"] = _timed(lambda: reranker.run([question], hits), repeat=5)
-    if service.reader is not None:
-        out["read_ms"] = _timed(lambda: service.read([question], hits, vector), repeat=5)
-    out["answer_ms"] = _timed(lambda: service.answer(question), repeat=5)
+    if lanes.rerank is not None:
+        rerank = lanes.rerank
+        out["rerank_ms"] = _timed(lambda: rerank.map([(question, tuple(hits[0]))]), repeat=5)
+    if lanes.read is not None:
+        out["read_ms"] = _timed(lambda: graph.candidates([question], vectors, hits, lanes), 5)
+    out["answer_ms"] = _timed(lambda: graph.answer([question], lanes), repeat=5)
     return {k: round(v, 2) for k, v in out.items()}
 
 

@@ -11,7 +11,7 @@ from actions.policy import ActionAnswerPolicy
 from actions.texts import busy_text, failure_text
 from common.lang import detect_language
 from knowledge.errors import IndexMissingError, OverloadedError
-from knowledge.pipeline import KnowledgeService
+from knowledge.service import KnowledgeService
 from knowledge.settings import Settings
 from knowledge.types import Answer, Hit, Passage, Source
 from tests.actions.conftest import tracker_with

@@ -1,7 +1,7 @@
 import pytest
 
 from knowledge.errors import IndexMissingError, NotReadyError
-from knowledge.pipeline import KnowledgeService
+from knowledge.service import KnowledgeService
 from knowledge.settings import Settings
 from tests.conftest import FakeEncoder
 

@@ -11,7 +11,7 @@ import pytest
 
 from knowledge.evaluate.metrics import abstention, answer_correct, hit_at
 from knowledge.evaluate.run import first_relevant
-from knowledge.pipeline import KnowledgeService
+from knowledge.service import KnowledgeService
 from knowledge.settings import REPO_ROOT, Settings
 from knowledge.train.data import build_examples
 

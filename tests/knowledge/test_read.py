@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 
 from knowledge.decide import Calibration, Candidate
-from knowledge.pipeline import KnowledgeService
 from knowledge.read import Span, best_span
+from knowledge.service import KnowledgeService
 from knowledge.settings import Settings
 from knowledge.types import Hit, Passage, Source
 from tests.conftest import FakeEncoder
@@ -33,15 +33,25 @@ def span(passage: Passage, text: str, score: float, null: float) -> Span:
 
 
 class FakeReader:
+    """The reader's three steps; ``found`` maps a passage id to its span."""
+
     model_name = "fake/reader"
 
-    def __init__(self, spans: dict[str, Span]) -> None:
-        self.spans = spans
+    def __init__(self, found: dict[str, Span]) -> None:
+        self.found = found
+        self.calls: list[int] = []  # pairs per forward pass
 
     def warm_up(self) -> None: ...
 
-    def run_sentences(self, questions: list[str], passages: list[Passage]) -> list[list[Span]]:
-        return [[self.spans.get(p.id, Span(p, 0, 0, 0.0, 5.0))] for p in passages]
+    def encode(self, questions: list[str], contexts: list[str]) -> list[tuple[str, str]]:
+        return list(zip(questions, contexts, strict=True))
+
+    def forward(self, features: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        self.calls.append(len(features))
+        return features
+
+    def spans(self, features: object, logits: object, passages: list[Passage]) -> list[list[Span]]:
+        return [[self.found.get(p.id, Span(p, 0, 0, 0.0, 5.0))] for p in passages]
 
 
 def cands(
@@ -64,7 +74,7 @@ def test_decide_returns_span_sentence_and_source(settings: Settings) -> None:
     svc = service_with(settings, {}, Calibration(threshold=1.0, rank_penalty=1.0, scale=2.0))
     spans = [span(FEES, "8 元", 9.0, 2.0), span(OTHER, "3 个工作日内", 4.0, 2.0)]
     hits = [Hit(FEES, 0.9), Hit(OTHER, 0.8)]
-    answer = svc.decide("不满99元运费多少？", hits, cands(spans, hits))
+    answer = svc.graph.decide("不满99元运费多少？", hits, cands(spans, hits))
     assert not answer.abstained and answer.text == "8 元"
     assert answer.sentence == "不满 99 元的订单，运费为 8 元。"
     assert answer.marked_sentence() == "不满 99 元的订单，运费为 【8 元】。"
@@ -75,10 +85,10 @@ def test_decide_returns_span_sentence_and_source(settings: Settings) -> None:
 def test_rank_penalty_can_overrule_a_slightly_better_lower_passage(settings: Settings) -> None:
     spans = [span(FEES, "8 元", 6.0, 2.0), span(OTHER, "3 个工作日内", 6.5, 2.0)]
     hits = [Hit(FEES, 0.9), Hit(OTHER, 0.8)]
-    keep_rank = service_with(settings, {}, Calibration(0.0, 1.0, 2.0)).decide(
+    keep_rank = service_with(settings, {}, Calibration(0.0, 1.0, 2.0)).graph.decide(
         "q", hits, cands(spans, hits)
     )
-    ignore_rank = service_with(settings, {}, Calibration(0.0, 0.0, 2.0)).decide(
+    ignore_rank = service_with(settings, {}, Calibration(0.0, 0.0, 2.0)).graph.decide(
         "q", hits, cands(spans, hits)
     )
     assert keep_rank.text == "8 元" and ignore_rank.text == "3 个工作日内"
@@ -87,7 +97,7 @@ def test_rank_penalty_can_overrule_a_slightly_better_lower_passage(settings: Set
 def test_abstains_below_threshold_with_low_confidence(settings: Settings) -> None:
     svc = service_with(settings, {}, Calibration(threshold=5.0, rank_penalty=1.0, scale=2.0))
     hits = [Hit(FEES, 0.7)]
-    answer = svc.decide("你们卖汽车吗", hits, cands([span(FEES, "8 元", 3.0, 1.0)], hits))
+    answer = svc.graph.decide("你们卖汽车吗", hits, cands([span(FEES, "8 元", 3.0, 1.0)], hits))
     assert answer.abstained and answer.text == "" and answer.source is None
     assert answer.score < 0.5 and answer.hits, "evidence kept for agents"
 
@@ -95,15 +105,12 @@ def test_abstains_below_threshold_with_low_confidence(settings: Settings) -> Non
 def test_empty_spans_mean_abstain(settings: Settings) -> None:
     svc = service_with(settings, {}, Calibration())
     hits = [Hit(FEES, 0.7)]
-    answer = svc.decide("q", hits, cands([Span(FEES, 0, 0, 0.0, 3.0)], hits))
+    answer = svc.graph.decide("q", hits, cands([Span(FEES, 0, 0, 0.0, 3.0)], hits))
     assert answer.abstained
 
 
 def test_answer_batch_reads_only_read_k_passages(settings: Settings) -> None:
     reader = FakeReader({})
-    calls: list[int] = []
-    original = reader.run_sentences
-    reader.run_sentences = lambda q, p: (calls.append(len(p)), original(q, p))[1]  # type: ignore[method-assign]
     svc = KnowledgeService(
         Settings(**{**settings.__dict__, "read_k": 2}),
         encoder=FakeEncoder(),
@@ -112,7 +119,7 @@ def test_answer_batch_reads_only_read_k_passages(settings: Settings) -> None:
     svc.build_index()
     svc.warm_up()
     answers = svc.answer_batch(["运费", "delivery time"])
-    assert calls == [4] and len(answers) == 2
+    assert reader.calls == [4] and len(answers) == 2
 
 
 def test_calibration_round_trip(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -125,7 +132,7 @@ def test_retrieval_score_can_decide_between_equal_spans(settings: Settings) -> N
     spans = [span(FEES, "8 元", 6.0, 2.0), span(OTHER, "3 个工作日内", 6.0, 2.0)]
     hits = [Hit(FEES, 0.3), Hit(OTHER, 0.6)]
     svc = service_with(settings, {}, Calibration(0.0, 0.0, 10.0, 2.0))
-    assert svc.decide("q", hits, cands(spans, hits)).text == "3 个工作日内"
+    assert svc.graph.decide("q", hits, cands(spans, hits)).text == "3 个工作日内"
 
 
 @pytest.mark.parametrize("bad", [{"read_k": 0}, {"read_k": 9}])
@@ -141,5 +148,5 @@ def test_sentence_score_can_pick_the_sentence_the_reader_ranks_second(settings: 
     candidates = [Candidate(first, 0, 0.9, 0.70), Candidate(second, 0, 0.9, 0.85)]
     reader_only = service_with(settings, {}, Calibration(0.0, 0.0, 0.0, 2.0, 1.0, 0.0))
     with_sentences = service_with(settings, {}, Calibration(0.0, 0.0, 0.0, 2.0, 1.0, 10.0))
-    assert reader_only.decide("q", hits, candidates).text == "99 元"
-    assert with_sentences.decide("q", hits, candidates).text == "8 元"
+    assert reader_only.graph.decide("q", hits, candidates).text == "99 元"
+    assert with_sentences.graph.decide("q", hits, candidates).text == "8 元"

@@ -1,5 +1,8 @@
-"""knowledge/serving.py without a Ray cluster: the stages run in StageServer objects behind
-fake handles, so the remote path is checked against the in-process one."""
+"""knowledge/serving.py and knowledge/remote.py without a Ray cluster.
+
+The stages run in StageServer objects behind fake handles, so the remote path is checked
+against the in-process one.
+"""
 
 from __future__ import annotations
 
@@ -10,16 +13,10 @@ from typing import Any
 import pytest
 
 from knowledge.errors import KnowledgeError, OverloadedError
-from knowledge.pipeline import KnowledgeService
-from knowledge.serving import (
-    RemoteLanes,
-    RemoteStage,
-    ServingError,
-    StageServer,
-    app_name,
-    build_stage,
-    enabled_stages,
-)
+from knowledge.graph import Lanes, enabled_stages
+from knowledge.remote import RemoteStage, ServingError, app_name, remote_lanes
+from knowledge.service import KnowledgeService
+from knowledge.serving import StageServer, build_stage
 from knowledge.settings import Settings
 from tests.conftest import FakeEncoder
 
@@ -74,10 +71,8 @@ def test_remote_answers_equal_local_answers(settings: Settings, fake_encoder: Fa
         encoder=fake_encoder,  # type: ignore[arg-type]
     )
     remote.warm_up()
-    lanes = RemoteLanes(remote.settings)
     handles = {s: LocalHandle(served(local, s)) for s in enabled_stages(settings)}
-    lanes.stages = {s: RemoteStage(s, h) for s, h in handles.items()}
-    remote._remote = lanes
+    remote._remote = lanes = Lanes(**{s: RemoteStage(s, h) for s, h in handles.items()})
     questions = ["How long does standard delivery take?", "退款多久原路退回？", "Do you sell cars?"]
 
     async def ask() -> list[Any]:
@@ -89,9 +84,7 @@ def test_remote_answers_equal_local_answers(settings: Settings, fake_encoder: Fa
     assert [a.abstained for a in got] == [a.abstained for a in want]
     assert all(h.calls == 3 for h in handles.values()), "every question went to every stage"
     assert remote.batch_stats() == {s: {"items": 3, "failed": 0} for s in handles}
-    assert lanes.rerank is None and lanes.encode is lanes.stages["encode"]
-    with pytest.raises(AttributeError):
-        lanes.nonsense  # noqa: B018
+    assert lanes.rerank is None and [lane.name for lane in lanes.all()] == list(handles)
 
 
 def test_remote_warm_up_loads_no_stage_model(settings: Settings, fake_encoder: FakeEncoder) -> None:
@@ -138,4 +131,4 @@ def test_unreachable_cluster_says_what_to_start(monkeypatch: pytest.MonkeyPatch)
 
     monkeypatch.setattr(ray, "init", refuse)
     with pytest.raises(ServingError, match=r"knowledge\.serving deploy"):
-        RemoteLanes(Settings(batch_backend="ray", ray_address="127.0.0.1:1")).connect()
+        remote_lanes(Settings(batch_backend="ray", ray_address="127.0.0.1:1"))

@@ -15,8 +15,8 @@ import pytest
 from knowledge.decide import Calibration
 from knowledge.errors import BatcherClosedError, NotReadyError, OverloadedError
 from knowledge.ingest.split import sentence_spans
-from knowledge.pipeline import KnowledgeService
 from knowledge.read import Span
+from knowledge.service import KnowledgeService
 from knowledge.settings import Settings
 from knowledge.types import Answer, Passage
 from tests.conftest import FakeEncoder
@@ -152,7 +152,7 @@ def test_batchers_follow_the_event_loop(settings: Settings) -> None:
     async def closed() -> None:
         lanes = await svc.lanes()
         await svc.aclose()
-        await lanes.encode.submit("x")
+        await lanes.encode.map(["x"])
 
     with pytest.raises(BatcherClosedError):
         asyncio.run(closed())

@@ -1,16 +1,16 @@
 """The knowledge service: question -> exact answer with its sentence and source, or abstain.
 
-Stages, each a batched component: retrieve (bi-encoder + FAISS, optionally hybrid with
-BM25) -> keep passages in the question's language -> rerank (cross-encoder, when
-configured) -> read (extractive QA over the ``read_k`` best passages: the best span in each
-sentence) -> score each sentence against the question -> decide (``knowledge/decide.py``:
-weights and abstention threshold fitted on the dev split by ``make models``).
-Without a reader (``KEFU_READER_MODEL=none``) the best passage is the answer.
+The public face of the answer engine. Build it once per process from one :class:`Settings`,
+call :meth:`KnowledgeService.warm_up` (it loads models and the index; it never builds them:
+``make models`` / ``python -m knowledge models`` does), then:
 
-Two ways in: :meth:`KnowledgeService.answer_batch` runs a list of questions through the
-stages at once (evaluation, the command line); :meth:`KnowledgeService.answer_async` answers
-one question on an event loop, its stages micro-batched with every other question in flight
-(``knowledge/stages.py``), which is how the action server serves concurrent shoppers.
+* :meth:`KnowledgeService.answer_batch` runs a list of questions through the answer graph at
+  once, every model stage called inline (evaluation, the command line, training);
+* :meth:`KnowledgeService.answer_async` answers one question on an event loop, each model
+  stage micro-batched with every other question in flight (or on Ray Serve with
+  ``KEFU_BATCH_BACKEND=ray``), which is how the action server serves concurrent shoppers.
+
+Both run the one graph of :mod:`knowledge.graph`; only the lanes differ.
 """
 
 from __future__ import annotations
@@ -18,34 +18,36 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import numpy as np
-
+from knowledge.batching import Stage
 from knowledge.decide import Calibration, Candidate
 from knowledge.encode import Encoder
 from knowledge.errors import KnowledgeError, NotReadyError
+from knowledge.graph import (
+    AnswerGraph,
+    Lanes,
+    LocalLanes,
+    clip,
+    inline_lanes,
+    model_stages,
+    run_inline,
+)
 from knowledge.index import PassageIndex, build_index, index_key, open_index
 from knowledge.ingest import load_documents
-from knowledge.ingest.split import sentence_around
-from knowledge.lang import detect_language
 from knowledge.models import ModelResolver
-from knowledge.read import Reader, Span
+from knowledge.read import Reader
 from knowledge.rerank import Reranker
 from knowledge.retrieve import Retriever
 from knowledge.sentences import SentenceScorer
 from knowledge.settings import Settings
-from knowledge.stages import Lanes
 from knowledge.types import Answer, Hit, Passage
-
-if TYPE_CHECKING:
-    from knowledge.serving import RemoteLanes
 
 log = logging.getLogger(__name__)
 
-MAX_QUESTION_CHARS = 2000
 CALIBRATION_VERSION = 3
 
 
@@ -65,7 +67,7 @@ class KnowledgeService:
         device, dtype = settings.device, settings.model_dtype
         self.encoder = encoder or Encoder(settings.retriever_model, self.resolver, device, dtype)
         self.retriever = Retriever(self.encoder, top_k=settings.top_k, hybrid=settings.hybrid)
-        self.sentences = SentenceScorer(self.encoder)
+        self.graph = AnswerGraph(settings, SentenceScorer(self.encoder))
         self.reader = reader
         if reader is None and settings.reader_model:
             windows = 16 if device == "cpu" else 256  # windows per forward pass
@@ -75,11 +77,11 @@ class KnowledgeService:
         self.reranker = reranker
         if reranker is None and settings.reranker_model:
             self.reranker = Reranker(settings.reranker_model, self.resolver, device, dtype=dtype)
-        self.calibration = Calibration()
         self.ready = False
-        self._lanes: Lanes | None = None
+        self._inline: Lanes | None = None
+        self._lanes: LocalLanes | None = None
         self._lanes_loop: asyncio.AbstractEventLoop | None = None
-        self._remote: RemoteLanes | None = None
+        self._remote: Lanes | None = None  # on Ray Serve
 
     @property
     def doc_dirs(self) -> list[Path]:
@@ -144,6 +146,7 @@ class KnowledgeService:
             self.reader = None
         if self.settings.answer_threshold is not None:
             self.calibration = replace(self.calibration, threshold=self.settings.answer_threshold)
+        self._inline = None  # the stages follow the components as warmed (with_reader)
         self.ready = True
         log.info("knowledge service ready in %.1f s", time.perf_counter() - start)
 
@@ -161,45 +164,47 @@ class KnowledgeService:
         name = "-".join(parts)
         return self.settings.cache_dir / "calibration" / f"{name}.json"
 
+    @property
+    def calibration(self) -> Calibration:
+        """The fitted answer decision (loaded by :meth:`warm_up`)."""
+        return self.graph.calibration
+
+    @calibration.setter
+    def calibration(self, value: Calibration) -> None:
+        self.graph.calibration = value
+
+    def stages(self) -> dict[str, Stage[Any, Any, Any, Any]]:
+        """The answer graph's model stages over this service's components."""
+        return model_stages(self.settings, self.encoder, self.retriever, self.reranker, self.reader)
+
+    def inline(self) -> Lanes:
+        """Every model stage as a plain call: the synchronous path's lanes."""
+        if self._inline is None:
+            self._inline = inline_lanes(self.stages())
+        return self._inline
+
     def answer(self, question: str) -> Answer:
         """Answer one question (see :meth:`answer_batch`)."""
         return self.answer_batch([question])[0]
 
-    def retrieve(self, questions: list[str], vectors: np.ndarray | None = None) -> list[list[Hit]]:
-        """Retrieve, keep the question's language, rerank: the passages the reader will see."""
-        raw = self.retriever.run(questions, top_k=self.settings.top_k * 2, vectors=vectors)
-        hits = [self._same_language(q, row) for q, row in zip(questions, raw, strict=True)]
-        if self.reranker is not None:
-            hits = self.reranker.run(questions, hits)
-        return hits
-
-    def read(
-        self, questions: list[str], hits: list[list[Hit]], vectors: np.ndarray | None = None
-    ) -> list[list[Candidate]]:
-        """Candidate spans (one per sentence) of the ``read_k`` best passages per question."""
-        assert self.reader is not None
-        k = self.settings.read_k
-        pairs = [(q, h.passage) for q, row in zip(questions, hits, strict=True) for h in row[:k]]
-        per_pair = iter(self.reader.run_sentences([q for q, _ in pairs], [p for _, p in pairs]))
-        rows = [_candidates(row[:k], [next(per_pair) for _ in row[:k]]) for row in hits]
-        if vectors is None:
-            vectors = self.encoder.encode_queries(questions)
-        sentences = [[_sentence(c.span) for c in row] for row in rows]
-        scores = self.sentences.run(vectors, sentences)
-        return [
-            [replace(c, sentence_score=v) for c, v in zip(row, sc, strict=True)]
-            for row, sc in zip(rows, scores, strict=True)
-        ]
-
-    def answer_batch(self, questions: list[str]) -> list[Answer]:
+    def answer_batch(self, questions: Sequence[str]) -> list[Answer]:
         """Answer each question from the store's documents, or abstain."""
-        clipped = [q.strip()[:MAX_QUESTION_CHARS] for q in questions]
-        vectors = self.encoder.encode_queries(clipped) if clipped else None
-        hits = self.retrieve(clipped, vectors)
-        if self.reader is None:
-            return [self._decide_by_retrieval(q, h) for q, h in zip(clipped, hits, strict=True)]
-        candidates = self.read(clipped, hits, vectors)
-        return [self.decide(q, h, c) for q, h, c in zip(clipped, hits, candidates, strict=True)]
+        return run_inline(self.graph.answer(questions, self.inline()))
+
+    def retrieve(self, questions: Sequence[str]) -> list[list[Hit]]:
+        """The graph up to the passages the reader sees (encode, search, language, rerank)."""
+        return run_inline(self.graph.retrieve(clip(questions), self.inline()))[1]
+
+    def candidates(self, questions: Sequence[str]) -> list[list[Candidate]]:
+        """The graph up to the decision: every candidate span with its scores (calibration)."""
+        lanes = self.inline()
+
+        async def run() -> list[list[Candidate]]:
+            qs = clip(questions)
+            vectors, hits = await self.graph.retrieve(qs, lanes)
+            return await self.graph.candidates(qs, vectors, hits, lanes)
+
+        return run_inline(run())
 
     async def answer_async(self, question: str) -> Answer:
         """Answer one question, its model calls batched with every other question in flight.
@@ -212,25 +217,7 @@ class KnowledgeService:
         """
         if not self.ready:
             raise NotReadyError("KnowledgeService used before warm_up().")
-        lanes = await self.lanes()
-        q = question.strip()[:MAX_QUESTION_CHARS]
-        vector = await lanes.encode.submit(q)
-        hits = self._same_language(q, await lanes.search.submit((q, vector)))
-        if lanes.rerank is not None:
-            hits = await lanes.rerank.submit((q, tuple(hits)))
-        if lanes.read is None:
-            return self._decide_by_retrieval(q, hits)
-        row = hits[: self.settings.read_k]
-        spans = await lanes.read.submit((q, tuple(h.passage for h in row)))
-        candidates = _candidates(row, spans)
-        sentences = [_sentence(c.span) for c in candidates]
-        missing = self.sentences.missing([sentences])
-        if missing:
-            vectors = await asyncio.gather(*(lanes.sentences.submit(s) for s in missing))
-            self.sentences.add(missing, vectors)
-        scores = self.sentences.score(vector[None, :], [sentences])[0]
-        scored = [replace(c, sentence_score=v) for c, v in zip(candidates, scores, strict=True)]
-        return self.decide(q, hits, scored)
+        return (await self.graph.answer([question], await self.lanes()))[0]
 
     async def lanes(self) -> Lanes:
         """The micro-batchers of the running event loop (built and started on first use).
@@ -240,19 +227,19 @@ class KnowledgeService:
         """
         if self.settings.batch_backend == "ray":
             if self._remote is None:
-                from knowledge.serving import RemoteLanes
+                from knowledge.remote import remote_lanes
 
-                remote = RemoteLanes(self.settings)
-                await asyncio.get_running_loop().run_in_executor(None, remote.connect)
+                loop = asyncio.get_running_loop()
+                remote = await loop.run_in_executor(None, remote_lanes, self.settings)
                 self._remote = self._remote or remote  # the first of concurrent connects wins
-            return self._remote  # type: ignore[return-value]
+            return self._remote
         loop = asyncio.get_running_loop()
         if self._lanes is None or self._lanes_loop is not loop:
             if self._lanes is not None:  # left on a loop that is gone (tests, a restart)
                 self._lanes.device.shutdown(wait=False)
-            self._lanes, self._lanes_loop = Lanes(self), loop
+            self._lanes, self._lanes_loop = LocalLanes(self.stages(), self.settings), loop
         await self._lanes.start()
-        return self._lanes
+        return self._lanes.lanes
 
     async def aclose(self) -> None:
         """Stop the micro-batchers (questions still waiting fail with ``BatcherClosedError``)."""
@@ -264,64 +251,4 @@ class KnowledgeService:
         """Per-stage micro-batching counters since the batchers started."""
         if self._remote is not None:
             return self._remote.stats()
-        return self._lanes.stats() if self._lanes is not None else {}
-
-    def _same_language(self, question: str, row: list[Hit]) -> list[Hit]:
-        """The ``top_k`` best hits in the question's language (all hits if none is)."""
-        lang = detect_language(question)
-        same = [h for h in row if h.passage.lang == lang] or row
-        return same[: self.settings.top_k]
-
-    def decide(self, question: str, hits: list[Hit], candidates: list[Candidate]) -> Answer:
-        """Pick the best candidate span, or abstain (see ``knowledge/decide.py``)."""
-        lang = detect_language(question)
-        cal = self.calibration
-        picked = cal.pick(candidates)
-        if picked is None:
-            return Answer(question, lang, "", "", 0.0, None, True, tuple(hits))
-        best_score, chosen = picked
-        best = chosen.span
-        confidence = cal.confidence(best_score)
-        if best_score < cal.threshold:
-            return Answer(question, lang, "", "", confidence, None, True, tuple(hits))
-        s, e = sentence_around(best.passage.text, best.start, best.end)
-        sentence = best.passage.text[s:e]
-        return Answer(
-            question,
-            lang,
-            best.text,
-            sentence,
-            confidence,
-            best.passage.source,
-            False,
-            tuple(hits),
-            span=(best.start - s, best.end - s),
-            passage_id=best.passage.id,
-        )
-
-    def _decide_by_retrieval(self, question: str, hits: list[Hit]) -> Answer:
-        lang = detect_language(question)
-        best = hits[0] if hits else None
-        if best is None or best.score < self.settings.min_score:
-            return Answer(
-                question, lang, "", "", best.score if best else 0.0, None, True, tuple(hits)
-            )
-        text = best.passage.text
-        return Answer(
-            question, lang, text, text, best.score, best.passage.source, False, tuple(hits),
-            span=(0, len(text)), passage_id=best.passage.id,
-        )  # fmt: skip
-
-
-def _candidates(hits: list[Hit], spans: list[list[Span]]) -> list[Candidate]:
-    """One candidate per span, with its passage's rank and retrieval score."""
-    return [
-        Candidate(span, rank, hit.score)
-        for rank, (hit, row) in enumerate(zip(hits, spans, strict=True))
-        for span in row
-    ]
-
-
-def _sentence(span: Span) -> str:
-    s, e = sentence_around(span.passage.text, span.start, span.end)
-    return span.passage.text[s:e]
+        return self._lanes.lanes.stats() if self._lanes is not None else {}
