@@ -11,7 +11,7 @@ import sys
 
 from knowledge.errors import KnowledgeError
 from knowledge.logs import setup_logging
-from knowledge.pipeline import KnowledgeService
+from knowledge.service import KnowledgeService
 from knowledge.settings import Settings
 
 
@@ -19,13 +19,15 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit status."""
     parser = argparse.ArgumentParser(prog="python -m knowledge", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("models", help="resolve (and build offline) every configured model")
+    sub.add_parser(
+        "models", help="build (train) every configured model, the index, the calibration"
+    )
     index = sub.add_parser("index", help="build the passage index if the documents changed")
     index.add_argument("--force", action="store_true", help="rebuild even if up to date")
     ask = sub.add_parser("ask", help="answer questions from the command line")
     ask.add_argument("questions", nargs="+")
     sub.add_parser("check", help="exit 0 when models and index are ready to serve")
-    sub.add_parser("prepare", help="models, then the index: what 'make run' needs")
+    sub.add_parser("prepare", help="the same as models: what 'make run' needs")
     sub.add_parser("eval", help="dev-split figures -> reports/eval.json and reports/eval.png")
     args = parser.parse_args(argv)
     setup_logging()
@@ -33,18 +35,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = Settings.from_env()
         service = KnowledgeService(settings)
-        if args.command in ("index", "prepare", "models"):
-            built = service.build_index(force=getattr(args, "force", False))
-            print(f"index {built.manifest['key']}: {built.manifest['passages']} passages")
-        if args.command in ("models", "prepare"):
-            generator = "" if settings.generator_url else settings.generator_model
-            for name in (settings.reader_model, settings.reranker_model, generator):
-                if name:
-                    print(f"{name} -> {service.resolver.resolve(name)}")
-            if settings.reader_model:
-                from knowledge.train.build import ensure_calibration
+        if args.command in ("models", "prepare"):  # the only commands that build models
+            from knowledge.train.build import build_models
 
-                print(f"calibration -> {ensure_calibration(settings)}")
+            for name, folder in build_models(settings).items():
+                print(f"{name} -> {folder}")
+        elif args.command == "index":
+            built = service.build_index(force=args.force)
+            print(f"index {built.manifest['key']}: {built.manifest['passages']} passages")
         elif args.command == "ask":
             service.warm_up()
             for answer in service.answer_batch(args.questions):

@@ -15,6 +15,10 @@ class ModelNotFoundError(KnowledgeError):
     """A model name resolves to no local folder and no offline source."""
 
 
+class ModelNotBuiltError(ModelNotFoundError):
+    """A model kefu trains itself is not built for the store's current data (``make models``)."""
+
+
 class ModelBuildError(KnowledgeError):
     """An offline model source exists but building the model from it failed."""
 

