@@ -3,8 +3,12 @@
 Every message a shopper can send gets an answer: an empty or over-long message, a flood from
 one sender, or a malformed sender id is answered here, politely and in the shopper's language,
 without running the dialogue; control characters are removed. When the dialogue itself gives
-no reply (the action server is down, or an action failed) or is slow, the channels use
-``NO_REPLY`` / ``SLOW`` (see ``bot/channels/rest.py`` and ``socketio.py``).
+no reply (the action server is down, or an action failed) or is slow, the channels send the
+``no_reply`` / ``slow`` replies (see ``bot/channels/watch.py``).
+
+``TEXTS`` is all the channels say themselves, in both languages (the Rasa process cannot import
+``actions/texts.py``, where the actions' wording lives); the agents' hours come from
+``common/clock.py``.
 
 Limits come from the environment of the Rasa process (declared in ``common/config.py``):
 ``KEFU_MAX_MESSAGE_CHARS``, ``KEFU_RATE_LIMIT`` (messages per minute per sender; 0 = off),
@@ -21,6 +25,7 @@ import unicodedata
 from collections import deque
 from dataclasses import dataclass, field
 
+from common.clock import AGENT_HOURS
 from common.config import value
 
 SENDER = re.compile(r"^[A-Za-z0-9_:.@-]{1,128}$")
@@ -39,14 +44,19 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "no_reply": (
         "抱歉，系统暂时出了点问题，没能处理您的消息。"
-        "请稍后再试，或输入“转人工”联系人工客服（每天 9:00-21:00）。",
+        "请稍后再试，或输入“转人工”联系人工客服（每天 {hours}）。",
         "Sorry, something went wrong on our side and your message wasn't handled. Please try "
-        'again in a moment, or type "human" to reach an agent (9:00-21:00 daily, Beijing time).',
+        'again in a moment, or type "human" to reach an agent ({hours} daily, Beijing time).',
     ),
     "slow": (
         "正在为您处理，比平时慢一些，请稍等……也可以输入“转人工”联系人工客服。",
         'Still working on it, it\'s taking longer than usual. You can also type "human" for an '
         "agent.",
+    ),
+    "bad_message": ("无法读取这条消息。", "This message could not be read."),
+    "bad_session": (
+        "会话编号无效，请刷新页面后重试。",
+        "This conversation id is invalid; please reload the page.",
     ),
 }
 
@@ -63,6 +73,7 @@ def language_of(text: str) -> str:
 def reply(kind: str, text: str = "", **values: object) -> str:
     """The guard's reply of ``kind`` in the language of ``text`` (both languages if empty)."""
     zh, en = TEXTS[kind]
+    values = {"hours": AGENT_HOURS, **values}
     if not text.strip():
         return f"{zh.format(**values)}\n{en.format(**values)}"
     return (zh if language_of(text) == "zh" else en).format(**values)

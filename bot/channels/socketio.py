@@ -28,16 +28,14 @@ from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
 
-from channels.guard import Guard, valid_sender
+from channels.guard import Guard, reply, valid_sender
 from channels.identity import Identity, verifier
 from channels.watch import guarded
 from common.config import value
 
 logger = logging.getLogger(__name__)
-BAD_MESSAGE = "无法读取这条消息。\nThis message could not be read."
-BAD_SESSION = (
-    "会话编号无效，请刷新页面后重试。\nThis conversation id is invalid; please reload the page."
-)
+BAD_MESSAGE = reply("bad_message")  # both languages: there is no text to tell which
+BAD_SESSION = reply("bad_session")
 
 # What the widget may receive: the keys of a bot message it knows how to render.
 FORWARDED = ("text", "buttons", "quick_replies", "products", "evidence", "agent", "timestamp")

@@ -1,21 +1,8 @@
-"""bot/channels/guard.py (stdlib only, so it is tested here; the channels run it in Rasa)."""
+"""bot/channels/guard.py: the checks before a message reaches the dialogue, and their replies."""
 
-import importlib.util
-import sys
-from pathlib import Path
+from channels.guard import TEXTS, Guard, clean, reply, valid_sender
 
-ROOT = Path(__file__).resolve().parents[2]
-spec = importlib.util.spec_from_file_location("kefu_guard", ROOT / "bot/channels/guard.py")
-assert spec and spec.loader
-guard_module = importlib.util.module_from_spec(spec)
-sys.modules["kefu_guard"] = guard_module
-spec.loader.exec_module(guard_module)
-Guard, clean, reply, valid_sender = (
-    guard_module.Guard,
-    guard_module.clean,
-    guard_module.reply,
-    guard_module.valid_sender,
-)
+from common.clock import AGENT_HOURS
 
 
 def test_clean_drops_control_and_invisible_characters_and_keeps_text() -> None:
@@ -58,3 +45,18 @@ def test_sender_ids() -> None:
 def test_apology_offers_a_human_in_the_shoppers_language() -> None:
     assert "转人工" in reply("no_reply", "我的订单呢")
     assert "human" in reply("no_reply", "where is my order")
+
+
+def test_the_apology_states_the_agents_hours_of_the_clock() -> None:
+    assert f"（每天 {AGENT_HOURS}）" in reply("no_reply", "我的订单呢")
+    assert f"({AGENT_HOURS} daily, Beijing time)" in reply("no_reply", "where is my order")
+    both = reply("no_reply")
+    assert both.count(AGENT_HOURS) == 2 and "{hours}" not in both
+
+
+def test_without_text_to_tell_the_language_both_are_given() -> None:
+    assert reply("bad_message") == "无法读取这条消息。\nThis message could not be read."
+    for kind, (zh, en) in TEXTS.items():
+        both = reply(kind, limit=7)
+        assert both.startswith(zh.format(limit=7, hours=AGENT_HOURS) + "\n"), kind
+        assert both.endswith("\n" + en.format(limit=7, hours=AGENT_HOURS)), kind
