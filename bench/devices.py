@@ -1,6 +1,6 @@
 """The same results on the CPU and on CUDA, for the same weights: vectors, scores, answers.
 
-``python bench/devices.py [--random-models DIR] [--out DIR]`` on a machine with a GPU:
+``python -m bench.devices [--random-models DIR] [--out DIR]`` on a machine with a GPU:
 answers the same questions on the CPU (float32, ``answer_batch``) and on CUDA in float32 and
 in the configured dtype (``answer_async``, micro-batched), and compares question vectors
 (cosine), answers (text and abstention) and answer scores. Writes devices.json.
@@ -19,12 +19,9 @@ from typing import Any
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from bench.pipeline import questions  # noqa: E402
-from knowledge.service import KnowledgeService  # noqa: E402
-from knowledge.settings import Settings  # noqa: E402
+from bench.pipeline import questions
+from knowledge.service import KnowledgeService
+from knowledge.settings import Settings
 
 
 def service_on(settings: Settings, models: Path | None) -> KnowledgeService:

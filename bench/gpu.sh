@@ -55,7 +55,7 @@ run() {
   export KEFU_CACHE=/tmp/kefu KEFU_DEVICE=cuda KEFU_DTYPE="${KEFU_DTYPE:-bfloat16}"
   nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv | tee "$OUT/gpu.txt"
   python3 -c "import torch, transformers, sentence_transformers as st; print(torch.__version__, transformers.__version__, st.__version__, torch.cuda.is_available())" | tee -a "$OUT/gpu.txt"
-  timeout 150 python3 bench/devices.py --random-models .gpu/models --questions 128 --out "$OUT" 2>&1 | tee "$OUT/devices.log" || echo "device check failed or timed out (see devices.log)"
+  timeout 150 python3 -m bench.devices --random-models .gpu/models --questions 128 --out "$OUT" 2>&1 | tee "$OUT/devices.log" || echo "device check failed or timed out (see devices.log)"
   local how="bench/gpu.sh run on $(nvidia-smi --query-gpu=name --format=csv,noheader | head -1): random-weight models of the configured shapes, ${KEFU_DTYPE}, NumPy passage search"
   timeout 420 python3 bench/pipeline.py --random-models .gpu/models --out reports --how "$how" 2>&1 | tee "$OUT/bench.log"
   cp reports/bench.json "$OUT/bench.json"
