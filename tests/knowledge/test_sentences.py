@@ -1,24 +1,84 @@
+from collections import Counter
+
+import numpy as np
+
 from knowledge.sentences import SentenceScorer
 from tests.conftest import FakeEncoder
 
 
-def test_scores_each_sentence_and_encodes_each_sentence_once() -> None:
-    encoder = FakeEncoder()
+class CountingEncoder(FakeEncoder):
+    """Counts how often each text is encoded as a passage (sentence)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.encoded: Counter[str] = Counter()
+
+    def encode_passages(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        self.encoded.update(texts)
+        return super().encode_passages(texts)
+
+
+def cosines(encoder: FakeEncoder, q: np.ndarray, sentences: list[list[str]]) -> list[list[float]]:
+    """What the scores must be: each sentence's vector against its question's, computed here."""
+    out = []
+    for qv, row in zip(q, sentences, strict=True):
+        vs = FakeEncoder().encode_passages(row) if row else np.zeros((0, encoder.dim))
+        out.append([float(v @ qv / (np.linalg.norm(v) * np.linalg.norm(qv))) for v in vs])
+    return out
+
+
+QUESTIONS = ["运费多少钱", "refund time"]
+SENTENCES = [
+    ["运费为 8 元。", "退款 3 个工作日内到账。", "运费为 8 元。"],
+    ["Refunds take 3 days.", "运费为 8 元。"],
+]
+
+
+def test_scores_are_the_cosines_of_each_sentence_with_its_question() -> None:
+    encoder = CountingEncoder()
+    q = encoder.encode_queries(QUESTIONS)
+    scores = SentenceScorer(encoder).run(q, SENTENCES)  # type: ignore[arg-type]
+    assert [len(row) for row in scores] == [3, 2]
+    assert np.allclose(np.concatenate(scores), np.concatenate(cosines(encoder, q, SENTENCES)))
+    assert scores[0][0] > scores[0][1] and scores[1][0] > scores[1][1]
+
+
+def test_each_new_sentence_is_encoded_once_however_often_it_is_scored() -> None:
+    encoder = CountingEncoder()
     scorer = SentenceScorer(encoder)  # type: ignore[arg-type]
-    q = encoder.encode_queries(["运费多少钱", "refund time"])
-    sentences = [
-        ["运费为 8 元。", "退款 3 个工作日内到账。"],
-        ["Refunds take 3 days.", "运费为 8 元。"],
-    ]
-    first = scorer.run(q, sentences)
-    assert first[0][0] > first[0][1] and first[1][0] > first[1][1]
-    calls = len(encoder.calls)
-    assert scorer.run(q, sentences) == first and len(encoder.calls) == calls, "cached"
+    q = encoder.encode_queries(QUESTIONS)
+    first = scorer.run(q, SENTENCES)
+    assert encoder.encoded == Counter(
+        {"运费为 8 元。": 1, "退款 3 个工作日内到账。": 1, "Refunds take 3 days.": 1}
+    )
+    assert scorer.run(q, SENTENCES) == first
+    more = [["运费为 8 元。", "满 99 元免运费。"], []]
+    assert np.allclose(scorer.run(q, more)[0], cosines(encoder, q, more)[0])
+    assert encoder.encoded["满 99 元免运费。"] == 1 and encoder.encoded["运费为 8 元。"] == 1
+    assert scorer.missing([["运费为 8 元。", "new", "new"]]) == ["new"]
 
 
-def test_cache_is_bounded() -> None:
-    scorer = SentenceScorer(FakeEncoder(), max_cached=3)  # type: ignore[arg-type]
-    q = FakeEncoder().encode_queries(["q"])
-    scorer.run(q, [["a", "b", "c"]])
-    scorer.run(q, [["d", "e"]])
-    assert len(scorer._vectors) <= 3
+def test_a_full_cache_is_emptied_and_scores_stay_right() -> None:
+    encoder = CountingEncoder()
+    scorer = SentenceScorer(encoder, max_cached=3)  # type: ignore[arg-type]
+    q = encoder.encode_queries(["delivery"])
+    for rows in ([["a b", "b c", "c d"]], [["d e", "e f"]], [["a b", "d e"]]):
+        assert np.allclose(scorer.run(q, rows)[0], cosines(encoder, q, rows)[0])
+    assert encoder.encoded["a b"] == 2, "emptied when d e and e f came: a b encoded again"
+    assert encoder.encoded["d e"] == 1, "kept since"
+    big = [[f"sentence {i}" for i in range(7)]]  # more than the cache holds, in one go
+    assert np.allclose(scorer.run(q, big)[0], cosines(encoder, q, big)[0])
+
+
+def test_fresh_vectors_score_after_a_concurrent_question_emptied_the_cache() -> None:
+    encoder = CountingEncoder()
+    scorer = SentenceScorer(encoder, max_cached=2)  # type: ignore[arg-type]
+    q = encoder.encode_queries(["refund"])
+    rows = [["Refunds take 3 days.", "Refunds go back to the card."]]
+    missing = scorer.missing(rows)
+    vectors = encoder.encode_passages(missing)
+    scorer.add(missing, vectors)
+    scorer.add(["x y", "y z"], encoder.encode_passages(["x y", "y z"]))  # another question's
+    assert scorer.missing(rows) == rows[0], "the cache was emptied"
+    fresh = dict(zip(missing, vectors, strict=True))
+    assert np.allclose(scorer.score(q, rows, fresh)[0], cosines(encoder, q, rows)[0])
