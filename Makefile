@@ -53,7 +53,7 @@ bench: bench-pipeline ## speed figures: Rasa-side latency per turn (reports/benc
 	@$(RASA_ENV)/bin/python -m bench.rasa_turns "$$(scripts/bot_model.sh)"
 
 bench-pipeline: setup ## hot path: naive vs micro-batched vs model-only ceiling -> reports/bench.json, bench.png
-	@$(APP_ENV)/bin/python -m knowledge prepare >/dev/null && $(APP_ENV)/bin/python bench/pipeline.py
+	@$(APP_ENV)/bin/python -m knowledge prepare >/dev/null && $(APP_ENV)/bin/python -m bench.pipeline
 
 bench-rest: ## full stack, SHOPPERS=32 through Rasa's REST channel (start it first: make run)
 	@$(APP_ENV)/bin/python bench/rasa_rest.py --shoppers $${SHOPPERS:-32}

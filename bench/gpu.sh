@@ -57,7 +57,7 @@ run() {
   python3 -c "import torch, transformers, sentence_transformers as st; print(torch.__version__, transformers.__version__, st.__version__, torch.cuda.is_available())" | tee -a "$OUT/gpu.txt"
   timeout 150 python3 -m bench.devices --random-models .gpu/models --questions 128 --out "$OUT" 2>&1 | tee "$OUT/devices.log" || echo "device check failed or timed out (see devices.log)"
   local how="bench/gpu.sh run on $(nvidia-smi --query-gpu=name --format=csv,noheader | head -1): random-weight models of the configured shapes, ${KEFU_DTYPE}, NumPy passage search"
-  timeout 420 python3 bench/pipeline.py --random-models .gpu/models --out reports --how "$how" 2>&1 | tee "$OUT/bench.log"
+  timeout 420 python3 -m bench.pipeline --random-models .gpu/models --out reports --how "$how" 2>&1 | tee "$OUT/bench.log"
   cp reports/bench.json "$OUT/bench.json"
   cp reports/bench_gpu.png "$OUT/" 2>/dev/null || true
 }

@@ -1,7 +1,8 @@
 """Hot-path speed: naive vs micro-batched vs the model-only ceiling -> reports/bench.json.
 
-``make bench-pipeline`` (app environment; models and index built by ``make index``). One run,
-the same models and the same questions (the written questions of ``data/qa``, shuffled):
+``make bench-pipeline`` (``python -m bench.pipeline``, app environment; models built by
+``make models``). One run, the same models and the same questions (the written questions of
+``data/qa``, shuffled):
 
 * naive: one question at a time through the whole pipeline (``service.answer``);
 * threaded: the action server's former path, ``asyncio.to_thread(service.answer)`` per shopper;
@@ -31,14 +32,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as the action server runs (see there)
+from knowledge.errors import OverloadedError
+from knowledge.graph import InlineLane, Lanes, run_inline
+from knowledge.service import KnowledgeService
+from knowledge.settings import Settings
 
-from knowledge.errors import OverloadedError  # noqa: E402
-from knowledge.graph import InlineLane, Lanes, run_inline  # noqa: E402
-from knowledge.service import KnowledgeService  # noqa: E402
-from knowledge.settings import Settings  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 log = logging.getLogger("bench")
 THINK_S = 3.0  # mean pause of a shopper between an answer and the next question
@@ -266,6 +265,7 @@ def plot(entry: dict[str, Any], path: Path, key: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run every mode; write reports/bench.json and reports/bench.png."""
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as the action server runs (see there)
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--shoppers", type=int, help="concurrent shoppers (default: the target's)")
     parser.add_argument("--quick", action="store_true", help="small counts, for a smoke test")
