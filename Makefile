@@ -26,7 +26,7 @@ eval: models eval-nlu eval-logistics eval-recommend ## every evaluation: reports
 	@$(APP_ENV)/bin/python -m knowledge eval
 
 eval-nlu: ## held-out NLU figures per language -> reports/nlu.json, reports/nlu_confusion.png
-	@$(RASA_ENV)/bin/python scripts/nlu_eval.py "$$(scripts/bot_model.sh)"
+	@PYTHONPATH=$(CURDIR)/bot:$$PYTHONPATH $(RASA_ENV)/bin/python scripts/nlu_eval.py "$$(scripts/bot_model.sh)"
 
 eval-recommend: setup ## recommender vs popularity (next purchase, wishes) -> reports/recommend.json
 	@$(APP_ENV)/bin/python -m shop recommend --evaluate
@@ -50,7 +50,7 @@ bot: setup ## train the Rasa model if bot/ changed
 	@scripts/bot_model.sh
 
 bench: bench-pipeline ## speed figures: Rasa-side latency per turn (reports/bench_rasa.json) and the hot path
-	@$(RASA_ENV)/bin/python -m bench.rasa_turns "$$(scripts/bot_model.sh)"
+	@PYTHONPATH=$(CURDIR)/bot:$$PYTHONPATH $(RASA_ENV)/bin/python -m bench.rasa_turns "$$(scripts/bot_model.sh)"
 
 bench-pipeline: setup ## hot path: naive vs micro-batched vs model-only ceiling -> reports/bench.json, bench.png
 	@$(APP_ENV)/bin/python -m knowledge prepare >/dev/null && $(APP_ENV)/bin/python -m bench.pipeline

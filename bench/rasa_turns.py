@@ -1,7 +1,7 @@
 """Rasa-side latency per turn: NLU parse + policy prediction, action server excluded.
 
-``make bench`` (Rasa environment; ``python -m bench.rasa_turns MODEL`` from the repository
-root): replays the held-out NLU messages (bot/eval/nlu) as turns of 20 interleaved
+``make bench`` (Rasa environment; ``PYTHONPATH=$PWD:$PWD/bot python -m bench.rasa_turns MODEL`` from
+the repository root): replays the held-out NLU messages (bot/eval/nlu) as turns of 20 interleaved
 conversations through the trained model (in-memory tracker store) and times, per turn, parsing
 the message, logging it and predicting the next action. Writes reports/bench_rasa.json with the
 median, p90 and p99 in milliseconds.
@@ -19,7 +19,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "bot"))  # kefu's custom NLU components
 
 TURNS = 300
 

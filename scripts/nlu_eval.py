@@ -1,8 +1,8 @@
 """NLU evaluation on the held-out split (bot/eval/nlu), per language -> reports/nlu.json + PNG.
 
-Runs in the Rasa environment: ``make eval-nlu`` (or, from the repository root, which kefu's
-components import ``common/`` from: ``PYTHONPATH=$PWD $RASA_ENV/bin/python scripts/nlu_eval.py
-MODEL.tar.gz``). Each held-out example is parsed by the trained model; intent precision, recall
+Runs in the Rasa environment: ``make eval-nlu`` (or, from the repository root, with the root
+for ``common/`` and ``bot/`` for kefu's components, as when Rasa runs from bot/:
+``PYTHONPATH=$PWD:$PWD/bot $RASA_ENV/bin/python scripts/nlu_eval.py MODEL.tar.gz``). Each held-out example is parsed by the trained model; intent precision, recall
 and F1 are computed per intent and per language group (zh, en, mixed: Chinese and English words
 in one message, order ids not counted as English), with macro averages; entity extraction is
 scored as exact (entity, value) matches. The confusion matrix over all languages goes to
@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "bot"))  # kefu's custom components, as when Rasa runs from bot/
 ANNOTATION = re.compile(r"\[([^\]]+)\](?:\((\w+)(?::([^)]+))?\)|\{([^}]*)\})")
 GROUPS = ("zh", "en", "mixed")
 

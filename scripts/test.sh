@@ -37,7 +37,7 @@ echo "== rasa test (conversation stories)"
 echo "all conversation stories passed"
 # `rasa test core` takes each turn's intent from the story; this parses every turn's text
 # with the trained NLU and checks the labelled intent and entities come out.
-"$KEFU_RASA_ENV/bin/python" scripts/nlu_eval.py "$KEFU_BOT_MODEL" --check-stories bot/tests \
+PYTHONPATH="$here/bot:${PYTHONPATH:-}" "$KEFU_RASA_ENV/bin/python" scripts/nlu_eval.py "$KEFU_BOT_MODEL" --check-stories bot/tests \
   || kefu_die "a conversation story's message was not understood as labelled (above)."
 
 echo "== end-to-end (REST, and the widget and console in headless Chromium)"
