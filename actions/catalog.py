@@ -7,9 +7,7 @@ generated pitches and descriptions of the generation issue build on these same f
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-from collections import Counter
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -24,16 +22,16 @@ from actions.service import (
     get_promotions,
     get_recommender,
 )
-from actions.texts import pick
+from actions.texts import catalog_text, details_button, pick_line, product_text
+from common.clock import beijing_date
 from knowledge.errors import KnowledgeError
 from knowledge.types import Language
 from shop.catalog import CATEGORIES, Product
 from shop.generate.facts import Facts, ProductFacts
 from shop.generate.generator import Generated
-from shop.logistics.promise import beijing_date
 from shop.money import budget_in, parse_money
 from shop.orders.store import now
-from shop.promotions import active_promotions
+from shop.promotions import active_promotions, by_interest
 from shop.recommend import History
 
 log = logging.getLogger(__name__)
@@ -52,16 +50,6 @@ def card(p: Product, lang: Language) -> dict[str, Any]:
             "rating": p.rating, "in_stock": p.stock > 0}  # fmt: skip
 
 
-def describe(p: Product, lang: Language) -> str:
-    """One product: name, price, rating, stock, its key attributes."""
-    facts = pick(lang, "；", "; ").join(f"{k}: {v}" for k, v in p.attributes(lang))
-    return pick(
-        lang,
-        f"{p.name_zh}：¥{p.price}，评分 {p.rating}，{p.stock_text(lang)}。{facts}",
-        f"{p.name_en}: ¥{p.price}, rated {p.rating}, {p.stock_text(lang)}. {facts}",
-    )
-
-
 class ActionProductInfo(KefuAction):
     """Details of the product the shopper names."""
 
@@ -76,19 +64,13 @@ class ActionProductInfo(KefuAction):
         lang = lang_of(tracker)
         words = entity(tracker, "product") or tracker.get_slot("product")
         if not words:
-            dispatcher.utter_message(
-                text=pick(lang, "请问您想了解哪款商品？告诉我商品名称就可以。",
-                          "Which product would you like to know about? Just tell me its name.")
-            )  # fmt: skip
+            dispatcher.utter_message(text=catalog_text(lang, "which_product"))
             return []
         found = get_catalog().find(words, limit=MAX_CARDS)
         if not found:
-            dispatcher.utter_message(
-                text=pick(lang, f"抱歉，本店没有找到“{words}”相关的商品。",
-                          f"Sorry, I couldn't find anything matching \"{words}\" in our store.")
-            )  # fmt: skip
+            dispatcher.utter_message(text=catalog_text(lang, "no_product", words=words))
             return []
-        text = describe(found[0], lang)
+        text = product_text(found[0], lang)
         written = await asyncio.to_thread(
             get_generator().write, Facts("description", lang, (ProductFacts.of(found[0], lang),))
         )
@@ -104,13 +86,6 @@ def generation(g: Generated) -> dict[str, Any]:
     """What agents see about a generated text (model or template, and why)."""
     return {"source": g.source, "problems": list(g.problems), "model_text": g.model_text,
             "seconds": round(g.seconds, 2)}  # fmt: skip
-
-
-def button(p: Product, lang: Language) -> dict[str, str]:
-    """A quick reply asking for the product's details."""
-    payload = json.dumps({"product": p.name(lang)}, ensure_ascii=False)
-    return {"title": pick(lang, f"详情：{p.type_zh}", f"Details: {p.type_en}"),
-            "payload": f"/ask_product{payload}"}  # fmt: skip
 
 
 class ActionRecommend(KefuAction):
@@ -140,14 +115,7 @@ class ActionRecommend(KefuAction):
             k=MAX_CARDS,
         )
         if not picks:
-            dispatcher.utter_message(
-                text=pick(
-                    lang,
-                    "抱歉，没有找到符合条件的有货商品。可以放宽预算或换个品类试试。",
-                    "Sorry, nothing in stock matches that. Try a higher budget or another "
-                    "category.",
-                )
-            )
+            dispatcher.utter_message(text=catalog_text(lang, "no_picks"))
             return []
         top = picks[0]
         pitch = await asyncio.to_thread(
@@ -155,18 +123,13 @@ class ActionRecommend(KefuAction):
             Facts("pitch", lang, (ProductFacts.of(top.product, lang, top.reason(lang)),),
                   shopper_words=tracker.latest_message.get("text") or ""),
         )  # fmt: skip
-        head = pick(lang, "为您挑了这几款：", "Here are my picks for you:")
+        head = catalog_text(lang, "picks")
         if pitch.source == "model":
             head = f"{pitch.text}\n{head}"
-        lines = [
-            pick(lang, f"· {r.product.name_zh}，¥{r.product.price}：{r.reason_zh}",
-                 f"· {r.product.name_en}, ¥{r.product.price}: {r.reason_en}")
-            for r in picks
-        ]  # fmt: skip
         dispatcher.utter_message(
-            text="\n".join([head, *lines]),
+            text="\n".join([head, *(pick_line(r, lang) for r in picks)]),
             products=[card(r.product, lang) for r in picks],
-            buttons=[button(r.product, lang) for r in picks],
+            buttons=[details_button(r.product, lang) for r in picks],
             generation=generation(pitch),
         )
         return []
@@ -198,20 +161,13 @@ class ActionPromotions(KefuAction):
             entity(tracker, "category"),
         )
         if not found:
-            dispatcher.utter_message(
-                text=pick(
-                    lang, "目前没有进行中的优惠活动。", "There are no promotions running right now."
-                )
-            )
+            dispatcher.utter_message(text=catalog_text(lang, "no_promotions"))
             return []
         bought, viewed = await asyncio.to_thread(get_orders().history, shopper)
-        catalog = get_catalog()
-        interest = Counter(catalog.by_id[i].category for i in bought + viewed if i in catalog.by_id)
-        found.sort(key=lambda p: (-interest.get(p.category, 0), p.category != "all"))
-        lines = [pick(lang, "目前的优惠活动：", "Current promotions:")]
+        found, mine = by_interest(found, get_catalog().category_counts(bought + viewed))
+        lines = [catalog_text(lang, "promotions")]
         lines += [f"· {p.text(lang)}" for p in found]
         extra: dict[str, Any] = {}
-        mine = next((p for p in found if interest.get(p.category)), None)
         if mine is not None:
             try:
                 recommender = await asyncio.to_thread(get_recommender)
@@ -226,7 +182,7 @@ class ActionPromotions(KefuAction):
                 product = ProductFacts.of(top.product, lang, top.reason(lang))
                 facts = Facts("marketing", lang, (product,), promotion=mine.text(lang))
                 written = await asyncio.to_thread(get_generator().write, facts)
-                lines.append(pick(lang, "为您推荐：", "Picked for you: ") + written.text)
+                lines.append(catalog_text(lang, "offer") + written.text)
                 extra = {"products": [card(top.product, lang)], "generation": generation(written)}
         dispatcher.utter_message(text="\n".join(lines), **extra)
         return []

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from abc import abstractmethod
-from datetime import datetime
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -19,111 +18,26 @@ from rasa_sdk.forms import FormValidationAction
 
 from actions.common import KefuAction, lang_of, shopper_of
 from actions.service import get_network, get_orders
-from actions.shipping import day_text
-from actions.texts import STATE_NAMES, order_text, pick
+from actions.texts import order_status_text, order_text, recent_orders_text, state_name
+from common.clock import beijing_date
 from knowledge.errors import KnowledgeError
-from knowledge.types import Language
-from shop.logistics.promise import (
-    BEIJING,
-    beijing_date,
-    delivery_window,
-    dispatch_date,
-    eta,
-)
+from shop.logistics.promise import ETA_STATES, OrderEta, order_eta
 from shop.orders.models import NOT_SHIPPED, Order
 from shop.orders.store import OrderError, normalise_order_id, now
 
 log = logging.getLogger(__name__)
 
 
-def beijing(at: datetime, lang: Language) -> str:
-    """A store time (naive UTC) as Beijing time, e.g. "11月27日 14:30" / "Nov 27, 14:30"."""
-    local = at + BEIJING
-    return local.strftime("%-m月%-d日 %H:%M") if lang == "zh" else local.strftime("%b %-d, %H:%M")
-
-
-def status_text(order: Order, lang: Language) -> str:
-    """What the shopper is told about the order's state."""
-    values: dict[str, object] = {"id": order.id, "total": order.total}
-    if order.state in ("shipped", "in_transit") and order.shipment is not None:
-        latest = order.shipment.events[-1] if order.shipment.events else None
-        event = (
-            f"{beijing(latest.time, lang)} {latest.location} "
-            f"{pick(lang, latest.text_zh, latest.text_en)}"
-            if latest
-            else "-"
-        )
-        values |= {
-            "carrier": order.shipment.carrier,
-            "tracking": order.shipment.tracking_number,
-            "event": event,
-        }
-        return sentences(lang, order_text(lang, "shipped", **values), eta_text(order, lang))
-    if order.state in ("delivered", "returned") and order.delivered_at is not None:
-        text = order_text(lang, "delivered", id=order.id, date=beijing(order.delivered_at, lang))
-        return (
-            text
-            if order.state == "delivered"
-            else text + " " + order_text(lang, "returned", id=order.id)
-        )
-    text = order_text(lang, order.state, **values)
-    return sentences(lang, text, eta_text(order, lang)) if order.state == "paid" else text
-
-
-def sentences(lang: Language, first: str, second: str) -> str:
-    """Two sentences as one message ("" second: the first alone)."""
-    if not second:
-        return first
-    if first[-1:] not in "。！？.!?":
-        first += pick(lang, "。", ".")
-    return first + pick(lang, "", " ") + second
-
-
-def eta_text(order: Order, lang: Language) -> str:
-    """The ETA sentence ("预计 12月1日 送达。") from the shipping network; "" if unknown."""
+def promise_for(order: Order) -> OrderEta | None:
+    """The shop's delivery promise for ``order`` (None without one, or without the network)."""
+    if order.state not in ETA_STATES:
+        return None
     try:
         network = get_network()
     except KnowledgeError:
         log.exception("shipping network unavailable; order status without an ETA")
-        return ""
-    city = network.city(order.city)
-    if city is None:
-        return ""
-    today = beijing_date(now())
-    if order.state == "paid" and order.paid_at is not None:
-        dispatched = dispatch_date(network, order.paid_at)
-        window = delivery_window(network, city, "standard", dispatched)
-        if window is None:
-            return ""
-        earliest, latest = window
-        return order_text(
-            lang,
-            "eta_paid",
-            dispatch=day_text(dispatched, lang),
-            earliest=day_text(earliest, lang),
-            latest=day_text(latest, lang),
-        )
-    shipment = order.shipment
-    if shipment is None or order.shipped_at is None:
-        return ""
-    carrier = network.carrier_named(shipment.carrier)
-    warehouse = network.warehouse_named(shipment.warehouse)
-    if carrier is None or warehouse is None:
-        return ""
-    due = eta(network, warehouse, carrier, city, beijing_date(order.shipped_at))
-    key = "eta_late" if due < today else "eta"
-    return order_text(lang, key, date=day_text(due, lang))
-
-
-def recent_line(orders: list[Order], lang: Language) -> str:
-    """The shopper's recent orders with state and date, to offer when an id was wrong."""
-    parts = [
-        f"{o.id}（{STATE_NAMES[o.state][0]}，{beijing(o.created_at, lang)}）"
-        if lang == "zh"
-        else f"{o.id} ({STATE_NAMES[o.state][1]}, {beijing(o.created_at, lang)})"
-        for o in orders
-    ]
-    return order_text(lang, "recent", orders=pick(lang, "；", "; ").join(parts))
+        return None
+    return order_eta(network, order, beijing_date(now()))
 
 
 class OrderFormValidation(FormValidationAction):
@@ -170,19 +84,13 @@ class OrderFormValidation(FormValidationAction):
             order = await asyncio.to_thread(get_orders().order_for, shopper_of(tracker), order_id)
         except OrderError:
             log.exception("order store failed")
-            dispatcher.utter_message(
-                text=pick(
-                    lang,
-                    "订单系统暂时无法访问，请稍后再试。",
-                    "The order system is unavailable right now. Please try again shortly.",
-                )
-            )
+            dispatcher.utter_message(text=order_text(lang, "store_down"))
             return {"order_id": None, "requested_slot": None}
         if order is None:
             dispatcher.utter_message(text=order_text(lang, "not_found", id=order_id))
             recent = await asyncio.to_thread(get_orders().recent_orders, shopper_of(tracker))
             if recent:
-                dispatcher.utter_message(text=recent_line(recent, lang))
+                dispatcher.utter_message(text=recent_orders_text(recent, lang))
             return {"order_id": None}
         return {"order_id": order_id}
 
@@ -222,15 +130,7 @@ class ValidateAddressForm(OrderFormValidation):
             return {"new_address": None}
         address = " ".join(str(value or "").split())
         if not 6 <= len(address) <= 200:
-            lang = lang_of(tracker)
-            dispatcher.utter_message(
-                text=pick(
-                    lang,
-                    "地址看起来不完整，请写明省市区、详细地址、收件人和电话（200 字以内）。",
-                    "That address looks incomplete. Please give the city, district, street "
-                    "address, recipient and phone (up to 200 characters).",
-                )
-            )
+            dispatcher.utter_message(text=order_text(lang_of(tracker), "bad_address"))
             return {"new_address": None}
         return {"new_address": address}
 
@@ -262,7 +162,8 @@ class ActionTrackOrder(KefuAction):
         """Status, carrier and the latest tracking event."""
         order = await form_order(tracker, dispatcher)
         if order is not None:
-            dispatcher.utter_message(text=status_text(order, lang_of(tracker)))
+            text = order_status_text(order, promise_for(order), lang_of(tracker))
+            dispatcher.utter_message(text=text)
         return []
 
 
@@ -285,7 +186,6 @@ class ActionCancelOrder(KefuAction):
         if tracker.get_slot("cancel_confirmed") is not True:
             dispatcher.utter_message(text=order_text(lang, "cancel_kept", id=order.id))
             return reset
-        state = STATE_NAMES[order.state][0 if lang == "zh" else 1]
         if order.state in NOT_SHIPPED:
             await asyncio.to_thread(get_orders().cancel, order.shopper_id, order.id)
             dispatcher.utter_message(
@@ -295,7 +195,9 @@ class ActionCancelOrder(KefuAction):
             dispatcher.utter_message(text=order_text(lang, "cancel_shipped", id=order.id))
         else:
             dispatcher.utter_message(
-                text=order_text(lang, "cancel_closed", id=order.id, state=state)
+                text=order_text(
+                    lang, "cancel_closed", id=order.id, state=state_name(order.state, lang)
+                )
             )
         return reset
 
@@ -333,7 +235,7 @@ class ActionChangeAddress(KefuAction):
                     )
                 )
             else:
-                state = STATE_NAMES[order.state][0 if lang == "zh" else 1]
+                state = state_name(order.state, lang)
                 dispatcher.utter_message(
                     text=order_text(lang, "address_closed", id=order.id, state=state)
                 )

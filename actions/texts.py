@@ -8,8 +8,19 @@ the dialogue's fixed responses (``responses`` in ``bot/domain.yml``).
 
 from __future__ import annotations
 
-from common.clock import AGENT_HOURS
+import json
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from common.clock import AGENT_HOURS, to_beijing
 from knowledge.types import Answer, Language
+
+if TYPE_CHECKING:
+    from shop.catalog import Product
+    from shop.logistics.network import ShippingRules
+    from shop.logistics.promise import OrderEta, ShippingOption
+    from shop.orders.models import Order
+    from shop.recommend import Recommendation
 
 ABSTAIN = {
     "zh": "抱歉，这个问题我没有把握回答，不想给您不准确的信息。需要为您转接人工客服吗？"
@@ -66,6 +77,26 @@ def busy_text(lang: Language) -> str:
 def pick(lang: Language, zh: str, en: str) -> str:
     """The wording for ``lang``."""
     return zh if lang == "zh" else en
+
+
+def day_text(day: date, lang: Language) -> str:
+    """A Beijing date: ``12月1日`` / ``Dec 1``."""
+    return f"{day.month}月{day.day}日" if lang == "zh" else day.strftime("%b %-d")
+
+
+def time_text(at: datetime, lang: Language) -> str:
+    """A store time (naive UTC) in Beijing time: ``11月27日 14:30`` / ``Nov 27, 14:30``."""
+    local = to_beijing(at)
+    return local.strftime("%-m月%-d日 %H:%M") if lang == "zh" else local.strftime("%b %-d, %H:%M")
+
+
+def sentences(lang: Language, first: str, second: str) -> str:
+    """Two sentences as one message ("" second: the first alone)."""
+    if not second:
+        return first
+    if first[-1:] not in "。！？.!?":
+        first += pick(lang, "。", ".")
+    return first + pick(lang, "", " ") + second
 
 
 ORDER_TEXTS: dict[str, tuple[str, str]] = {
@@ -138,6 +169,16 @@ ORDER_TEXTS: dict[str, tuple[str, str]] = {
         "订单 {id} 当前状态是“{state}”，不能修改地址。",
         "Order {id} is {state}: its address can't be changed.",
     ),
+    "store_down": (
+        "订单系统暂时无法访问，请稍后再试。",
+        "The order system is unavailable right now. Please try again shortly.",
+    ),
+    "bad_address": (
+        "地址看起来不完整，请写明省市区、详细地址、收件人和电话（200 字以内）。",
+        "That address looks incomplete. Please give the city, district, street "
+        "address, recipient and phone (up to 200 characters).",
+    ),
+    "recent_item": ("{id}（{state}，{time}）", "{id} ({state}, {time})"),
 }
 
 STATE_NAMES = {
@@ -160,6 +201,154 @@ def fill(table: dict[str, tuple[str, str]], lang: Language, key: str, **values: 
 def order_text(lang: Language, key: str, **values: object) -> str:
     """An order message in ``lang`` with its values filled in."""
     return fill(ORDER_TEXTS, lang, key, **values)
+
+
+def state_name(state: str, lang: Language) -> str:
+    """An order state as the shopper reads it (``已付款`` / ``paid``)."""
+    return pick(lang, *STATE_NAMES[state])
+
+
+def eta_text(eta: OrderEta | None, lang: Language) -> str:
+    """The sentence for an order's delivery promise ("预计 12月1日 送达。"); "" without one."""
+    if eta is None:
+        return ""
+    if eta.kind == "window":
+        assert eta.dispatch is not None and eta.earliest is not None
+        days = {"dispatch": eta.dispatch, "earliest": eta.earliest, "latest": eta.due}
+        return order_text(lang, "eta_paid", **{k: day_text(d, lang) for k, d in days.items()})
+    key = "eta_late" if eta.kind == "late" else "eta"
+    return order_text(lang, key, date=day_text(eta.due, lang))
+
+
+def order_status_text(order: Order, eta: OrderEta | None, lang: Language) -> str:
+    """What the shopper is told about the order's state (with its delivery promise)."""
+    values: dict[str, object] = {"id": order.id, "total": order.total}
+    if order.state in ("shipped", "in_transit") and order.shipment is not None:
+        latest = order.shipment.events[-1] if order.shipment.events else None
+        event = (
+            f"{time_text(latest.time, lang)} {latest.location} "
+            f"{pick(lang, latest.text_zh, latest.text_en)}"
+            if latest
+            else "-"
+        )
+        values |= {
+            "carrier": order.shipment.carrier,
+            "tracking": order.shipment.tracking_number,
+            "event": event,
+        }
+        return sentences(lang, order_text(lang, "shipped", **values), eta_text(eta, lang))
+    if order.state in ("delivered", "returned") and order.delivered_at is not None:
+        text = order_text(lang, "delivered", id=order.id, date=time_text(order.delivered_at, lang))
+        return (
+            text
+            if order.state == "delivered"
+            else text + " " + order_text(lang, "returned", id=order.id)
+        )
+    text = order_text(lang, order.state, **values)
+    return sentences(lang, text, eta_text(eta, lang)) if order.state == "paid" else text
+
+
+def recent_orders_text(orders: list[Order], lang: Language) -> str:
+    """The shopper's recent orders with state and date, to offer when an id was wrong."""
+    parts = [
+        order_text(lang, "recent_item", id=o.id, state=state_name(o.state, lang),
+                   time=time_text(o.created_at, lang))
+        for o in orders
+    ]  # fmt: skip
+    return order_text(lang, "recent", orders=pick(lang, "；", "; ").join(parts))
+
+
+SHIPPING_TEXTS: dict[str, tuple[str, str]] = {
+    "header": ("寄到{city}的配送方式（今天 {cutoff} 前付款当天发货）：",
+               "Delivery to {city} (paid before {cutoff} Beijing time, it ships today):"),
+    "standard": ("标准配送", "Standard delivery"),
+    "express": ("次日达快递", "Next-day express"),
+    "fee_unknown": ("¥{fee}，满 ¥{free_from} 免运费", "¥{fee}, free from ¥{free_from}"),
+    "free": ("免运费", "free"),
+    "express_free": ("金卡会员免运费", "free for Gold members"),
+    "range": ("预计 {earliest}–{latest} 送达", "arrives {earliest} to {latest}"),
+    "single": ("预计 {latest} 送达", "arrives {latest}"),
+    "fastest": ("最快", "fastest"),
+    "cheapest": ("最省", "cheapest"),
+    "no_express": ("次日达暂不覆盖{city}。", "Next-day express does not reach {city} yet."),
+}  # fmt: skip
+
+
+def shipping_text(lang: Language, key: str, **values: object) -> str:
+    """A shipping message in ``lang`` with its values filled in."""
+    return fill(SHIPPING_TEXTS, lang, key, **values)
+
+
+def shipping_option_line(
+    o: ShippingOption, rules: ShippingRules, membership: str, lang: Language
+) -> str:
+    """One shipping option: service, fee, dates, marks."""
+    t = lambda key, **v: shipping_text(lang, key, **v)  # noqa: E731
+    if o.fee is None:
+        fee = t("fee_unknown", fee=f"{rules.standard_fee:g}", free_from=f"{rules.free_from:g}")
+    elif o.fee == 0:
+        fee = t("express_free") if o.service == "express" and membership == "gold" else t("free")
+    else:
+        fee = f"¥{o.fee:g}"
+    when = (
+        t("single", latest=day_text(o.latest, lang))
+        if o.earliest == o.latest
+        else t("range", earliest=day_text(o.earliest, lang), latest=day_text(o.latest, lang))
+    )
+    marks = [t(k) for k, on in (("fastest", o.fastest), ("cheapest", o.cheapest)) if on]
+    tail = (
+        f" 【{'、'.join(marks)}】"
+        if marks and lang == "zh"
+        else (f" ({', '.join(marks)})" if marks else "")
+    )
+    sep = "：" if lang == "zh" else ": "
+    comma = "，" if lang == "zh" else ", "
+    return f"· {t(o.service)}{sep}{fee}{comma}{when}{tail}"
+
+
+CATALOG_TEXTS: dict[str, tuple[str, str]] = {
+    "which_product": ("请问您想了解哪款商品？告诉我商品名称就可以。",
+                      "Which product would you like to know about? Just tell me its name."),
+    "no_product": ("抱歉，本店没有找到“{words}”相关的商品。",
+                   "Sorry, I couldn't find anything matching \"{words}\" in our store."),
+    "details": ("详情：{type}", "Details: {type}"),
+    "no_picks": ("抱歉，没有找到符合条件的有货商品。可以放宽预算或换个品类试试。",
+                 "Sorry, nothing in stock matches that. Try a higher budget or another "
+                 "category."),
+    "picks": ("为您挑了这几款：", "Here are my picks for you:"),
+    "pick": ("· {name}，¥{price}：{reason}", "· {name}, ¥{price}: {reason}"),
+    "no_promotions": ("目前没有进行中的优惠活动。", "There are no promotions running right now."),
+    "promotions": ("目前的优惠活动：", "Current promotions:"),
+    "offer": ("为您推荐：", "Picked for you: "),
+}  # fmt: skip
+
+
+def catalog_text(lang: Language, key: str, **values: object) -> str:
+    """A product, recommendation or promotion message in ``lang`` with its values filled in."""
+    return fill(CATALOG_TEXTS, lang, key, **values)
+
+
+def product_text(p: Product, lang: Language) -> str:
+    """One product: name, price, rating, stock, its key attributes."""
+    facts = pick(lang, "；", "; ").join(f"{k}: {v}" for k, v in p.attributes(lang))
+    return pick(
+        lang,
+        f"{p.name_zh}：¥{p.price}，评分 {p.rating}，{p.stock_text(lang)}。{facts}",
+        f"{p.name_en}: ¥{p.price}, rated {p.rating}, {p.stock_text(lang)}. {facts}",
+    )
+
+
+def details_button(p: Product, lang: Language) -> dict[str, Any]:
+    """A quick reply asking for the product's details (its payload names it)."""
+    payload = json.dumps({"product": p.name(lang)}, ensure_ascii=False)
+    return {"title": catalog_text(lang, "details", type=pick(lang, p.type_zh, p.type_en)),
+            "payload": f"/ask_product{payload}"}  # fmt: skip
+
+
+def pick_line(r: Recommendation, lang: Language) -> str:
+    """One recommended product with the reason it was picked."""
+    return catalog_text(lang, "pick", name=r.product.name(lang), price=r.product.price,
+                        reason=r.reason(lang))  # fmt: skip
 
 
 RETURN_TEXTS: dict[str, tuple[str, str]] = {

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import csv
 import re
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -113,6 +115,10 @@ class Catalog:
                 except (KeyError, ValueError, InvalidOperation) as exc:
                     raise CatalogError(f"{path} line {n}: {exc!r}") from exc
         return cls(products)
+
+    def category_counts(self, ids: Iterable[str]) -> Counter[str]:
+        """How many of ``ids`` (bought, viewed) are in each category (unknown ids skipped)."""
+        return Counter(self.by_id[i].category for i in ids if i in self.by_id)
 
     def find(self, words: str, limit: int = 5) -> list[Product]:
         """Products whose name, brand or type matches the shopper's words, best first.

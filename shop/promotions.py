@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,3 +56,17 @@ def active_promotions(
         and AUDIENCES[p.who] <= level
         and (category is None or p.category in ("all", category))
     ]
+
+
+def by_interest(
+    promos: list[Promotion], interest: Mapping[str, int]
+) -> tuple[list[Promotion], Promotion | None]:
+    """``promos`` in the order a shopper sees them, and the one to make them an offer for.
+
+    ``interest``: how many of the shopper's bought and viewed products are in each category.
+    Categories they shop in most come first, then the store-wide ones, then the rest (each in
+    file order); the offer goes with the first promotion of a category they shop in (None:
+    no such one).
+    """
+    ordered = sorted(promos, key=lambda p: (-interest.get(p.category, 0), p.category != "all"))
+    return ordered, next((p for p in ordered if interest.get(p.category)), None)

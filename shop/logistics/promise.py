@@ -1,27 +1,26 @@
 """Delivery promises: dispatch date, ETA as a date, the shipping options for a city and basket.
 
 Store times are naive UTC (the order store's convention); dates the shopper sees are Beijing
-dates. Orders paid before the cut-off (16:00 Beijing) are dispatched the same day.
+dates (``common/clock.py``). Orders paid before the cut-off (16:00 Beijing) are dispatched the
+same day. :func:`order_eta` says which promise applies to an order.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Literal
 
+from common.clock import beijing_date, to_beijing
 from shop.logistics.network import Carrier, City, Network, Warehouse
+from shop.orders.models import Order
 
-BEIJING = timedelta(hours=8)
-
-
-def beijing_date(at: datetime) -> date:
-    """The Beijing calendar date of a naive-UTC store time."""
-    return (at + BEIJING).date()
+ETA_STATES = ("paid", "shipped", "in_transit")  # the states an order's status promises a date in
 
 
 def dispatch_date(network: Network, paid_at: datetime) -> date:
     """Same day when paid before the cut-off (Beijing), the next day otherwise."""
-    local = paid_at + BEIJING
+    local = to_beijing(paid_at)
     day = local.date()
     return day if local.time() < network.rules.cutoff else day + timedelta(days=1)
 
@@ -131,3 +130,46 @@ def shipping_options(
         )
         for o, fee in zip(options, most, strict=True)
     ]
+
+
+@dataclass(frozen=True)
+class OrderEta:
+    """What the store promises about one order's delivery.
+
+    ``window``: paid, not shipped yet: dispatched on ``dispatch``, delivered between ``earliest``
+    and ``due``. ``due``: shipped, expected on ``due``. ``late``: shipped, and ``due`` has passed.
+    """
+
+    kind: Literal["window", "due", "late"]
+    due: date
+    dispatch: date | None = None
+    earliest: date | None = None
+
+
+def order_eta(network: Network, order: Order, today: date) -> OrderEta | None:
+    """The promise for ``order`` on ``today`` (a Beijing date); None when none can be made.
+
+    A paid order: its dispatch day (the cut-off) and the standard window to its city. A shipped
+    one: the day its carrier should deliver it from its warehouse, or late once that has passed.
+    None for other states, or a city, carrier or warehouse the network does not know.
+    """
+    city = network.city(order.city)
+    if city is None or order.state not in ETA_STATES:
+        return None
+    if order.state == "paid":
+        if order.paid_at is None:
+            return None
+        dispatched = dispatch_date(network, order.paid_at)
+        window = delivery_window(network, city, "standard", dispatched)
+        if window is None:
+            return None
+        return OrderEta("window", window[1], dispatched, window[0])
+    shipment = order.shipment
+    if shipment is None or order.shipped_at is None:
+        return None
+    carrier = network.carrier_named(shipment.carrier)
+    warehouse = network.warehouse_named(shipment.warehouse)
+    if carrier is None or warehouse is None:
+        return None
+    due = eta(network, warehouse, carrier, city, beijing_date(order.shipped_at))
+    return OrderEta("late" if due < today else "due", due)

@@ -18,9 +18,10 @@ from typing import Any
 
 import yaml
 
+from common.clock import beijing_date, to_beijing
 from shop.logistics.network import Network
 from shop.logistics.planner import day_orders, load_stock, naive_plan, optimal_plan
-from shop.logistics.promise import BEIJING, beijing_date, transit_days
+from shop.logistics.promise import transit_days
 
 
 def _accuracy(pairs: list[tuple[int, int]]) -> dict[str, float | int]:
@@ -78,7 +79,7 @@ def simulated_eta(network: Network, n: int = 2000, seed: int = 11) -> dict[str, 
         hours *= math.exp(rng.gauss(0, 0.25))
         hours += 24 if rng.random() < 0.1 else 0
         arrives = departs + timedelta(hours=hours)
-        local_arrival = arrives + BEIJING
+        local_arrival = to_beijing(arrives)
         if local_arrival.hour >= 20:  # couriers stop at 20:00; the rest go out the next morning
             arrives += timedelta(hours=12)
         predicted = transit_days(network, warehouse, carrier, city)

@@ -7,7 +7,7 @@ import pytest
 from knowledge.settings import REPO_ROOT
 from shop.catalog import Catalog, CatalogError
 from shop.money import chinese_number, parse_money
-from shop.promotions import active_promotions, load_promotions
+from shop.promotions import Promotion, active_promotions, by_interest, load_promotions
 
 
 @pytest.mark.parametrize(
@@ -52,6 +52,29 @@ def test_promotions_by_date_audience_and_category() -> None:
     books = {p.id for p in active_promotions(promos, day, "gold", "books")}
     assert "books-3-for-2" in books and "winter-appliances" not in books
     assert active_promotions(promos, dt.date(2030, 1, 1), "gold") == []
+
+
+def promo(pid: str, category: str) -> Promotion:
+    return Promotion(pid, dt.date(2000, 1, 1), dt.date(2100, 1, 1), "everyone", category, pid, pid)
+
+
+def test_promotions_of_what_a_shopper_shops_for_come_first_with_the_offer() -> None:
+    promos = [promo("all", "all"), promo("books", "books"), promo("kitchen", "appliances"),
+              promo("audio", "electronics")]  # fmt: skip
+    ordered, offer = by_interest(promos, {"electronics": 1, "appliances": 3})
+    assert [p.id for p in ordered] == ["kitchen", "audio", "all", "books"]
+    assert offer is not None and offer.id == "kitchen"
+    ordered, offer = by_interest(promos, {})  # no history: store-wide ones first
+    assert [p.id for p in ordered] == ["all", "books", "kitchen", "audio"] and offer is None
+    ordered, offer = by_interest([promos[0]], {"books": 2})  # nothing in their categories
+    assert [p.id for p in ordered] == ["all"] and offer is None
+    assert [p.id for p in promos] == ["all", "books", "kitchen", "audio"], "not reordered"
+
+
+def test_a_shoppers_categories_are_counted_from_the_catalog(shop: Path) -> None:
+    catalog = Catalog.load(shop / "catalog" / "products.csv")
+    counts = catalog.category_counts(["P0001", "P0004", "P0004", "P9999"])  # P9999: unknown
+    assert counts == {"electronics": 1, "appliances": 2}
 
 
 def test_a_budget_written_as_a_limit_is_found_in_the_text() -> None:
