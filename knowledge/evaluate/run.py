@@ -22,7 +22,7 @@ from knowledge.service import KnowledgeService
 from knowledge.settings import Settings
 from knowledge.train.build import BASE_ENCODER
 from knowledge.train.data import QAExample, build_examples, gold_passage, span_in
-from knowledge.types import Hit
+from knowledge.types import Hit, Passage
 
 log = logging.getLogger(__name__)
 GROUPS = ("zh", "en", "mixed")
@@ -115,6 +115,70 @@ def ann_recall(
     return out
 
 
+def compare_retrievers(
+    settings: Settings, answerable: Sequence[QAExample]
+) -> tuple[dict[str, dict[str, dict[str, float]]], list[Passage]]:
+    """Retrieval figures of the base encoder, the trained bi-encoder and hybrid; the passages."""
+    questions = [e.question for e in answerable]
+    methods = {
+        "e5-small (base)": {"retriever_model": BASE_ENCODER, "hybrid": False},
+        "bi-encoder": {"hybrid": False},
+        "hybrid (+BM25)": {"hybrid": True},
+    }
+    retrieval = {}
+    passages: list[Passage] = []
+    for label, overrides in methods.items():
+        svc = KnowledgeService(replace(settings, reader_model="", reranker_model="", **overrides))  # type: ignore[arg-type]
+        svc.build_index()
+        svc.warm_up()
+        passages = svc.retriever.index.passages if svc.retriever.index else []
+        retrieval[label] = retrieval_figures(answerable, svc.retrieve(questions))
+    return retrieval, passages
+
+
+def reader_alone(
+    service: KnowledgeService, answerable: Sequence[QAExample], passages: list[Passage]
+) -> dict[str, dict[str, float]]:
+    """The reader's exact match and F1 on each question's gold passage, per language."""
+    if service.reader is None:
+        return {}
+    golds = [gold_passage(e, passages) for e in answerable]
+    pairs = [(e, g[0]) for e, g in zip(answerable, golds, strict=True) if g is not None]
+    spans = service.reader.run([e.question for e, _ in pairs], [p for _, p in pairs])
+    figures = {}
+    for group in GROUPS:
+        rows = [
+            (s.text, e.answer.span)
+            for (e, _), s in zip(pairs, spans, strict=True)
+            if e.kind == group and e.answer
+        ]
+        figures[group] = {
+            "exact_match": float(np.mean([exact_match(p, g) for p, g in rows])) if rows else 0.0,
+            "f1": float(np.mean([f1(p, g) for p, g in rows])) if rows else 0.0,
+        }
+    return figures
+
+
+def end_to_end(
+    service: KnowledgeService, dev: Sequence[QAExample]
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Answer accuracy per language, and abstention precision and recall.
+
+    Abstaining on an out-of-scope question counts as a right answer.
+    """
+    answers = service.answer_batch([e.question for e in dev])
+    correct = [
+        answer_correct(a.text, a.abstained, e.answer.span if e.answer else None, a.sentence)
+        for a, e in zip(answers, dev, strict=True)
+    ]
+    accuracy = {}
+    for group in GROUPS:
+        idx = [i for i, e in enumerate(dev) if e.kind == group]
+        accuracy[group] = float(np.mean([correct[i] for i in idx])) if idx else 0.0
+    should = [e.answer is None for e in dev]
+    return accuracy, abstention(should, [a.abstained for a in answers])
+
+
 def evaluate(settings: Settings, out_dir: Path) -> dict[str, Any]:
     """Run every figure and write the report files."""
     examples = build_examples(settings.data_dir / "qa")
@@ -122,20 +186,7 @@ def evaluate(settings: Settings, out_dir: Path) -> dict[str, Any]:
     answerable = [e for e in dev if e.answer is not None]
     questions = [e.question for e in answerable]
 
-    retrieval: dict[str, dict[str, dict[str, float]]] = {}
-    passages = []
-    methods = {
-        "e5-small (base)": {"retriever_model": BASE_ENCODER, "hybrid": False},
-        "bi-encoder": {"hybrid": False},
-        "hybrid (+BM25)": {"hybrid": True},
-    }
-    for label, overrides in methods.items():
-        svc = KnowledgeService(replace(settings, reader_model="", reranker_model="", **overrides))  # type: ignore[arg-type]
-        svc.build_index()
-        svc.warm_up()
-        passages = svc.retriever.index.passages if svc.retriever.index else []
-        retrieval[label] = retrieval_figures(answerable, svc.retrieve(questions))
-
+    retrieval, passages = compare_retrievers(settings, answerable)
     full = KnowledgeService(settings)
     full.warm_up()
     if full.reranker is not None:
@@ -147,46 +198,20 @@ def evaluate(settings: Settings, out_dir: Path) -> dict[str, Any]:
         index.faiss_index.reconstruct_n(0, len(index.passages)),
         full.encoder.encode_queries(questions[:300]),
     )
-
-    # reader alone, on the gold passage
-    reader_figs: dict[str, dict[str, float]] = {}
-    if full.reader is not None:
-        golds = [gold_passage(e, passages) for e in answerable]
-        pairs = [(e, g[0]) for e, g in zip(answerable, golds, strict=True) if g is not None]
-        spans = full.reader.run([e.question for e, _ in pairs], [p for _, p in pairs])
-        for group in GROUPS:
-            rows = [
-                (s.text, e.answer.span)
-                for (e, _), s in zip(pairs, spans, strict=True)
-                if e.kind == group and e.answer
-            ]
-            reader_figs[group] = {
-                "exact_match": float(np.mean([exact_match(p, g) for p, g in rows]))
-                if rows
-                else 0.0,
-                "f1": float(np.mean([f1(p, g) for p, g in rows])) if rows else 0.0,
-            }
-
-    # end to end, with abstention
-    answers = full.answer_batch([e.question for e in dev])
-    correct = [
-        answer_correct(a.text, a.abstained, e.answer.span if e.answer else None, a.sentence)
-        for a, e in zip(answers, dev, strict=True)
-    ]
-    figures: dict[str, dict[str, float]] = {}
-    for group in GROUPS:
-        idx = [i for i, e in enumerate(dev) if e.kind == group]
-        figures[group] = {
+    reader_figs = reader_alone(full, answerable, passages)
+    accuracy, abstained = end_to_end(full, dev)
+    figures = {
+        group: {
             "hit@3": answer_path[group]["hit@3"],
             "mrr@10": answer_path[group]["mrr@10"],
             "reader_f1": reader_figs.get(group, {}).get("f1", 0.0),
-            "answer_accuracy": float(np.mean([correct[i] for i in idx])) if idx else 0.0,
+            "answer_accuracy": accuracy[group],
         }
-    should = [e.answer is None for e in dev]
-    did = [a.abstained for a in answers]
+        for group in GROUPS
+    }
     report = {
         "dev": figures,
-        "abstention": abstention(should, did),
+        "abstention": abstained,
         "retrieval": retrieval,
         "approximate_index": ann,
         "reader": reader_figs,
@@ -208,7 +233,7 @@ def evaluate(settings: Settings, out_dir: Path) -> dict[str, Any]:
             "train_questions": sum(1 for e in examples if e.split == "train"),
             "dev_questions": len(dev),
             "dev_answerable": len(answerable),
-            "dev_out_of_scope": sum(should),
+            "dev_out_of_scope": sum(e.answer is None for e in dev),
             "written_questions": sum(1 for e in examples if not e.generated),
         },
     }
