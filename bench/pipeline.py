@@ -263,6 +263,36 @@ def plot(entry: dict[str, Any], path: Path, key: str) -> None:
     fig.savefig(path, dpi=110)
 
 
+def sweep(
+    service: KnowledgeService, qs: list[str], naive_qps: float, ceiling_qps: float, seconds: float
+) -> list[dict[str, Any]]:
+    """Open loop at rising multiples of the naive rate, until the service saturates."""
+    rows: list[dict[str, Any]] = []
+    for mult in (0.25, 0.5, 0.75, 1, 1.25, 1.5, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48):
+        rate = mult * naive_qps
+        if rate > 1.3 * ceiling_qps and rows:
+            break
+        n = min(len(qs), max(8, int(rate * seconds)))
+        row = asyncio.run(open_loop(service, qs[:n], rate))
+        log.info("open loop: %s", {k: v for k, v in row.items() if k != "stages"})
+        rows.append(row)
+        if row["qps"] < 0.85 * row["offered_qps"] or row["overloaded"]:
+            break  # saturated
+    return rows
+
+
+def write(entry: dict[str, Any], out: Path, key: str) -> None:
+    """The device's entry of ``out``/bench.json (the other device's is kept) and its plot."""
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "bench.json"
+    report = json.loads(path.read_text()) if path.exists() else {}
+    if "rest" in report.get(key, {}):  # bench/rasa_rest.py's figures stay until it runs again
+        entry["rest"] = report[key]["rest"]
+    report[key] = entry
+    path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    plot(entry, out / "bench.png" if key == "cpu" else out / f"bench_{key}.png", key)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run every mode; write reports/bench.json and reports/bench.png."""
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as the action server runs (see there)
@@ -321,18 +351,8 @@ def main(argv: list[str] | None = None) -> int:
     calm = asyncio.run(closed_loop(service, qs[:n_think], shoppers, think=THINK_S))
     log.info("thinking: %s", {k: v for k, v in calm.items() if k != "stages"})
 
-    rows: list[dict[str, Any]] = []
     seconds = (10.0 if key == "cpu" else 6.0) * (0.5 if args.quick else 1.0)
-    for mult in (0.25, 0.5, 0.75, 1, 1.25, 1.5, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48):
-        rate = mult * base["qps"]
-        if rate > 1.3 * ceil["qps"] and rows:
-            break
-        n = min(len(qs), max(8, int(rate * seconds)))
-        row = asyncio.run(open_loop(service, qs[:n], rate))
-        log.info("open loop: %s", {k: v for k, v in row.items() if k != "stages"})
-        rows.append(row)
-        if row["qps"] < 0.85 * row["offered_qps"] or row["overloaded"]:
-            break  # saturated
+    rows = sweep(service, qs, base["qps"], ceil["qps"], seconds)
     asyncio.run(service.aclose())
 
     import torch
@@ -375,14 +395,7 @@ def main(argv: list[str] | None = None) -> int:
         "how": args.how or f"make bench-pipeline ({' '.join(sys.argv[1:]) or 'defaults'})",
         "date": time.strftime("%Y-%m-%d"),
     }
-    args.out.mkdir(parents=True, exist_ok=True)
-    path = args.out / "bench.json"
-    report = json.loads(path.read_text()) if path.exists() else {}
-    if "rest" in report.get(key, {}):  # bench/rasa_rest.py's figures stay until it runs again
-        entry["rest"] = report[key]["rest"]
-    report[key] = entry
-    path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
-    plot(entry, args.out / "bench.png" if key == "cpu" else args.out / f"bench_{key}.png", key)
+    write(entry, args.out, key)
     print(json.dumps({k: entry[k] for k in list(entry)[:12]}, indent=2))
     return 0
 
