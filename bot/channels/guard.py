@@ -26,11 +26,10 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from common.clock import AGENT_HOURS
+from common.lang import detect_language
 from common.config import value
 
 SENDER = re.compile(r"^[A-Za-z0-9_:.@-]{1,128}$")
-CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-LATIN = re.compile(r"[A-Za-z]+")
 
 TEXTS: dict[str, tuple[str, str]] = {
     "empty": ("请问有什么可以帮您？请输入您的问题。", "How can I help? Please type your question."),
@@ -61,22 +60,13 @@ TEXTS: dict[str, tuple[str, str]] = {
 }
 
 
-def language_of(text: str) -> str:
-    """``zh`` or ``en`` by the dominant script, as the action server decides.
-
-    A Chinese character and a Latin word count one each (as in common/lang.py).
-    """
-    sample = text[:2000]
-    return "zh" if len(CJK.findall(sample)) > len(LATIN.findall(sample)) else "en"
-
-
 def reply(kind: str, text: str = "", **values: object) -> str:
     """The guard's reply of ``kind`` in the language of ``text`` (both languages if empty)."""
     zh, en = TEXTS[kind]
     values = {"hours": AGENT_HOURS, **values}
     if not text.strip():
         return f"{zh.format(**values)}\n{en.format(**values)}"
-    return (zh if language_of(text) == "zh" else en).format(**values)
+    return (zh if detect_language(text[:2000]) == "zh" else en).format(**values)
 
 
 def clean(text: str) -> str:
