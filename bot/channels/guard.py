@@ -26,8 +26,8 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from common.clock import AGENT_HOURS
-from common.lang import detect_language
 from common.config import value
+from common.lang import detect_language
 
 SENDER = re.compile(r"^[A-Za-z0-9_:.@-]{1,128}$")
 
