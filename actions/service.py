@@ -22,6 +22,7 @@ from shop.orders import OrderStore
 from shop.orders.returns import ReturnRules
 from shop.promotions import Promotion, load_promotions
 from shop.recommend import Recommender
+from shop.settings import ShopSettings
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,12 @@ log = logging.getLogger(__name__)
 def get_settings() -> Settings:
     """The process's settings, from the environment."""
     return Settings.from_env()
+
+
+@functools.cache
+def get_shop_settings() -> ShopSettings:
+    """The shop's settings (orders, recommendations, the generator), from the environment."""
+    return ShopSettings.from_env()
 
 
 @functools.cache
@@ -47,8 +54,8 @@ def get_service() -> KnowledgeService:
 @functools.cache
 def get_orders() -> OrderStore:
     """The order store (schema created and demo data seeded on first use)."""
-    settings = get_settings()
-    store = OrderStore(settings.orders_db_url, settings.data_dir / "orders" / "demo.yaml")
+    settings = get_shop_settings()
+    store = OrderStore(settings.orders_db_url, settings.demo_orders)
     store.open()
     return store
 
@@ -56,37 +63,37 @@ def get_orders() -> OrderStore:
 @functools.cache
 def get_catalog() -> Catalog:
     """The product catalog."""
-    return Catalog.load(get_settings().catalog_file)
+    return Catalog.load(get_shop_settings().catalog_file)
 
 
 @functools.cache
 def get_promotions() -> list[Promotion]:
     """The store's promotions (``data/promotions.yaml``)."""
-    return load_promotions(get_settings().data_dir / "promotions.yaml")
+    return load_promotions(get_shop_settings().data_dir / "promotions.yaml")
 
 
 @functools.cache
 def get_return_rules() -> ReturnRules:
     """The store's return rules (``data/store.yaml``)."""
-    return ReturnRules.load(get_settings().data_dir / "store.yaml")
+    return ReturnRules.load(get_shop_settings().data_dir / "store.yaml")
 
 
 @functools.cache
 def get_network() -> Network:
     """The shipping network and shipping rules (``data/logistics``, ``data/store.yaml``)."""
-    settings = get_settings()
+    settings = get_shop_settings()
     return Network.load(settings.logistics_dir, settings.data_dir / "store.yaml")
 
 
 @functools.cache
 def get_recommender() -> Recommender:
     """Product recommendations; shares the retriever's encoder unless another is configured."""
-    settings = get_settings()
-    if settings.recommend_model and settings.recommend_model != settings.retriever_model:
-        encoder = Encoder(settings.recommend_model, get_service().resolver, settings.device)
+    engine, shop = get_settings(), get_shop_settings()
+    if shop.recommend_model and shop.recommend_model != engine.retriever_model:
+        encoder = Encoder(shop.recommend_model, get_service().resolver, engine.device)
     else:
         encoder = get_service().encoder
-    recommender = Recommender(get_catalog(), encoder, cache_dir=settings.cache_dir / "recommend")
+    recommender = Recommender(get_catalog(), encoder, cache_dir=shop.cache_dir / "recommend")
     recommender.warm_up()
     return recommender
 
@@ -94,8 +101,10 @@ def get_recommender() -> Recommender:
 @functools.cache
 def get_generator() -> Generator:
     """Pitches and descriptions: the configured model, or templates when it cannot load."""
-    settings = get_settings()
-    generator = build_generator(settings, ModelResolver(settings), get_catalog())
+    engine = get_settings()
+    generator = build_generator(
+        get_shop_settings(), ModelResolver(engine), get_catalog(), engine.device
+    )
     if generator.backend is not None:
         try:
             generator.backend.warm_up()

@@ -42,8 +42,8 @@ GROUPS: dict[str, str] = {
     "engine": "Knowledge engine (`knowledge/settings.py`)",
     "batching": "Micro-batching of the model stages",
     "serving": "Scaled mode and Ray Serve",
-    "shop": "Orders and recommendations",
-    "generator": "Generated pitches and descriptions",
+    "shop": "Orders and recommendations (`shop/settings.py`)",
+    "generator": "Generated pitches and descriptions (`shop/settings.py`)",
     "web": "Web page and agent console",
     "tests": "Tests and reports",
 }

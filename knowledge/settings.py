@@ -1,4 +1,4 @@
-"""One settings object for the whole knowledge engine, read once from the environment.
+"""The answer engine's settings (engine, batching, serving), read once from the environment.
 
 Components never read the environment themselves: the process entry point calls
 :meth:`Settings.from_env` once and passes the result down. Each field is read from one
@@ -23,8 +23,6 @@ DTYPES = variable("KEFU_DTYPE").choices
 BATCH_DEFAULTS = {"cpu": (16, 2.0), "cuda": (128, 4.0)}
 BACKENDS = variable("KEFU_BATCH_BACKEND").choices  # in process, or on Ray Serve
 INDEX_TYPES = variable("KEFU_INDEX_TYPE").choices
-#: the offline default generator (built from a PyPI package, see knowledge/models/offline.py)
-DEFAULT_GENERATOR: str = default("KEFU_GENERATOR_MODEL")
 
 #: each field of :class:`Settings` and the variable it is read from
 FIELDS: dict[str, str] = {
@@ -52,16 +50,6 @@ FIELDS: dict[str, str] = {
     "hybrid": "KEFU_HYBRID",
     "index_type": "KEFU_INDEX_TYPE",
     "answer_threshold": "KEFU_ANSWER_THRESHOLD",
-    "orders_url": "KEFU_ORDERS_URL",
-    "recommend_model": "KEFU_RECOMMEND_MODEL",
-    "generator_model": "KEFU_GENERATOR_MODEL",
-    "generator_url": "KEFU_GENERATOR_URL",
-    "generator_api_key": "KEFU_GENERATOR_API_KEY",
-    "generator_prompt": "KEFU_GENERATOR_PROMPT",
-    "generator_tokens": "KEFU_GENERATOR_TOKENS",
-    "generator_timeout": "KEFU_GENERATOR_TIMEOUT",
-    "generator_int8": "KEFU_GENERATOR_INT8",
-    "generator_retries": "KEFU_GENERATOR_RETRIES",
 }
 
 
@@ -76,7 +64,11 @@ def resolve_device(device: str) -> str:
 
 @dataclass(frozen=True)
 class Settings:
-    """Every knob of the knowledge engine. Construct directly in tests, from env in processes."""
+    """Every knob of the answer engine: its models and data, batching, serving.
+
+    Construct directly in tests, from the environment in processes. The shop's settings
+    (orders, recommendations, the generator) are ``shop.settings.ShopSettings``.
+    """
 
     # Defaults: common/config.py (None: KEFU_DATA_DIR is this checkout's data/, the batch
     # sizes and delays follow the device, the threshold is fitted, torch uses every core).
@@ -106,17 +98,6 @@ class Settings:
     hybrid: bool = default("KEFU_HYBRID")
     index_type: str = default("KEFU_INDEX_TYPE")
     answer_threshold: float | None = None
-    orders_url: str = default("KEFU_ORDERS_URL")
-    recommend_model: str = default("KEFU_RECOMMEND_MODEL")
-    generator_model: str = DEFAULT_GENERATOR
-    generator_url: str = default("KEFU_GENERATOR_URL")
-    generator_api_key: str = default("KEFU_GENERATOR_API_KEY")
-    generator_prompt: str = default("KEFU_GENERATOR_PROMPT")
-    generator_tokens: int = default("KEFU_GENERATOR_TOKENS")
-    generator_timeout: float = default("KEFU_GENERATOR_TIMEOUT")
-    generator_int8: bool = default("KEFU_GENERATOR_INT8")
-    # KEFU_GENERATOR_RETRIES 1: 87.5 % of texts passed the guard, 2: 93.1 % (same guard)
-    generator_retries: int = default("KEFU_GENERATOR_RETRIES")
 
     def __post_init__(self) -> None:
         if self.device not in DEVICES:
@@ -163,33 +144,6 @@ class Settings:
     def index_dir(self) -> Path:
         """Where passage indexes are cached."""
         return self.cache_dir / "index"
-
-    @property
-    def catalog_file(self) -> Path:
-        """The product catalog."""
-        return self.data_dir / "catalog" / "products.csv"
-
-    @property
-    def logistics_dir(self) -> Path:
-        """The shipping network (cities, warehouses, carriers, lanes, stock)."""
-        return self.data_dir / "logistics"
-
-    @property
-    def orders_db_url(self) -> str:
-        """The order store's URL: ``orders_url``, else the demo SQLite file.
-
-        One file per seed data, catalog and schema, so a change to any of them starts afresh.
-        """
-        if self.orders_url:
-            return self.orders_url
-        import hashlib
-
-        digest_of = hashlib.sha256()
-        schema = REPO_ROOT / "shop" / "orders" / "models.py"  # the order store's tables
-        for path in (self.data_dir / "orders" / "demo.yaml", self.catalog_file, schema):
-            digest_of.update(path.read_bytes() if path.exists() else b"")
-        digest = digest_of.hexdigest()[:12]
-        return f"sqlite:///{self.cache_dir / 'orders' / f'demo-{digest}.db'}"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:

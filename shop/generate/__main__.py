@@ -27,6 +27,7 @@ from shop.generate.facts import KINDS, Facts, ProductFacts
 from shop.generate.generator import Generated, Generator, build_generator
 from shop.generate.guard import invented
 from shop.promotions import Promotion, load_promotions
+from shop.settings import ShopSettings
 
 
 def _facts(p: Product, kind: str, lang: str, promotion: str = "") -> Facts:
@@ -144,10 +145,10 @@ def main(argv: list[str] | None = None) -> int:
     t.add_argument("--lang", choices=("zh", "en"), default="zh")
     args = parser.parse_args(argv)
     setup_logging()
-    settings = Settings.from_env()
     try:
+        settings, engine = ShopSettings.from_env(), Settings.from_env()
         catalog = Catalog.load(settings.catalog_file)
-        generator = build_generator(settings, ModelResolver(settings), catalog)
+        generator = build_generator(settings, ModelResolver(engine), catalog, engine.device)
         if generator.backend is not None:
             generator.backend.warm_up()
         if args.command == "describe":

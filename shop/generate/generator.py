@@ -15,13 +15,13 @@ import time
 from dataclasses import dataclass
 
 from knowledge.models import ModelResolver
-from knowledge.settings import Settings
 from shop.catalog import Catalog
 from shop.generate.backends import Backend, GenerationError, LocalGenerator, OpenAIBackend
 from shop.generate.facts import Facts
 from shop.generate.guard import Guard
 from shop.generate.prompt import build_prompt
 from shop.generate.templates import template
+from shop.settings import ShopSettings
 
 log = logging.getLogger(__name__)
 SENTENCE_END = re.compile(r"[。！？!?.](?=\s|$)|[。！？]")
@@ -111,7 +111,9 @@ class Generator:
         return Generated(template(facts), "template", problems, raw, tokens, seconds, calls)
 
 
-def build_generator(settings: Settings, resolver: ModelResolver, catalog: Catalog) -> Generator:
+def build_generator(
+    settings: ShopSettings, resolver: ModelResolver, catalog: Catalog, device: str = "cpu"
+) -> Generator:
     """The configured generator: an OpenAI-compatible server, a local model, or templates only."""
     backend: Backend | None = None
     if settings.generator_url:
@@ -124,7 +126,7 @@ def build_generator(settings: Settings, resolver: ModelResolver, catalog: Catalo
         backend = LocalGenerator(
             settings.generator_model,
             resolver,
-            settings.device,
+            device,
             settings.generator_prompt,
             int8=settings.generator_int8,
         )

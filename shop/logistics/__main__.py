@@ -8,10 +8,11 @@ import sys
 from datetime import UTC, datetime
 
 from knowledge.errors import KnowledgeError
-from knowledge.settings import REPO_ROOT, Settings
+from knowledge.settings import REPO_ROOT
 from shop.logistics.network import Network
 from shop.logistics.planner import day_orders, load_stock, naive_plan, optimal_plan
 from shop.logistics.promise import shipping_options
+from shop.settings import ShopSettings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,8 +33,8 @@ def main(argv: list[str] | None = None) -> int:
     report.add_argument("--orders", type=int, default=600)
     report.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)
-    settings = Settings.from_env()
     try:
+        settings = ShopSettings.from_env()
         network = Network.load(settings.logistics_dir, settings.data_dir / "store.yaml")
         stock_file = settings.logistics_dir / "stock.csv"
         if args.command == "plan":
@@ -76,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
             out = logistics_report(
                 network,
                 stock_file,
-                settings.data_dir / "orders" / "demo.yaml",
+                settings.demo_orders,
                 args.orders,
                 args.seed,
             )

@@ -40,6 +40,7 @@ def tracker_with(
 def _clear() -> None:
     for getter in (
         service.get_settings,
+        service.get_shop_settings,
         service.get_orders,
         service.get_catalog,
         service.get_promotions,

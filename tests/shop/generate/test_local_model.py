@@ -9,6 +9,7 @@ from knowledge.settings import Settings
 from shop.catalog import Catalog
 from shop.generate.prompt import build_prompt
 from shop.generate.quantities import numbers
+from shop.settings import ShopSettings
 from tests.shop.generate.conftest import facts_for
 
 pytestmark = pytest.mark.slow
@@ -18,10 +19,10 @@ pytestmark = pytest.mark.slow
 def backend():
     from shop.generate.backends import LocalGenerator
 
-    settings = Settings.from_env()
-    if settings.generator_model in ("", "none") or settings.generator_url:
+    shop = ShopSettings.from_env()
+    if not shop.generator:
         pytest.skip("no local generator configured")
-    model = LocalGenerator(settings.generator_model, ModelResolver(settings), "cpu", int8=True)
+    model = LocalGenerator(shop.generator, ModelResolver(Settings.from_env()), "cpu", int8=True)
     model.warm_up()
     return model
 
