@@ -16,8 +16,8 @@ bench and ``make eval``. What differs is how a model stage runs, its :class:`Lan
 * :class:`InlineLane`: a plain call in the caller, in chunks of the stage's batch size;
 * :class:`BatchedLane`: the in-process micro-batcher (:mod:`knowledge.batching`), shared by
   every question in flight on one event loop (:class:`LocalLanes` holds one per stage);
-* ``RemoteStage``: a Ray Serve deployment shared by every action server
-  (:mod:`knowledge.serving`).
+* :class:`~knowledge.remote.RemoteStage`: a Ray Serve deployment shared by every action
+  server (:mod:`knowledge.remote`; :mod:`knowledge.serving` deploys them).
 
 A lane maps a list of items to one result each (``await lane.map(items)``). The model stages
 themselves, each in three steps (prepare on the CPU -> forward on the device -> finish on the
@@ -58,8 +58,6 @@ if TYPE_CHECKING:
     from knowledge.retrieve import Retriever
     from knowledge.settings import Settings
 
-ItemT = TypeVar("ItemT")
-ResultT = TypeVar("ResultT")
 ItemT_contra = TypeVar("ItemT_contra", contravariant=True)
 ResultT_co = TypeVar("ResultT_co", covariant=True)
 T = TypeVar("T")
@@ -92,14 +90,18 @@ class Lanes:
     read: Lane[Reading, list[list[Span]]] | None = None
     sentences: Lane[str, np.ndarray] | None = None
 
+    def by_stage(self) -> dict[str, Lane[Any, Any]]:
+        """The configured lanes by stage, in graph order."""
+        lanes = {stage: getattr(self, stage) for stage in STAGES}
+        return {stage: lane for stage, lane in lanes.items() if lane is not None}
+
     def all(self) -> list[Lane[Any, Any]]:
         """Every lane, in graph order."""
-        lanes = [getattr(self, name) for name in STAGES]
-        return [lane for lane in lanes if lane is not None]
+        return list(self.by_stage().values())
 
     def stats(self) -> dict[str, dict[str, Any]]:
-        """Each lane's counters by stage name."""
-        return {lane.name: lane.stats() for lane in self.all()}
+        """Each lane's counters by stage."""
+        return {stage: lane.stats() for stage, lane in self.by_stage().items()}
 
 
 # -- the three lanes ------------------------------------------------------------------------
@@ -306,12 +308,7 @@ class AnswerGraph:
         spans = await lanes.read.map(reading)
         found = [_candidates(row, s) for row, s in zip(rows, spans, strict=True)]
         sentences = [[_sentence(c.span) for c in row] for row in found]
-        missing = self.sentences.missing(sentences)
-        fresh = (
-            dict(zip(missing, await lanes.sentences.map(missing), strict=True)) if missing else {}
-        )
-        self.sentences.add(list(fresh), list(fresh.values()))
-        scores = self.sentences.score(np.stack(list(vectors)), sentences, fresh)
+        scores = await self.sentences.run(np.stack(list(vectors)), sentences, lanes.sentences.map)
         return [
             [replace(c, sentence_score=v) for c, v in zip(row, sc, strict=True)]
             for row, sc in zip(found, scores, strict=True)

@@ -1,33 +1,37 @@
 """How well each sentence of a passage matches the question (bi-encoder cosine).
 
 Sentence vectors are computed on first use and kept (a store has hundreds to thousands of
-sentences), so the hot path encodes only sentences it has not seen: the answer graph asks for
-the :meth:`SentenceScorer.missing` ones through its ``sentences`` lane, then scores.
+sentences), so the hot path encodes only sentences it has not seen: the answer graph passes
+its ``sentences`` lane as the encoder of :meth:`SentenceScorer.run`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 import numpy as np
 
-from knowledge.encode import Encoder
+Encode = Callable[[list[str]], Awaitable[Sequence[np.ndarray]]]
 
 
 class SentenceScorer:
     """Cosine between question vectors and sentences, with a sentence-vector cache."""
 
-    def __init__(self, encoder: Encoder, max_cached: int = 100_000) -> None:
-        self.encoder = encoder
+    def __init__(self, max_cached: int = 100_000) -> None:
         self.max_cached = max_cached
         self._vectors: dict[str, np.ndarray] = {}
 
-    def run(self, question_vectors: np.ndarray, sentences: list[list[str]]) -> list[list[float]]:
-        """For each question (row of ``question_vectors``), the cosine of each of its sentences."""
+    async def run(
+        self, question_vectors: np.ndarray, sentences: list[list[str]], encode: Encode
+    ) -> list[list[float]]:
+        """For each question (row of ``question_vectors``), the cosine of each of its sentences.
+
+        ``encode`` gives the vectors of the sentences not cached yet (each asked once).
+        """
         missing = self.missing(sentences)
-        if missing:
-            self.add(missing, self.encoder.encode_passages(missing))
-        return self.score(question_vectors, sentences)
+        fresh = dict(zip(missing, await encode(missing), strict=True)) if missing else {}
+        self.add(list(fresh), list(fresh.values()))
+        return self.score(question_vectors, sentences, fresh)
 
     def missing(self, sentences: list[list[str]]) -> list[str]:
         """The sentences without a cached vector, each once."""

@@ -67,7 +67,7 @@ class KnowledgeService:
         device, dtype = settings.device, settings.model_dtype
         self.encoder = encoder or Encoder(settings.retriever_model, self.resolver, device, dtype)
         self.retriever = Retriever(self.encoder, top_k=settings.top_k, hybrid=settings.hybrid)
-        self.graph = AnswerGraph(settings, SentenceScorer(self.encoder))
+        self.graph = AnswerGraph(settings, SentenceScorer())
         self.reader = reader
         if reader is None and settings.reader_model:
             windows = 16 if device == "cpu" else 256  # windows per forward pass

@@ -1,18 +1,18 @@
-"""The pipeline's model stages as Ray Serve deployments: the scaled mode's batching backend.
+"""The answer graph's model stages as Ray Serve deployments: the scaled mode's batching.
 
 Each model stage of the answer graph (:mod:`knowledge.graph`: encode, search, rerank, read,
 sentences) runs as one Ray Serve application whose ``@serve.batch`` method pools the items of
 *every* action-server replica into one model call, with the stage's own ``prepare`` /
-``forward`` / ``finish``. The action servers run the same graph: :class:`RemoteLanes` gives
-them :class:`~knowledge.graph.Lanes` whose lanes are :class:`RemoteStage` objects calling the
-deployments. ``KEFU_BATCH_BACKEND=ray`` selects it; the in-process micro-batcher stays the
-default.
+``forward`` / ``finish``. The action servers run the same graph:
+:func:`knowledge.remote.remote_lanes` gives them :class:`~knowledge.graph.Lanes` whose lanes
+are :class:`~knowledge.remote.RemoteStage` objects calling the deployments.
+``KEFU_BATCH_BACKEND=ray`` selects it; the in-process micro-batcher stays the default.
 
 Deploy (a Ray cluster must be running, e.g. ``ray start --head``)::
 
     python -m knowledge.serving deploy      # KEFU_SERVE_REPLICAS="2" or "read=2,encode=1"
 
-Ray is imported only here and only when used.
+Ray is imported only here and in :mod:`knowledge.remote`, and only when used.
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@ from collections import Counter
 
 import numpy as np
 
-from knowledge.sentences import SentenceScorer
+from knowledge.graph import run_inline
+from knowledge.sentences import Encode, SentenceScorer
 from tests.conftest import FakeEncoder
 
 
@@ -16,6 +17,21 @@ class CountingEncoder(FakeEncoder):
     def encode_passages(self, texts: list[str], progress: bool = False) -> np.ndarray:
         self.encoded.update(texts)
         return super().encode_passages(texts)
+
+
+def lane(encoder: FakeEncoder) -> Encode:
+    """The encoder as the graph's sentences lane gives it to the scorer."""
+
+    async def encode(texts: list[str]) -> list[np.ndarray]:
+        return list(encoder.encode_passages(texts))
+
+    return encode
+
+
+def scored(
+    scorer: SentenceScorer, encoder: FakeEncoder, q: np.ndarray, rows: list[list[str]]
+) -> list[list[float]]:
+    return run_inline(scorer.run(q, rows, lane(encoder)))
 
 
 def cosines(encoder: FakeEncoder, q: np.ndarray, sentences: list[list[str]]) -> list[list[float]]:
@@ -37,7 +53,7 @@ SENTENCES = [
 def test_scores_are_the_cosines_of_each_sentence_with_its_question() -> None:
     encoder = CountingEncoder()
     q = encoder.encode_queries(QUESTIONS)
-    scores = SentenceScorer(encoder).run(q, SENTENCES)  # type: ignore[arg-type]
+    scores = scored(SentenceScorer(), encoder, q, SENTENCES)
     assert [len(row) for row in scores] == [3, 2]
     assert np.allclose(np.concatenate(scores), np.concatenate(cosines(encoder, q, SENTENCES)))
     assert scores[0][0] > scores[0][1] and scores[1][0] > scores[1][1]
@@ -45,34 +61,34 @@ def test_scores_are_the_cosines_of_each_sentence_with_its_question() -> None:
 
 def test_each_new_sentence_is_encoded_once_however_often_it_is_scored() -> None:
     encoder = CountingEncoder()
-    scorer = SentenceScorer(encoder)  # type: ignore[arg-type]
+    scorer = SentenceScorer()
     q = encoder.encode_queries(QUESTIONS)
-    first = scorer.run(q, SENTENCES)
+    first = scored(scorer, encoder, q, SENTENCES)
     assert encoder.encoded == Counter(
         {"运费为 8 元。": 1, "退款 3 个工作日内到账。": 1, "Refunds take 3 days.": 1}
     )
-    assert scorer.run(q, SENTENCES) == first
+    assert scored(scorer, encoder, q, SENTENCES) == first
     more = [["运费为 8 元。", "满 99 元免运费。"], []]
-    assert np.allclose(scorer.run(q, more)[0], cosines(encoder, q, more)[0])
+    assert np.allclose(scored(scorer, encoder, q, more)[0], cosines(encoder, q, more)[0])
     assert encoder.encoded["满 99 元免运费。"] == 1 and encoder.encoded["运费为 8 元。"] == 1
     assert scorer.missing([["运费为 8 元。", "new", "new"]]) == ["new"]
 
 
 def test_a_full_cache_is_emptied_and_scores_stay_right() -> None:
     encoder = CountingEncoder()
-    scorer = SentenceScorer(encoder, max_cached=3)  # type: ignore[arg-type]
+    scorer = SentenceScorer(max_cached=3)
     q = encoder.encode_queries(["delivery"])
     for rows in ([["a b", "b c", "c d"]], [["d e", "e f"]], [["a b", "d e"]]):
-        assert np.allclose(scorer.run(q, rows)[0], cosines(encoder, q, rows)[0])
+        assert np.allclose(scored(scorer, encoder, q, rows)[0], cosines(encoder, q, rows)[0])
     assert encoder.encoded["a b"] == 2, "emptied when d e and e f came: a b encoded again"
     assert encoder.encoded["d e"] == 1, "kept since"
     big = [[f"sentence {i}" for i in range(7)]]  # more than the cache holds, in one go
-    assert np.allclose(scorer.run(q, big)[0], cosines(encoder, q, big)[0])
+    assert np.allclose(scored(scorer, encoder, q, big)[0], cosines(encoder, q, big)[0])
 
 
 def test_fresh_vectors_score_after_a_concurrent_question_emptied_the_cache() -> None:
     encoder = CountingEncoder()
-    scorer = SentenceScorer(encoder, max_cached=2)  # type: ignore[arg-type]
+    scorer = SentenceScorer(max_cached=2)
     q = encoder.encode_queries(["refund"])
     rows = [["Refunds take 3 days.", "Refunds go back to the card."]]
     missing = scorer.missing(rows)
