@@ -32,7 +32,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from common.config import value
+from common.config import SettingError, value
 
 ROOT = Path(__file__).resolve().parent.parent
 NGINX_CONF = (Path(__file__).parent / "nginx.conf").read_text
@@ -528,4 +528,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except SettingError as exc:  # a bad KEFU_* value: one line, not a traceback
+        print(f"kefu scaled: cannot start: {exc}", file=sys.stderr)
+        sys.exit(2)

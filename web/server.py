@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import sys
 import urllib.parse
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -26,6 +27,7 @@ from pathlib import Path
 
 import yaml
 
+from common.config import SettingError
 from common.config import value as setting
 from common.identity import bearer, shopper_for_sender, sign, verify
 from knowledge.logs import setup_logging
@@ -253,15 +255,19 @@ def make_server(config: WebConfig, host: str = "127.0.0.1", port: int = 0) -> Th
     return server
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Serve until interrupted."""
+def main(argv: list[str] | None = None) -> int:
+    """Serve until interrupted; 2 (and one line saying why) for a bad setting."""
     parser = argparse.ArgumentParser(prog="python -m web.server")
     parser.add_argument("--port", type=int, default=8080)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--rasa-url", help="where browsers reach Rasa (KEFU_PUBLIC_RASA_URL)")
     args = parser.parse_args(argv)
     setup_logging()  # one-line logs, personal data redacted (common/privacy.py)
-    config = WebConfig.from_env()
+    try:
+        config = WebConfig.from_env()
+    except SettingError as exc:
+        print(f"kefu web: cannot start: {exc}", file=sys.stderr)
+        return 2
     if args.rasa_url:
         config.rasa_url = args.rasa_url
     if not config.agents:
@@ -274,7 +280,8 @@ def main(argv: list[str] | None = None) -> None:
         pass
     finally:
         server.server_close()
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

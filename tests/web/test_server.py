@@ -2,11 +2,12 @@ import json
 import threading
 from pathlib import Path
 
+import pytest
 import requests
 
 from common.identity import verify
 from tests.web.conftest import DAY, SECRET, FakeRasa, signed_in
-from web.server import WebConfig, make_server
+from web.server import WebConfig, main, make_server
 
 
 def test_health(web: str) -> None:
@@ -166,3 +167,14 @@ def test_only_configured_origins_may_call_the_widget_api(web: str) -> None:
         web + "/api/history", params=params, headers={"Origin": "http://shop.test"}, timeout=5
     )
     assert shop.headers["Access-Control-Allow-Origin"] == "http://shop.test"
+
+
+def test_a_bad_setting_stops_the_server_with_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+
+    monkeypatch.setenv("KEFU_SECURE_COOKIES", "perhaps")
+    assert main([]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("kefu web: cannot start:") and "KEFU_SECURE_COOKIES" in err
+    assert len(err.splitlines()) == 1
