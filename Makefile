@@ -37,7 +37,7 @@ eval-logistics: setup ## planner vs naive on a seeded day, ETA accuracy -> repor
 plan: setup ## the fulfilment planner on a seeded day (ORDERS=600 SEED=7): the plan, its cost vs naive
 	@$(APP_ENV)/bin/python -m shop.logistics plan --orders $${ORDERS:-600} --seed $${SEED:-7}
 
-index: setup ## build the passage index if data/ or the model changed
+index: setup ## the passage index for the current models (after a data change: make models retrains and re-indexes)
 	@$(APP_ENV)/bin/python -m knowledge index
 
 lookups: ## regenerate bot/data/lookups.yml from the catalog and cities (after editing data/)

@@ -2,7 +2,7 @@
 # Run any rasa command from bot/ in kefu's Rasa environment, e.g.
 #   scripts/rasa.sh train | test | shell | interactive | data validate
 # (bot/endpoints.yml: the action server on port 5055, `make actions`; tracker in bot/tracker.db).
-# Equivalent: `source "$(scripts/env.sh rasa)/bin/activate" && cd bot && rasa ...`.
+# Equivalent: `source "$(scripts/env.sh rasa)/bin/activate" && export PYTHONPATH=$PWD && cd bot && rasa ...`.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 source "$here/scripts/lib.sh"
