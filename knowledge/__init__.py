@@ -20,12 +20,14 @@ if TYPE_CHECKING:
 __all__ = ["Answer", "KnowledgeService", "Settings", "__version__"]
 __version__ = "0.1.0"
 
-_HOMES = {"KnowledgeService": "knowledge.service", "Settings": "knowledge.settings"}
+_HOMES = {
+    "Answer": "knowledge.types",
+    "KnowledgeService": "knowledge.service",
+    "Settings": "knowledge.settings",
+}
 
 
 def __getattr__(name: str) -> Any:
-    if name == "Answer":
-        return importlib.import_module("knowledge.types").Answer
     if name in _HOMES:
         return getattr(importlib.import_module(_HOMES[name]), name)
     raise AttributeError(f"module 'knowledge' has no attribute {name!r}")

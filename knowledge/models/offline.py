@@ -157,7 +157,7 @@ def _build_gemma3(target: Path) -> None:
 
 Source = OfflineSource | TrainedSource
 
-PACKAGED: dict[str, Source] = {
+PACKAGED: dict[str, OfflineSource] = {
     s.name: s
     for s in (
         OfflineSource(

@@ -37,7 +37,9 @@ def test_defaults_when_environment_is_empty() -> None:
         ({"KEFU_TOP_K": "many"}, "KEFU_TOP_K must be a number"),
         ({"KEFU_MODEL_PATHS": "no-equals-sign"}, "not of the form"),
         ({"KEFU_DEVICE": "tpu"}, "Valid devices are"),
-        ({"KEFU_TOP_K": "0"}, "top_k must be at least 1"),
+        ({"KEFU_TOP_K": "0"}, "KEFU_TOP_K must be at least 1"),
+        ({"KEFU_READ_K": "0"}, "KEFU_READ_K must be at least 1"),
+        ({"KEFU_BATCH_QUEUE": "0"}, "KEFU_BATCH_QUEUE must be at least 1"),
         ({"KEFU_BATCH_BACKEND": "celery"}, "Valid backends are"),
         ({"KEFU_SERVE_REPLICAS": "read=two"}, "not of the form N or STAGE=N"),
         ({"KEFU_SERVE_REPLICAS": "read=0"}, "at least 1 per entry"),
@@ -63,7 +65,10 @@ def test_device_dtype_and_batching() -> None:
 
 @pytest.mark.parametrize(
     ("env", "message"),
-    [({"KEFU_DTYPE": "int4"}, "Valid dtypes are"), ({"KEFU_BATCH_QUEUE": "0"}, "batch_queue")],
+    [
+        ({"KEFU_DTYPE": "int4"}, "Valid dtypes are"),
+        ({"KEFU_BATCH_QUEUE": "0"}, "KEFU_BATCH_QUEUE must be at least 1"),
+    ],
 )
 def test_invalid_batching_values_say_what_is_valid(env: dict[str, str], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
