@@ -363,6 +363,16 @@ def value(name: str, environ: Mapping[str, str] | None = None) -> Any:
     return parse(var, raw)
 
 
+def values(fields: Mapping[str, str], environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """A settings object's keyword arguments: each field's variable, those that have a value.
+
+    ``fields`` maps a field to its variable; a field whose variable has no value (no default
+    either) is left out, so the object's own default decides.
+    """
+    read = {name: value(var, environ) for name, var in fields.items()}
+    return {name: v for name, v in read.items() if v is not None}
+
+
 def default(name: str) -> Any:
     """The default of ``name``, parsed (what :func:`value` gives in an empty environment)."""
     return value(name, {})

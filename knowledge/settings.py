@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from common.config import SettingError, default, value, variable
+from common.config import SettingError, default, values, variable
 from knowledge.errors import ConfigError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -152,7 +152,6 @@ class Settings:
         ``env`` defaults to ``os.environ``. Raises :class:`ConfigError` for a bad value.
         """
         try:
-            values = {name: value(var, env) for name, var in FIELDS.items()}
+            return cls(**values(FIELDS, env))
         except SettingError as exc:
             raise ConfigError(str(exc)) from None
-        return cls(**{name: v for name, v in values.items() if v is not None})

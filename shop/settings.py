@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from common.config import SettingError, default, value
+from common.config import SettingError, default, values
 from knowledge.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -96,7 +96,6 @@ class ShopSettings:
         ``env`` defaults to ``os.environ``. Raises :class:`ConfigError` for a bad value.
         """
         try:
-            values = {name: value(var, env) for name, var in FIELDS.items()}
+            return cls(**values(FIELDS, env))
         except SettingError as exc:
             raise ConfigError(str(exc)) from None
-        return cls(**{name: v for name, v in values.items() if v is not None})
