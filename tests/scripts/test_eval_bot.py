@@ -1,0 +1,82 @@
+"""``make eval-bot``'s questions and grading (scripts/eval_bot.py); the run itself is
+``make eval-bot``, against the real stack."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from scripts.eval_bot import QUESTIONS, Question, grade, load, normalise, turn
+
+ROOT = Path(__file__).resolve().parents[2]
+TRAINING = [ROOT / "bot" / "data", ROOT / "bot" / "tests", ROOT / "data" / "qa"]
+
+
+def squeeze(text: str) -> str:
+    """A text with case, spaces and punctuation gone: how a question is looked for."""
+    return re.sub(r"[\W_]+", "", text.lower())
+
+
+def test_the_held_out_set_is_large_and_well_formed() -> None:
+    questions = load()
+    assert len(questions) >= 300
+    assert len({q.id for q in questions}) == len(questions), "ids are unique"
+    counts = Counter(q.lang for q in questions)
+    assert set(counts) == {"zh", "en", "mixed"} and min(counts.values()) >= 50, counts
+    assert {q.expect for q in questions} == {"answer", "abstain"}
+    assert all(q.must for q in questions if q.expect == "answer"), "an answer says what it holds"
+
+
+def test_no_held_out_question_is_in_the_training_data() -> None:
+    corpus = "".join(
+        squeeze(path.read_text(encoding="utf-8"))
+        for folder in TRAINING
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and path.suffix in (".yml", ".yaml", ".md", ".csv", ".jsonl")
+    )
+    assert len(corpus) > 10_000, "the training data was read"
+    leaked = [
+        q.id for q in load() if len(squeeze(q.question)) >= 6 and squeeze(q.question) in corpus
+    ]
+    assert leaked == []
+
+
+ANSWER = Question("zh-x", "zh", "plain", "answer", "退货几天？", must=(("7 天", "7 days"),))
+ABSTAIN = Question("en-x", "en", "out-of-scope", "abstain", "Will it rain?")
+
+
+@pytest.mark.parametrize(
+    ("question", "reply", "abstained", "passed"),
+    [
+        (ANSWER, "签收后【7 天】内可以无理由退货。", False, True),
+        (ANSWER, "You can return it within 7 Days of delivery.", False, True),
+        (ANSWER, "签收后 30 天内可以换货。", False, False),
+        (ABSTAIN, "抱歉，这个问题我答不上来，需要为您转人工吗？", True, True),
+        (ABSTAIN, "It will be sunny.", False, False),
+    ],
+)
+def test_grading(question: Question, reply: str, abstained: bool, passed: bool) -> None:
+    assert grade(question, reply, abstained)[0] is passed
+
+
+def test_a_wrong_fact_fails_even_beside_the_right_one() -> None:
+    question = Question("en-y", "en", "plain", "answer", "q", (("7 days",),), ("30 days",))
+    assert grade(question, "7 days, or 30 days for members", False) == (False, [])
+    assert normalise("【7  天】") == "7 天"
+
+
+def test_the_turn_is_read_from_the_tracker() -> None:
+    events = [
+        {"event": "user", "parse_data": {"intent": {"name": "greet"}}},
+        {"event": "action", "name": "utter_greet"},
+        {"event": "user", "parse_data": {"intent": {"name": "ask_policy"}}},
+        {"event": "action", "name": "action_extract_slots"},
+        {"event": "action", "name": "action_answer_policy"},
+        {"event": "slot", "name": "kefu_abstained", "value": True},
+        {"event": "action", "name": "action_listen"},
+    ]
+    assert turn({"events": events}) == ("ask_policy", ["action_answer_policy"], True)
+    assert QUESTIONS.is_file()
