@@ -11,7 +11,7 @@ export TOKENIZERS_PARALLELISM = false
 # kefu_pythonpath does for the scripts.
 export PYTHONPATH := $(CURDIR)$(if $(PYTHONPATH),:$(PYTHONPATH))
 
-.PHONY: help setup models eval eval-nlu eval-logistics eval-recommend index lookups logistics-data plan bot actions run test test-unit screenshots reliability bench bench-pipeline bench-rest bench-scale run-scaled lint lock clean-cache
+.PHONY: help setup models eval eval-bot eval-nlu eval-logistics eval-recommend index lookups logistics-data plan bot actions run test test-unit screenshots reliability bench bench-pipeline bench-rest bench-scale run-scaled lint lock clean-cache
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -36,6 +36,9 @@ eval-logistics: setup ## planner vs naive on a seeded day, ETA accuracy -> repor
 
 plan: setup ## the fulfilment planner on a seeded day (ORDERS=600 SEED=7): the plan, its cost vs naive
 	@$(APP_ENV)/bin/python -m shop.logistics plan --orders $${ORDERS:-600} --seed $${SEED:-7}
+
+eval-bot: setup ## held-out store questions through the whole bot (REST channel) -> reports/eval_bot.json, .png
+	@$(APP_ENV)/bin/python scripts/eval_bot.py
 
 index: setup ## the passage index for the current models (after a data change: make models retrains and re-indexes)
 	@$(APP_ENV)/bin/python -m knowledge index

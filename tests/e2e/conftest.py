@@ -9,12 +9,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
-import subprocess
-import time
-import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +17,7 @@ import pytest
 
 from common.config import value
 from common.identity import sign
+from deploy import stack as local
 from deploy.local import answers as answers  # re-exported for the tests
 from deploy.local import free_port as free_port
 from web.auth import hash_password
@@ -38,12 +34,8 @@ def signed(shopper: str, ttl: int = 3600, secret: str = IDENTITY_SECRET) -> str:
     return sign(shopper, secret, ttl_seconds=ttl)
 
 
-@dataclass
-class Stack:
-    process: subprocess.Popen[bytes]
-    ports: dict[str, int]
-    tracker_db: Path
-    log: Path
+class Stack(local.Stack):
+    """The running stack, its REST channel as the widget and a store's backend use it."""
 
     def send(
         self, text: str, sender: str, message_id: str | None = None, token: str | None = None
@@ -52,75 +44,29 @@ class Stack:
         as that shopper unless ``token`` is given (``""``: no token at all)."""
         return [m.get("text", "") for m in self.post(text, sender, message_id, token)]
 
-    def post(
+    def post(  # type: ignore[override]
         self, text: str, sender: str, message_id: str | None = None, token: str | None = None
     ) -> list[dict[str, Any]]:
         """Rasa's REST reply (the messages, each with its ``recipient_id``)."""
         if token is None and ":" in sender:
             token = signed(sender.split(":", 1)[0])
-        payload = {"sender": sender, "message": text}
-        if message_id is not None:
-            payload["message_id"] = message_id
-        if token:
-            payload["token"] = token
-        body = json.dumps(payload).encode()
-        request = urllib.request.Request(
-            f"http://127.0.0.1:{self.ports['rasa']}/webhooks/rest/webhook",
-            data=body,
-            headers={"Content-Type": "application/json"},
-        )
-        with urllib.request.urlopen(request, timeout=60) as response:
-            replies: list[dict[str, Any]] = json.loads(response.read())
-            return replies
+        return super().post(text, sender, token or None, message_id)
 
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    tmp = tmp_path_factory.mktemp("stack")
-    ports = {"rasa": free_port(), "actions": free_port(), "web": free_port()}
     env = {
-        **os.environ,
-        "KEFU_RASA_PORT": str(ports["rasa"]),
-        "KEFU_ACTIONS_PORT": str(ports["actions"]),
-        "KEFU_WEB_PORT": str(ports["web"]),
-        "KEFU_TRACKER_DB": str(tmp / "tracker.db"),
         "KEFU_RASA_TOKEN": "e2e-token",
         "KEFU_ACTION_TOKEN": ACTION_TOKEN,
         "KEFU_IDENTITY_SECRET": IDENTITY_SECRET,
         "KEFU_DEMO_LOGIN": "1",  # the demo page signs in ?shopper=u1001 (tests/e2e/test_browser.py)
-        "KEFU_ORDERS_URL": f"sqlite:///{tmp / 'orders.db'}",  # a fresh demo store per run
-        "KEFU_CONSOLE_DB": str(tmp / "console.db"),
         "KEFU_AGENTS": f"{AGENT}:{hash_password(AGENT_PASSWORD)}",
     }
-    log = tmp / "stack.log"
-    with open(log, "wb") as out:
-        process = subprocess.Popen(
-            ["bash", str(ROOT / "scripts" / "run.sh")],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-    stack = Stack(process, ports, tmp / "tracker.db", log)
     try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while "kefu: ready in" not in log.read_text(errors="replace"):
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("the stack did not start:\n" + log.read_text(errors="replace")[-4000:])
-            time.sleep(1)
-        yield stack
-    finally:
-        # honcho runs each service in its own session: ask it to stop them (SIGTERM) before
-        # killing what is left, so no service outlives the test.
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+        with local.local_stack(tmp_path_factory.mktemp("stack"), env, START_TIMEOUT) as started:
+            yield Stack(**started.__dict__)
+    except local.StackError as exc:
+        pytest.fail(str(exc))
 
 
 def write_report(section: str, figures: object) -> None:
