@@ -28,7 +28,7 @@ to a service's components.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
@@ -156,13 +156,18 @@ class BatchedLane:
 
     async def map(self, items: Sequence[Any]) -> list[Any]:
         """Submit every item; ``OverloadedError`` when the stage's queue is full."""
-        if len(items) == 1:
-            return [await self.batcher.submit(items[0])]
-        return list(await asyncio.gather(*(self.batcher.submit(i) for i in items)))
+        return await submit_each(self.batcher.submit, items)
 
     def stats(self) -> dict[str, Any]:
         """The batcher's counters (:class:`~knowledge.batching.StageStats`)."""
         return self.batcher.stats.as_dict()
+
+
+async def submit_each(submit: Callable[[Any], Awaitable[Any]], items: Sequence[Any]) -> list[Any]:
+    """``submit`` every item concurrently (a lane whose stage batches across callers)."""
+    if len(items) == 1:
+        return [await submit(items[0])]
+    return list(await asyncio.gather(*(submit(i) for i in items)))
 
 
 def run_inline(coro: Coroutine[Any, Any, T]) -> T:

@@ -8,14 +8,13 @@ used.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import threading
 from collections.abc import Sequence
 from typing import Any
 
 from knowledge.errors import KnowledgeError, OverloadedError
-from knowledge.graph import Lanes, enabled_stages
+from knowledge.graph import Lanes, enabled_stages, submit_each
 from knowledge.settings import Settings
 
 NAMESPACE = "kefu"
@@ -42,9 +41,7 @@ class RemoteStage:
 
     async def map(self, items: Sequence[Any]) -> list[Any]:
         """One result per item, each batched with every other caller's on the server."""
-        if len(items) == 1:
-            return [await self.submit(items[0])]
-        return list(await asyncio.gather(*(self.submit(i) for i in items)))
+        return await submit_each(self.submit, items)
 
     async def submit(self, item: Any) -> Any:
         """The stage's result for ``item``."""
