@@ -32,6 +32,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from common.stats import percentile
 from knowledge.errors import OverloadedError
 from knowledge.graph import InlineLane, Lanes, run_inline
 from knowledge.service import KnowledgeService
@@ -61,7 +62,7 @@ def summary(latencies: Sequence[float], seconds: float, **extra: Any) -> dict[st
     ms = sorted(1000 * x for x in latencies)
 
     def pct(q: float) -> float:
-        return round(ms[min(len(ms) - 1, int(q * len(ms)))], 1) if ms else 0.0
+        return round(percentile(ms, q), 1)
 
     return {
         "answered": len(ms),

@@ -22,6 +22,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from common.stats import percentile
+
 ROOT = Path(__file__).resolve().parent.parent
 BUSY = ("咨询的人比较多", "answering a lot of shoppers")
 FAILED = ("系统暂时出了点问题", "something went wrong on our side")
@@ -98,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     ms = sorted(1000 * x for x in latencies)
 
     def pct(q: float) -> float:
-        return round(ms[min(len(ms) - 1, int(q * len(ms)))], 1) if ms else 0.0
+        return round(percentile(ms, q), 1)
 
     result: dict[str, Any] = {
         "what": "turns through Rasa's REST channel: NLU, policy, action server, knowledge",

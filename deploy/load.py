@@ -14,6 +14,8 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from common.stats import percentile
+
 #: what each shopper says, in order: a greeting, a policy question (retrieval, reader), thanks
 SCRIPT = ("你好", "退货政策是什么？", "谢谢")
 
@@ -90,7 +92,7 @@ def summary(turns: list[Turn], seconds: float) -> dict[str, float | int]:
     latencies = sorted(t.seconds for t in turns) or [0.0]
 
     def pct(p: float) -> float:
-        return round(latencies[min(len(latencies) - 1, int(p * len(latencies)))], 3)
+        return round(percentile(latencies, p), 3)
 
     return {
         "messages": len(turns),

@@ -34,6 +34,7 @@ from typing import Any
 
 import yaml
 
+from common.stats import percentile
 from deploy.stack import Stack, StackError, local_stack
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -173,7 +174,7 @@ def summary(results: Sequence[Result]) -> dict[str, Any]:
     ms = sorted(1000 * r.seconds for r in results)
 
     def pct(q: float) -> float:
-        return round(ms[min(len(ms) - 1, int(q * len(ms)))], 1) if ms else 0.0
+        return round(percentile(ms, q), 1)
 
     actions: dict[str, int] = defaultdict(int)
     for r in wrong_path:

@@ -54,7 +54,7 @@ def test_nested_values_and_chosen_kinds() -> None:
         kinds_from_env("phone,shoe_size")
 
 
-@pytest.mark.parametrize("module", ["privacy", "lang", "logs"])
+@pytest.mark.parametrize("module", ["privacy", "lang", "logs", "stats"])
 def test_the_module_needs_only_the_standard_library(module: str) -> None:
     """The Rasa process (another environment) imports it."""
     source = Path(__file__).resolve().parents[2] / "common" / f"{module}.py"
