@@ -38,14 +38,14 @@ class StackError(RuntimeError):
 class Stack:
     """A running stack: its supervisor process, ports, tracker store and log."""
 
-    process: subprocess.Popen[bytes]
+    process: subprocess.Popen[bytes] | None  # None: a stack someone else started
     ports: dict[str, int]
     tracker_db: Path
     log: Path
     rasa_token: str = RASA_TOKEN
 
     def post(
-        self, text: str, sender: str, token: str | None = None, message_id: str | None = None
+        self, text: str, sender: str, message_id: str | None = None, token: str | None = None
     ) -> list[dict[str, Any]]:
         """Rasa's REST reply to ``text`` from ``sender`` (a signed shopper with ``token``)."""
         payload: dict[str, str] = {"sender": sender, "message": text}

@@ -244,7 +244,7 @@ class RunningStack(Stack):
 
     def __init__(self, url: str, token: str) -> None:
         port = urllib.parse.urlsplit(url).port or 5005
-        super().__init__(None, {"rasa": port}, Path(), Path(), token)  # type: ignore[arg-type]
+        super().__init__(None, {"rasa": port}, Path(), Path(), token)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -44,13 +44,13 @@ class Stack(local.Stack):
         as that shopper unless ``token`` is given (``""``: no token at all)."""
         return [m.get("text", "") for m in self.post(text, sender, message_id, token)]
 
-    def post(  # type: ignore[override]
+    def post(
         self, text: str, sender: str, message_id: str | None = None, token: str | None = None
     ) -> list[dict[str, Any]]:
         """Rasa's REST reply (the messages, each with its ``recipient_id``)."""
         if token is None and ":" in sender:
             token = signed(sender.split(":", 1)[0])
-        return super().post(text, sender, token or None, message_id)
+        return super().post(text, sender, message_id, token or None)
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,6 @@ conversation's history must still be there.
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import threading
 import time
@@ -23,6 +22,7 @@ import pytest
 import requests
 
 from common.config import value
+from deploy.stack import stop
 from tests.e2e.conftest import ROOT, free_port, write_report
 
 pytestmark = pytest.mark.e2e
@@ -114,13 +114,8 @@ class Rasa:
         pytest.fail("rasa did not start:\n" + self.log.read_text(errors="replace")[-3000:])
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
+        if self.process is not None:
+            stop(self.process)
 
     def send(self, text: str, sender: str) -> tuple[list[str], float]:
         started = time.monotonic()
