@@ -4,10 +4,11 @@ Each question of ``eval/bot/questions.yaml`` (written apart from kefu's training
 trained on) is sent as a new guest conversation through Rasa's REST channel, as a shopper's
 widget would: NLU, rules and forms, then an action. A reply passes when it holds every
 ``must`` group (any of its spellings, case-insensitive) and no ``must_not`` string; an
-out-of-scope question (``expect: abstain``) passes when the bot abstains: the policy action
-abstained, or the turn ran a refusal, a clarification or a handoff. The actions each turn ran
-come from Rasa's tracker, so a store question that never reached the knowledge engine counts
-as a routing error apart from a wrong answer.
+out-of-scope question (``expect: abstain``) passes when the bot abstains: the knowledge
+engine answered nothing, and the policy action abstained or the turn ran a refusal, a
+clarification or a handoff. The actions each turn ran, and the engine's evidence attached to
+the replies (whichever action asked the engine), come from Rasa's tracker: a store question
+whose turn never asked the engine counts as a routing error apart from a wrong answer.
 
 Starts the stack on free ports (``deploy/stack.py``), or uses a running one with
 ``--rasa-url URL --rasa-token TOKEN``. Writes ``reports/eval_bot.json`` (pass rates per
@@ -40,10 +41,10 @@ from deploy.stack import Stack, StackError, local_stack
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = ROOT / "eval" / "bot" / "questions.yaml"
 LANGS = ("zh", "en", "mixed")
-POLICY_ACTIONS = {"action_answer_policy"}
 #: turns that end in one of these did not answer: a refusal, "not sure", a handoff (offer)
 ABSTAIN_ACTIONS = {
     "utter_out_of_scope",
+    "action_out_of_scope",
     "utter_default",
     "action_clarify",
     "action_default_fallback",
@@ -119,8 +120,29 @@ def grade(question: Question, reply: str, abstained: bool) -> tuple[bool, list[l
     return not missing and not wrong, missing
 
 
-def turn(tracker: dict[str, Any]) -> tuple[str, list[str], bool]:
-    """The last user turn's intent, the actions it ran, and whether the policy abstained."""
+@dataclass(frozen=True)
+class Turn:
+    """What the bot did with the last user message, from Rasa's tracker."""
+
+    intent: str
+    actions: list[str]
+    #: replies carried the knowledge engine's evidence (it was asked, whichever action asked)
+    reached_engine: bool
+    #: the engine answered (at least one reply with evidence that did not abstain)
+    engine_answered: bool
+    #: ``kefu_abstained`` was set true (the policy action abstained)
+    policy_abstained: bool
+
+    @property
+    def abstained(self) -> bool:
+        """No answer from the documents, and the policy abstained or the turn refused."""
+        if self.engine_answered:
+            return False
+        return self.policy_abstained or any(a in ABSTAIN_ACTIONS for a in self.actions)
+
+
+def turn(tracker: dict[str, Any]) -> Turn:
+    """The last user turn's intent, the actions it ran, and what the engine said."""
     events = tracker.get("events", [])
     start = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=-1)
     intent = ""
@@ -128,6 +150,7 @@ def turn(tracker: dict[str, Any]) -> tuple[str, list[str], bool]:
         intent = (events[start].get("parse_data") or {}).get("intent", {}).get("name") or ""
     actions: list[str] = []
     abstained = False
+    evidence: list[dict[str, Any]] = []
     for event in events[start + 1 :]:
         if event.get("event") == "action" and event.get("name") not in QUIET_ACTIONS:
             actions.append(str(event.get("name")))
@@ -135,7 +158,10 @@ def turn(tracker: dict[str, Any]) -> tuple[str, list[str], bool]:
             abstained = bool(event.get("value"))
         if event.get("event") == "active_loop" and event.get("name"):
             actions.append(str(event.get("name")))
-    return intent, actions, abstained
+        if event.get("event") == "bot" and (event.get("metadata") or {}).get("evidence"):
+            evidence.append(event["metadata"]["evidence"])
+    answered = any(not e.get("abstained") for e in evidence)
+    return Turn(intent, actions, bool(evidence), answered, abstained)
 
 
 def ask(stack: Stack, question: Question, run: str) -> Result:
@@ -145,12 +171,11 @@ def ask(stack: Stack, question: Question, run: str) -> Result:
     replies = stack.post(question.question, sender)
     seconds = time.perf_counter() - start
     reply = "\n".join(m.get("text", "") for m in replies if m.get("text"))
-    intent, actions, policy_abstained = turn(stack.tracker(sender))
-    abstained = policy_abstained or any(a in ABSTAIN_ACTIONS for a in actions)
-    passed, missing = grade(question, reply, abstained)
+    t = turn(stack.tracker(sender))
+    passed, missing = grade(question, reply, t.abstained)
     return Result(
-        question.id, question.lang, question.style, question.expect, passed, abstained,
-        bool(POLICY_ACTIONS & set(actions)), actions, intent, reply, missing, round(seconds, 3),
+        question.id, question.lang, question.style, question.expect, passed, t.abstained,
+        t.reached_engine, t.actions, t.intent, reply, missing, round(seconds, 3),
     )  # fmt: skip
 
 

@@ -75,8 +75,30 @@ def test_the_turn_is_read_from_the_tracker() -> None:
         {"event": "user", "parse_data": {"intent": {"name": "ask_policy"}}},
         {"event": "action", "name": "action_extract_slots"},
         {"event": "action", "name": "action_answer_policy"},
+        {"event": "bot", "text": "not sure", "metadata": {"evidence": {"abstained": True}}},
         {"event": "slot", "name": "kefu_abstained", "value": True},
         {"event": "action", "name": "action_listen"},
     ]
-    assert turn({"events": events}) == ("ask_policy", ["action_answer_policy"], True)
+    t = turn({"events": events})
+    assert (t.intent, t.actions, t.reached_engine, t.engine_answered) == (
+        "ask_policy",
+        ["action_answer_policy"],
+        True,
+        False,
+    )
+    assert t.abstained
+
+
+def test_an_answer_from_the_engine_after_any_action_is_not_an_abstention() -> None:
+    """The second opinion: NLU said out of scope, the engine answered from the documents."""
+    events = [
+        {"event": "user", "parse_data": {"intent": {"name": "out_of_scope"}}},
+        {"event": "action", "name": "action_out_of_scope"},
+        {"event": "bot", "text": "7 days", "metadata": {"evidence": {"abstained": False}}},
+        {"event": "action", "name": "action_listen"},
+    ]
+    t = turn({"events": events})
+    assert t.reached_engine and t.engine_answered and not t.abstained
+    refused = turn({"events": [events[0], events[1], {"event": "bot", "text": "sorry"}]})
+    assert not refused.reached_engine and refused.abstained
     assert QUESTIONS.is_file()
