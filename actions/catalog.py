@@ -15,6 +15,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import KefuAction, lang_of, shopper_of
+from actions.policy import answered_from_documents
 from actions.service import (
     get_catalog,
     get_generator,
@@ -60,7 +61,13 @@ class ActionProductInfo(KefuAction):
     async def act(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        """The best match, described, plus up to two similar products as cards."""
+        """The best match, described, plus up to two similar products as cards.
+
+        A policy question that names a product ("冰箱的压缩机保修几年？") is answered from the
+        store's documents when the engine is sure (its second opinion, ``actions/policy.py``).
+        """
+        if await answered_from_documents(dispatcher, tracker):
+            return []
         lang = lang_of(tracker)
         words = entity(tracker, "product") or tracker.get_slot("product")
         if not words:
@@ -149,7 +156,11 @@ class ActionPromotions(KefuAction):
 
         For a shopper with a history, the first promotion of a category they shop in comes
         with a product picked for them and a marketing line (generated, or the template).
+        A question about the rules of coupons or membership ("一个订单能用几张券？") is answered
+        from the store's documents when the engine is sure.
         """
+        if await answered_from_documents(dispatcher, tracker):
+            return []
         lang = lang_of(tracker)
         shopper = shopper_of(tracker)
         member = await asyncio.to_thread(get_orders().shopper, shopper)

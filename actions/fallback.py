@@ -1,4 +1,8 @@
-"""Low NLU confidence: ask once, offering the two likeliest intents as buttons."""
+"""Low NLU confidence: answer when the store's documents surely do, else ask once.
+
+The question goes to the knowledge engine first (its second opinion, ``actions/policy.py``);
+below that bar the bot asks, offering the two likeliest intents as buttons.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import KefuAction, lang_of
+from actions.policy import answered_from_documents
 from actions.texts import CLARIFY, INTENT_LABELS, pick
 
 
@@ -20,7 +25,7 @@ def likeliest_intents(tracker: Tracker, n: int = 2) -> list[str]:
 
 
 class ActionClarify(KefuAction):
-    """Ask which of the two likeliest intents the shopper meant."""
+    """Answer from the documents when the engine is sure; else ask which intent was meant."""
 
     def name(self) -> str:
         """Action name in the domain."""
@@ -29,7 +34,9 @@ class ActionClarify(KefuAction):
     async def act(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        """Buttons whose payload is the intent itself (``/track_order``)."""
+        """The engine's sure answers, else buttons: the intents themselves (``/track_order``)."""
+        if await answered_from_documents(dispatcher, tracker):
+            return []
         lang = lang_of(tracker)
         intents = likeliest_intents(tracker)
         if not intents:

@@ -16,7 +16,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
-from actions.common import KefuAction, lang_of, shopper_of
+from actions.common import lang_of, shopper_of
+from actions.policy import OrderRequestAction
 from actions.service import get_network, get_orders
 from actions.texts import order_status_text, order_text, recent_orders_text, state_name
 from common.clock import beijing_date
@@ -149,8 +150,10 @@ async def form_order(tracker: Tracker, dispatcher: CollectingDispatcher) -> Orde
     return order
 
 
-class ActionTrackOrder(KefuAction):
+class ActionTrackOrder(OrderRequestAction):
     """Tell the shopper where their order is."""
+
+    form = "track_order_form"
 
     def name(self) -> str:
         """Action name in the domain."""
@@ -167,8 +170,10 @@ class ActionTrackOrder(KefuAction):
         return []
 
 
-class ActionCancelOrder(KefuAction):
+class ActionCancelOrder(OrderRequestAction):
     """Cancel an unshipped order; explain why not otherwise."""
+
+    form = "cancel_order_form"
 
     def name(self) -> str:
         """Action name in the domain."""
@@ -202,8 +207,10 @@ class ActionCancelOrder(KefuAction):
         return reset
 
 
-class ActionChangeAddress(KefuAction):
+class ActionChangeAddress(OrderRequestAction):
     """Change the address of an unshipped order."""
+
+    form = "address_form"
 
     def name(self) -> str:
         """Action name in the domain."""

@@ -1,38 +1,155 @@
-"""Answer store-policy questions from the knowledge engine.
+"""Answer store-policy questions from the knowledge engine, and give NLU a second opinion.
 
 Each question goes through the engine's micro-batched path (``answer_async``): concurrent
 conversations share its model calls, and one shopper's failing question fails only theirs.
 A failure (or a busy engine) is answered at the action boundary, ``KefuAction.run``.
+
+A message may ask several things, or hide its question in a story or behind an instruction
+(``knowledge/split.py``): the engine is asked the whole message and each question in it, and
+:func:`choose` keeps one answer per question asked, each with its own source.
+
+Where NLU routed a message away from the engine (out of scope, unclear, a product or a
+promotion), :func:`confident_answers` asks the engine anyway and answers from the store's
+documents only when it is sure (``KEFU_SECOND_OPINION``, well above the abstention threshold).
 """
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+import functools
+import logging
+from collections.abc import Sequence
+from typing import Any, ClassVar
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import KefuAction
+from actions.common import KefuAction, lang_of
 from actions.service import get_service
-from actions.texts import answer_text
+from actions.texts import INTENT_LABELS, REQUEST_WORDS, answer_text, pick
+from common.config import value
 from common.lang import detect_language
+from knowledge.errors import KnowledgeError
+from knowledge.split import split_questions
+from knowledge.types import Answer
+
+log = logging.getLogger(__name__)
+
+#: intents worth offering as a button after a policy answer: the shopper told a story about
+#: their own order, so acting on it may be the next step (or a human, for service questions)
+OFFERS = ("request_return", "track_order", "cancel_order", "change_address", "human_handoff")
+#: an offer needs at least this NLU confidence
+OFFER_MIN = 0.1
+#: the policy page about the service itself (hours, channels): its answers offer a human
+SERVICE_DOC = "service"
 
 
-async def answer_question(dispatcher: CollectingDispatcher, question: str) -> list[EventType]:
-    """Answer ``question`` from the knowledge engine (or abstain); set language and abstention.
+def choose(whole: Answer, parts: Sequence[tuple[Answer, Answer]]) -> list[Answer]:
+    """The answers to give: one per question answered, in the order asked (none: abstain).
 
-    The engine's errors (:class:`~knowledge.errors.OverloadedError` included) propagate to the
-    calling action's boundary.
+    ``parts`` holds, per question of the message, the engine's answer to the question with
+    its story and to the question alone. Two or more questions answered from different
+    sentences get an answer each; otherwise the answer to the whole message, else the best
+    answer to one of its questions (a question behind an instruction or a long story).
     """
-    answer = await get_service().answer_async(question)
-    dispatcher.utter_message(text=answer_text(answer), evidence=answer.evidence())
+    answered: list[Answer] = []
+    for with_context, alone in parts:
+        best = next((a for a in (with_context, alone) if not a.abstained), None)
+        if best is not None and best.sentence not in {a.sentence for a in answered}:
+            answered.append(best)
+    if len(parts) >= 2 and len(answered) >= 2:
+        return answered
+    if not whole.abstained:
+        return [whole]
+    return [max(answered, key=lambda a: a.score)] if answered else []
+
+
+async def engine_answers(message: str) -> tuple[Answer, list[Answer]]:
+    """The engine's answer to the whole message, and the answers :func:`choose` keeps."""
+    service = get_service()
+    parts = split_questions(message)
+    asks = [message] + [q for p in parts for q in (p.with_context, p.question)]
+    unique = list(dict.fromkeys(asks))
+    got = dict(zip(unique, await asyncio.gather(*map(service.answer_async, unique)), strict=True))
+    whole = got[message]
+    return whole, choose(whole, [(got[p.with_context], got[p.question]) for p in parts])
+
+
+@functools.cache
+def second_opinion_bar() -> float:
+    """The confidence at which the engine overrules NLU (``KEFU_SECOND_OPINION``)."""
+    return float(value("KEFU_SECOND_OPINION"))
+
+
+async def confident_answers(message: str) -> list[Answer]:
+    """The engine's answers when every one of them clears the second-opinion bar, else none."""
+    _, answers = await engine_answers(message)
+    bar = second_opinion_bar()
+    return answers if answers and all(a.score >= bar for a in answers) else []
+
+
+async def answered_from_documents(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+    """Utter the engine's sure answers to the latest message (the second opinion); any?
+
+    Only a second opinion: when the engine fails or is busy, the calling action answers its
+    own way (the failure is logged).
+    """
+    text = tracker.latest_message.get("text") or ""
+    try:
+        answers = await confident_answers(text) if text.strip() else []
+    except KnowledgeError:
+        log.warning("no second opinion from the knowledge engine", exc_info=True)
+        return False
+    if answers:
+        utter_answers(dispatcher, answers, offers(tracker, answers))
+    return bool(answers)
+
+
+def offers(tracker: Tracker, answers: Sequence[Answer]) -> list[dict[str, str]]:
+    """Buttons that offer the next step: acting on the order the shopper spoke of, a human."""
+    lang = lang_of(tracker)
+    ranking = tracker.latest_message.get("intent_ranking") or []
+    wanted = [
+        str(r.get("name"))
+        for r in ranking
+        if r.get("name") in OFFERS and float(r.get("confidence") or 0.0) >= OFFER_MIN
+    ][:1]
+    if any(a.source and a.source.doc.rsplit("/", 1)[-1].startswith(SERVICE_DOC) for a in answers):
+        wanted.append("human_handoff")
+    return [{"title": pick(lang, *INTENT_LABELS[i]), "payload": f"/{i}"}
+            for i in dict.fromkeys(wanted)]  # fmt: skip
+
+
+def utter_answers(
+    dispatcher: CollectingDispatcher, answers: Sequence[Answer], buttons: list[dict[str, str]]
+) -> None:
+    """One message per answer, each with its source and evidence; the buttons on the last."""
+    for i, answer in enumerate(answers):
+        extra: dict[str, Any] = {"buttons": buttons} if buttons and i == len(answers) - 1 else {}
+        dispatcher.utter_message(text=answer_text(answer), evidence=answer.evidence(), **extra)
+
+
+async def answer_question(
+    dispatcher: CollectingDispatcher, question: str, tracker: Tracker | None = None
+) -> list[EventType]:
+    """Answer each question of ``question`` from the knowledge engine, or abstain.
+
+    Sets the ``language`` slot and ``kefu_abstained``. The engine's errors
+    (:class:`~knowledge.errors.OverloadedError` included) propagate to the calling action's
+    boundary.
+    """
+    whole, answers = await engine_answers(question)
+    if answers:
+        utter_answers(dispatcher, answers, offers(tracker, answers) if tracker else [])
+    else:
+        dispatcher.utter_message(text=answer_text(whole), evidence=whole.evidence())
     return [SlotSet("language", detect_language(question)),
-            SlotSet("kefu_abstained", answer.abstained)]  # fmt: skip
+            SlotSet("kefu_abstained", not answers)]  # fmt: skip
 
 
 class ActionAnswerPolicy(KefuAction):
-    """Quote the passage that answers the question, with its source, or abstain."""
+    """Quote the passage that answers each question, with its source, or abstain."""
 
     def name(self) -> str:
         """Action name in the domain."""
@@ -41,5 +158,79 @@ class ActionAnswerPolicy(KefuAction):
     async def act(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        """Call the knowledge service once and utter its answer in the question's language."""
-        return await answer_question(dispatcher, tracker.latest_message.get("text") or "")
+        """Ask the knowledge service and utter its answers in the question's language."""
+        return await answer_question(dispatcher, tracker.latest_message.get("text") or "", tracker)
+
+
+class ActionOutOfScope(KefuAction):
+    """NLU found the message out of scope: refuse, unless the store's documents surely answer."""
+
+    def name(self) -> str:
+        """Action name in the domain."""
+        return "action_out_of_scope"
+
+    async def act(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """The engine's answers above the second-opinion bar, else the refusal."""
+        if not await answered_from_documents(dispatcher, tracker):
+            dispatcher.utter_message(response="utter_out_of_scope")
+        return []
+
+
+def request_message(tracker: Tracker, form: str) -> str:
+    """The shopper's message that started ``form`` (the last activation), or ''."""
+    events = tracker.events or []
+    started = max(
+        (i for i, e in enumerate(events)
+         if e.get("event") == "active_loop" and e.get("name") == form),
+        default=None,
+    )  # fmt: skip
+    if started is None:
+        return ""
+    users = [e for e in events[:started] if e.get("event") == "user"]
+    return str(users[-1].get("text") or "") if users else ""
+
+
+async def answer_the_rest(dispatcher: CollectingDispatcher, tracker: Tracker, form: str) -> None:
+    """Answer the policy questions asked in the same message as the order request.
+
+    "帮我查一下订单 KF10000001 到哪了？另外退货运费谁出？": after the tracking result, the
+    return-shipping answer. The part holding the order id or a request ("帮我…", "can you…")
+    is the request (else the first part); each other question the engine answers is answered,
+    in order; one it is not sure of is left out (the request itself was handled).
+    """
+    parts = split_questions(request_message(tracker, form))
+    if len(parts) < 2:
+        return
+    order_id = str(tracker.get_slot("order_id") or "").lower()
+
+    def is_request(question: str) -> bool:
+        names_order = bool(order_id) and order_id in question.lower()
+        return names_order or REQUEST_WORDS.search(question) is not None
+
+    rest = [p for p in parts if not is_request(p.question)]
+    if len(rest) == len(parts):
+        rest = rest[1:]
+    service = get_service()
+    try:
+        answers = await asyncio.gather(*(service.answer_async(p.question) for p in rest))
+    except KnowledgeError:
+        log.warning("the questions asked with the order request went unanswered", exc_info=True)
+        return
+    utter_answers(dispatcher, [a for a in answers if not a.abstained], [])
+
+
+class OrderRequestAction(KefuAction):
+    """An action that ends an order form, then answers what else its request message asked."""
+
+    #: the form whose request message this action answers the rest of
+    form: ClassVar[str]
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """The action's own work (``act``, at the boundary), then :func:`answer_the_rest`."""
+        events = await super().run(dispatcher, tracker, domain)
+        await answer_the_rest(dispatcher, tracker, self.form)
+        return events

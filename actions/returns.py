@@ -9,8 +9,9 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import KefuAction, lang_of, shopper_of
+from actions.common import lang_of, shopper_of
 from actions.orders import OrderFormValidation, form_order
+from actions.policy import OrderRequestAction
 from actions.service import get_orders, get_return_rules
 from actions.texts import RETURN_TEXTS, fill, pick
 from knowledge.types import Language
@@ -74,8 +75,10 @@ class ValidateReturnForm(OrderFormValidation):
         return {"return_reason": reason or None}
 
 
-class ActionSubmitReturn(KefuAction):
+class ActionSubmitReturn(OrderRequestAction):
     """Say what the policy allows for the item and record the request when it is allowed."""
+
+    form = "return_form"
 
     def name(self) -> str:
         """Action name in the domain."""

@@ -19,6 +19,7 @@ from actions.common import KefuAction, lang_of, shopper_of
 from actions.policy import answer_question
 from actions.service import get_network, get_orders
 from actions.texts import shipping_option_line, shipping_text
+from common.clock import beijing_date
 from shop.logistics.network import City
 from shop.logistics.promise import shipping_options
 from shop.money import parse_money
@@ -53,7 +54,8 @@ class ActionShippingOptions(KefuAction):
         )
         lines = [shipping_text(lang, "header", city=city.name(lang),
                                cutoff=rules.cutoff.strftime("%H:%M"))]  # fmt: skip
-        lines += [shipping_option_line(o, rules, membership, lang) for o in options]
+        today = beijing_date(now())
+        lines += [shipping_option_line(o, rules, membership, lang, today) for o in options]
         if not any(o.service == "express" for o in options):
             lines.append(shipping_text(lang, "no_express", city=city.name(lang)))
         dispatcher.utter_message(

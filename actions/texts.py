@@ -9,6 +9,7 @@ the dialogue's fixed responses (``responses`` in ``bot/domain.yml``).
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -266,8 +267,8 @@ SHIPPING_TEXTS: dict[str, tuple[str, str]] = {
     "fee_unknown": ("¥{fee}，满 ¥{free_from} 免运费", "¥{fee}, free from ¥{free_from}"),
     "free": ("免运费", "free"),
     "express_free": ("金卡会员免运费", "free for Gold members"),
-    "range": ("预计 {earliest}–{latest} 送达", "arrives {earliest} to {latest}"),
-    "single": ("预计 {latest} 送达", "arrives {latest}"),
+    "range": ("{days}，预计 {earliest}–{latest} 送达", "{days}, arrives {earliest} to {latest}"),
+    "single": ("{days}，预计 {latest} 送达", "{days}, arrives {latest}"),
     "fastest": ("最快", "fastest"),
     "cheapest": ("最省", "cheapest"),
     "no_express": ("次日达暂不覆盖{city}。", "Next-day express does not reach {city} yet."),
@@ -280,9 +281,9 @@ def shipping_text(lang: Language, key: str, **values: object) -> str:
 
 
 def shipping_option_line(
-    o: ShippingOption, rules: ShippingRules, membership: str, lang: Language
+    o: ShippingOption, rules: ShippingRules, membership: str, lang: Language, today: date
 ) -> str:
-    """One shipping option: service, fee, dates, marks."""
+    """One shipping option: service, fee, days from ``today`` (Beijing) and dates, marks."""
     t = lambda key, **v: shipping_text(lang, key, **v)  # noqa: E731
     if o.fee is None:
         fee = t("fee_unknown", fee=f"{rules.standard_fee:g}", free_from=f"{rules.free_from:g}")
@@ -290,11 +291,15 @@ def shipping_option_line(
         fee = t("express_free") if o.service == "express" and membership == "gold" else t("free")
     else:
         fee = f"¥{o.fee:g}"
+    lo, hi = (o.earliest - today).days, (o.latest - today).days
+    days = f"{lo}–{hi}" if lo != hi else str(hi)
+    days = f"{days} 天" if lang == "zh" else f"{days} day{'' if days == '1' else 's'}"
     when = (
-        t("single", latest=day_text(o.latest, lang))
+        t("single", latest=day_text(o.latest, lang), days=days)
         if o.earliest == o.latest
-        else t("range", earliest=day_text(o.earliest, lang), latest=day_text(o.latest, lang))
-    )
+        else t("range", earliest=day_text(o.earliest, lang), latest=day_text(o.latest, lang),
+               days=days)
+    )  # fmt: skip
     marks = [t(k) for k, on in (("fastest", o.fastest), ("cheapest", o.cheapest)) if on]
     tail = (
         f" 【{'、'.join(marks)}】"
@@ -429,6 +434,13 @@ CLARIFY = (
     "抱歉，我不太确定您的意思。您是想：",
     "Sorry, I'm not sure what you mean. Did you want to:",
 )
+#: words that make part of a message a request to act (the order request, not a question)
+REQUEST_WORDS = re.compile(
+    r"帮我|幫我|帮忙|幫忙|麻烦|麻煩|给我|俾我|我要|我想|help me|please|can you|could you|"
+    r"i want|i'd like|i need",
+    re.IGNORECASE,
+)
+
 INTENT_LABELS: dict[str, tuple[str, str]] = {
     "ask_policy": ("咨询购物政策", "Ask about a store policy"),
     "track_order": ("查询订单物流", "Track an order"),

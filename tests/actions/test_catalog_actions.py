@@ -116,3 +116,21 @@ def test_promotions_put_the_shoppers_interests_first_with_an_offer(shop_env, mon
     assert m["generation"]["source"] == "template" and m["products"][0]["id"] == "P0005"
     (guest,) = run_with(ActionPromotions(), "any deals?", sender="")
     assert "Picked for you" not in guest["text"] and "Gold" not in guest["text"]
+
+
+def test_a_policy_question_naming_a_product_is_answered_from_the_documents(
+    shop_env,
+    monkeypatch,  # type: ignore[no-untyped-def]
+) -> None:
+    """NLU said ask_product; the engine is sure the warranty page answers it (second opinion)."""
+    import actions.policy
+    from tests.actions.conftest import FakeService
+
+    monkeypatch.setattr(actions.policy, "get_service", lambda: FakeService(score=0.97))
+    for action in (ActionProductInfo(), ActionPromotions()):
+        (m,) = run_with(action, "空气炸锅保修多久", entities=[ent("product", "空气炸锅")])
+        assert m["text"].startswith("退款 【3 个工作日内】") and m["evidence"]["source"]
+        assert "products" not in m
+    monkeypatch.setattr(actions.policy, "get_service", lambda: FakeService(score=0.8))
+    (m,) = run_with(ActionProductInfo(), "空气炸锅保修多久", entities=[ent("product", "空气炸锅")])
+    assert m["text"].startswith("厨悦 AF5 空气炸锅"), "below the bar: the catalog answers"

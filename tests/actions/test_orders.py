@@ -116,3 +116,41 @@ def test_a_failing_store_still_gets_a_polite_reply(shop_env, monkeypatch) -> Non
     said, events = run(ActionTrackOrder(), "where is my order", order_id="KF10000001")
     assert said == [FAILURE["en"]]
     assert events == []
+
+
+def test_a_policy_question_asked_with_the_order_request_is_answered_after_it(
+    shop_env,
+    monkeypatch,  # type: ignore[no-untyped-def]
+) -> None:
+    import actions.policy
+    from tests.actions.conftest import FakeService
+
+    engine = FakeService()
+    monkeypatch.setattr(actions.policy, "get_service", lambda: engine)
+    request = "帮我查一下订单 KF10000001 到哪了？另外退款多久到账？"
+    tracker = tracker_with("KF10000001", sender="alice:chat", slots={"order_id": "KF10000001"})
+    tracker.events = [
+        {"event": "user", "text": request},
+        {"event": "action", "name": "track_order_form"},
+        {"event": "active_loop", "name": "track_order_form"},
+        {"event": "user", "text": "KF10000001"},
+    ]
+    dispatcher = CollectingDispatcher()
+    asyncio.run(ActionTrackOrder().run(dispatcher, tracker, {}))
+    status, policy = (m["text"] for m in dispatcher.messages)
+    assert "KF10000001 was delivered" in status, "the order first"
+    assert policy.startswith("退款 【3 个工作日内】"), "then the policy question"
+    assert engine.questions == ["另外退款多久到账？"], "the request itself is not asked"
+    engine.abstain = True
+    dispatcher = CollectingDispatcher()
+    asyncio.run(ActionTrackOrder().run(dispatcher, tracker, {}))
+    assert len(dispatcher.messages) == 1, "an unsure answer is left out"
+    dispatcher = CollectingDispatcher()
+    asyncio.run(
+        ActionTrackOrder().run(
+            dispatcher,
+            tracker_with("到哪了", slots={"order_id": "KF10000001"}, sender="alice:chat"),
+            {},
+        )
+    )
+    assert len(dispatcher.messages) == 1, "a request alone asks the engine nothing"

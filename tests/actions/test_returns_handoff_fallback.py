@@ -94,3 +94,15 @@ def test_an_order_id_in_a_free_text_answer_corrects_the_order(shop_env) -> None:
         "return_reason": None
     }
     assert dispatcher.messages == []
+
+
+def test_clarify_answers_when_the_engine_is_sure(monkeypatch: pytest.MonkeyPatch) -> None:
+    import actions.policy
+    from tests.actions.conftest import FakeService
+
+    monkeypatch.setattr(actions.policy, "get_service", lambda: FakeService(score=0.97))
+    dispatcher = CollectingDispatcher()
+    tracker = tracker_with("refund 几天 到", intent="nlu_fallback")
+    asyncio.run(ActionClarify().run(dispatcher, tracker, {}))
+    (message,) = dispatcher.messages
+    assert message["text"].startswith("退款 【3 个工作日内】") and not message["buttons"]

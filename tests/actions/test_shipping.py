@@ -36,11 +36,17 @@ def test_gold_member_gets_free_express_for_their_own_city(shop_env) -> None:  # 
 def test_named_city_and_basket_value_for_a_guest(shop_env) -> None:  # type: ignore[no-untyped-def]
     (message,), _ = run("shipping to Lhasa for 120 yuan?", sender="", city="Lhasa", budget="120")
     text = message["text"]
-    assert text.startswith("Delivery to Lhasa") and "Standard delivery: free, arrives" in text
+    assert (
+        text.startswith("Delivery to Lhasa")
+        and "Standard delivery: free, 5–7 days, arrives" in text
+    )
     assert "Next-day express does not reach Lhasa yet." in text
     (message,), _ = run("to Beijing, basket 50", sender="", city="北京", budget="50")
-    assert "Standard delivery: ¥8, arrives" in message["text"]
-    assert "Next-day express: ¥20, arrives" in message["text"] and "(fastest)" in message["text"]
+    assert "Standard delivery: ¥8, 2–4 days, arrives" in message["text"]
+    assert (
+        "Next-day express: ¥20, 1 day, arrives" in message["text"]
+        and "(fastest)" in message["text"]
+    )
 
 
 def test_without_a_known_city_the_policy_answers(shop_env, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
