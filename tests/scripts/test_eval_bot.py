@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from scripts.eval_bot import QUESTIONS, Question, grade, load, normalise, turn
+from scripts.eval_bot import QUESTIONS, SETS, Question, grade, load, normalise, turn
 
 ROOT = Path(__file__).resolve().parents[2]
 TRAINING = [ROOT / "bot" / "data", ROOT / "bot" / "tests", ROOT / "data" / "qa"]
@@ -20,9 +20,10 @@ def squeeze(text: str) -> str:
     return re.sub(r"[\W_]+", "", text.lower())
 
 
-def test_the_held_out_set_is_large_and_well_formed() -> None:
-    questions = load()
-    assert len(questions) >= 300
+@pytest.mark.parametrize(("name", "minimum"), [("eval_bot", 300), ("eval_bot_fresh", 195)])
+def test_the_held_out_sets_are_large_and_well_formed(name: str, minimum: int) -> None:
+    questions = load(SETS[name])
+    assert len(questions) >= minimum
     assert len({q.id for q in questions}) == len(questions), "ids are unique"
     counts = Counter(q.lang for q in questions)
     assert set(counts) == {"zh", "en", "mixed"} and min(counts.values()) >= 50, counts
@@ -38,8 +39,9 @@ def test_no_held_out_question_is_in_the_training_data() -> None:
         if path.is_file() and path.suffix in (".yml", ".yaml", ".md", ".csv", ".jsonl")
     )
     assert len(corpus) > 10_000, "the training data was read"
+    questions = [q for path in SETS.values() for q in load(path)]
     leaked = [
-        q.id for q in load() if len(squeeze(q.question)) >= 6 and squeeze(q.question) in corpus
+        q.id for q in questions if len(squeeze(q.question)) >= 6 and squeeze(q.question) in corpus
     ]
     assert leaked == []
 
