@@ -17,7 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
 from actions.common import lang_of, shopper_of
-from actions.policy import OrderRequestAction
+from actions.policy import OrderRequestAction, answer_policy_first
 from actions.service import get_network, get_orders
 from actions.texts import order_status_text, order_text, recent_orders_text, state_name
 from common.clock import beijing_date
@@ -47,6 +47,15 @@ class OrderFormValidation(FormValidationAction):
     @abstractmethod
     def name(self) -> str:
         """``validate_<form name>`` (rasa-sdk skips this abstract base when registering)."""
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """On the message that starts the form, answer the policy question it asks first."""
+        if (tracker.active_loop or {}).get("name") != self.form_name():
+            await answer_policy_first(dispatcher, tracker)
+        events: list[EventType] = await super().run(dispatcher, tracker, domain)
+        return events
 
     async def required_slots(
         self,

@@ -31,7 +31,7 @@ from actions.texts import INTENT_LABELS, REQUEST_WORDS, answer_text, pick
 from common.config import value
 from common.lang import detect_language
 from knowledge.errors import KnowledgeError
-from knowledge.split import split_questions
+from knowledge.split import is_question, split_questions
 from knowledge.types import Answer
 
 log = logging.getLogger(__name__)
@@ -178,8 +178,29 @@ class ActionOutOfScope(KefuAction):
         return []
 
 
-def request_message(tracker: Tracker, form: str) -> str:
-    """The shopper's message that started ``form`` (the last activation), or ''."""
+async def answer_policy_first(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """A form starts on a message that asks a policy question: answer it first, when sure.
+
+    "I ordered a coat last week and it's on sale now, do I get the difference back?" opens
+    the return form (NLU heard an order); the engine's sure answer comes before the form's
+    first question. A request ("can you cancel…", an order id in the message) is left to the
+    form alone.
+    """
+    text = tracker.latest_message.get("text") or ""
+    last = split_questions(text)[-1].question
+    names_order = any(
+        e.get("entity") == "order_id" for e in tracker.latest_message.get("entities") or []
+    )
+    if is_question(last) and not names_order and not REQUEST_WORDS.search(last):
+        await answered_from_documents(dispatcher, tracker)
+
+
+def request_message(tracker: Tracker, form: str) -> tuple[str, bool]:
+    """The message that started ``form`` (its last activation) and whether it was answered.
+
+    '' when the form never started; answered when a reply after it carried the engine's
+    evidence (:func:`answer_policy_first`).
+    """
     events = tracker.events or []
     started = max(
         (i for i, e in enumerate(events)
@@ -187,9 +208,15 @@ def request_message(tracker: Tracker, form: str) -> str:
         default=None,
     )  # fmt: skip
     if started is None:
-        return ""
-    users = [e for e in events[:started] if e.get("event") == "user"]
-    return str(users[-1].get("text") or "") if users else ""
+        return "", False
+    users = [i for i, e in enumerate(events[:started]) if e.get("event") == "user"]
+    if not users:
+        return "", False
+    answered = any(
+        e.get("event") == "bot" and (e.get("metadata") or {}).get("evidence")
+        for e in events[users[-1] :]
+    )
+    return str(events[users[-1]].get("text") or ""), answered
 
 
 async def answer_the_rest(dispatcher: CollectingDispatcher, tracker: Tracker, form: str) -> None:
@@ -200,8 +227,9 @@ async def answer_the_rest(dispatcher: CollectingDispatcher, tracker: Tracker, fo
     is the request (else the first part); each other question the engine answers is answered,
     in order; one it is not sure of is left out (the request itself was handled).
     """
-    parts = split_questions(request_message(tracker, form))
-    if len(parts) < 2:
+    message, answered = request_message(tracker, form)
+    parts = split_questions(message)
+    if len(parts) < 2 or answered:
         return
     order_id = str(tracker.get_slot("order_id") or "").lower()
 

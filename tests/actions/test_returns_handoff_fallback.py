@@ -106,3 +106,34 @@ def test_clarify_answers_when_the_engine_is_sure(monkeypatch: pytest.MonkeyPatch
     asyncio.run(ActionClarify().run(dispatcher, tracker, {}))
     (message,) = dispatcher.messages
     assert message["text"].startswith("退款 【3 个工作日内】") and not message["buttons"]
+
+
+def test_a_form_started_by_a_policy_question_answers_it_first(
+    shop_env,
+    monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+) -> None:
+    """A story about the shopper's own order opened the return form: the answer comes first."""
+    import actions.policy
+    from tests.actions.conftest import FakeService
+
+    engine = FakeService(score=0.99)
+    monkeypatch.setattr(actions.policy, "get_service", lambda: engine)
+    story = "I bought a coat last week and now it's on sale. Do I get the difference back?"
+
+    def start(text: str, entities: list | None = None, active: str | None = None) -> list:  # type: ignore[type-arg]
+        dispatcher = CollectingDispatcher()
+        tracker = tracker_with(
+            text, sender="alice:chat", intent="request_return", entities=entities
+        )
+        tracker.active_loop = {"name": active} if active else {}
+        asyncio.run(ValidateReturnForm().run(dispatcher, tracker, {}))
+        return dispatcher.messages
+
+    (answer,) = start(story)
+    assert answer["text"].startswith("退款 【3 个工作日内】") and answer["evidence"]
+    assert start("I want to return my coat") == [], "a request, not a question"
+    assert start("can you start a return for me?") == [], "a question that is a request"
+    order = [{"entity": "order_id", "value": "KF10000001"}]
+    assert start("退货运费谁出？订单 KF10000001", entities=order) == [], "an order named"
+    assert start(story, active="return_form") == [], "only the message that starts the form"
+    assert engine.questions and all(q in story for q in engine.questions), "no other was asked"
