@@ -179,20 +179,27 @@ class ActionOutOfScope(KefuAction):
 
 
 async def answer_policy_first(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
-    """A form starts on a message that asks a policy question: answer it first, when sure.
+    """A form starts on a message that asks a policy question: answer it first.
 
     "I ordered a coat last week and it's on sale now, do I get the difference back?" opens
-    the return form (NLU heard an order); the engine's sure answer comes before the form's
-    first question. A request ("can you cancel…", an order id in the message) is left to the
-    form alone.
+    the return form (NLU heard an order, and the shopper may well want to act on it); the
+    engine's answer, as an ``ask_policy`` turn would get it, comes before the form's first
+    question. A request ("can you cancel…", an order id in the message) is left to the form.
+    Nothing is said when the engine abstains: the form goes on.
     """
     text = tracker.latest_message.get("text") or ""
     last = split_questions(text)[-1].question
     names_order = any(
         e.get("entity") == "order_id" for e in tracker.latest_message.get("entities") or []
     )
-    if is_question(last) and not names_order and not REQUEST_WORDS.search(last):
-        await answered_from_documents(dispatcher, tracker)
+    if not is_question(last) or names_order or REQUEST_WORDS.search(last):
+        return
+    try:
+        _, answers = await engine_answers(text)
+    except KnowledgeError:
+        log.warning("the question that started a form went unanswered", exc_info=True)
+        return
+    utter_answers(dispatcher, answers, [])
 
 
 def request_message(tracker: Tracker, form: str) -> tuple[str, bool]:

@@ -34,10 +34,16 @@ _CLAUSE = re.compile(
 )
 _QUESTION_MARK = re.compile(r"[?？]\s*$")
 _ZH_QUESTION = re.compile(
-    r"(吗|嗎|呢|么|麼|嘛|多少|多久|几|幾|怎么|怎麼|怎样|怎樣|点样|點樣|如何|什么|什麼|咩|"
+    r"(吗|嗎|呢|么|麼|嘛|多少|多久|几|幾|怎么|怎麼|怎样|怎樣|点样|點樣|如何|什么|什麼|咩|咋|啥|"
     r"哪|是否|能不能|可不可以|可唔可以|有没有|有冇|要不要|会不会|會不會)"
 )
 _EN_QUESTION = re.compile(rf"^\s*(?:now,?\s*|so,?\s*|then,?\s*|and\s+|also\s+)?{_OPENERS}\b", re.I)
+#: a question word inside a sentence ("forgot to pay, how long till it's cancelled")
+_EN_INSIDE = re.compile(
+    r"\b(?:how (?:long|much|many|soon|do|does|can|to)|when (?:do|does|will|can|is)|"
+    r"what (?:is|are|do|does|happens|if)|can i|do i|is it|are there)\b",
+    re.I,
+)
 #: a part shorter than this (letters and digits) is not a question of its own
 MIN_CHARS = 3
 
@@ -58,7 +64,12 @@ class Part:
 def is_question(sentence: str) -> bool:
     """A question mark, a Chinese question word or an English question opener."""
     s = sentence.strip()
-    return bool(_QUESTION_MARK.search(s) or _ZH_QUESTION.search(s) or _EN_QUESTION.match(s))
+    return bool(
+        _QUESTION_MARK.search(s)
+        or _ZH_QUESTION.search(s)
+        or _EN_QUESTION.match(s)
+        or _EN_INSIDE.search(s)
+    )
 
 
 def _clauses(message: str) -> list[str]:

@@ -68,6 +68,7 @@ def test_a_decimal_point_does_not_end_a_sentence() -> None:
 @pytest.mark.parametrize(
     ("sentence", "question"),
     [("退货要几天", True), ("點樣開發票", True), ("how long?", True), ("Now, what is it", True),
+     ("发货以后我咋知道单号", True), ("forgot to pay, how long till it's cancelled", True),
      ("我上周买了大衣。", False), ("It's on sale now.", False)],
 )  # fmt: skip
 def test_is_question(sentence: str, question: bool) -> None:
