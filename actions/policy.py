@@ -41,6 +41,8 @@ log = logging.getLogger(__name__)
 OFFERS = ("request_return", "track_order", "cancel_order", "change_address", "human_handoff")
 #: an offer needs at least this NLU confidence
 OFFER_MIN = 0.1
+#: questions of one message asked apart (the rest is in the whole message, asked too)
+MAX_QUESTIONS = 4
 #: the policy page about the service itself (hours, channels): its answers offer a human
 SERVICE_DOC = "service"
 
@@ -66,9 +68,13 @@ def choose(whole: Answer, parts: Sequence[tuple[Answer, Answer]]) -> list[Answer
 
 
 async def engine_answers(message: str) -> tuple[Answer, list[Answer]]:
-    """The engine's answer to the whole message, and the answers :func:`choose` keeps."""
+    """The engine's answer to the whole message, and the answers :func:`choose` keeps.
+
+    At most :data:`MAX_QUESTIONS` questions of a message are asked apart (a long message costs
+    at most ``1 + 2 * MAX_QUESTIONS`` engine questions); the whole message is always asked.
+    """
     service = get_service()
-    parts = split_questions(message)
+    parts = split_questions(message)[:MAX_QUESTIONS]
     asks = [message] + [q for p in parts for q in (p.with_context, p.question)]
     unique = list(dict.fromkeys(asks))
     got = dict(zip(unique, await asyncio.gather(*map(service.answer_async, unique)), strict=True))

@@ -241,3 +241,14 @@ def test_out_of_scope_refuses_when_the_engine_fails(monkeypatch: pytest.MonkeyPa
     dispatcher = CollectingDispatcher()
     asyncio.run(ActionOutOfScope().run(dispatcher, tracker_with("book me a hotel"), {}))
     assert [m["response"] for m in dispatcher.messages] == ["utter_out_of_scope"]
+
+
+def test_a_long_message_asks_the_engine_a_bounded_number_of_questions(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    engine = FakeService()
+    monkeypatch.setattr(actions.policy, "get_service", lambda: engine)
+    message = "我上周买了东西。" + "".join(f"第 {i} 件的退款多久到账？" for i in range(50))
+    messages, _ = run(monkeypatch, engine, message)
+    assert len(engine.questions) <= 1 + 2 * actions.policy.MAX_QUESTIONS
+    assert len(messages) == 1, "the same sentence answers every question: one answer"
