@@ -37,7 +37,7 @@ eval-logistics: setup ## planner vs naive on a seeded day, ETA accuracy -> repor
 plan: setup ## the fulfilment planner on a seeded day (ORDERS=600 SEED=7): the plan, its cost vs naive
 	@$(APP_ENV)/bin/python -m shop.logistics plan --orders $${ORDERS:-600} --seed $${SEED:-7}
 
-eval-bot: setup ## held-out store questions through the whole bot (REST channel) -> reports/eval_bot.json, .png
+eval-bot: setup ## held-out store questions through the whole bot (REST channel) -> reports/eval_bot.json, eval_bot_fresh.json (+ .png)
 	@$(APP_ENV)/bin/python scripts/eval_bot.py
 
 index: setup ## the passage index for the current models (after a data change: make models retrains and re-indexes)

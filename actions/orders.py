@@ -41,6 +41,19 @@ def promise_for(order: Order) -> OrderEta | None:
     return order_eta(network, order, beijing_date(now()))
 
 
+def starts_form(tracker: Tracker) -> bool:
+    """Is the latest message the one that started the active form (its trigger message)?
+
+    Rasa's tracker already names the form as active when its validation runs at activation;
+    the form's trigger message is the latest message only on that first turn.
+    """
+    trigger = (tracker.active_loop or {}).get("trigger_message") or {}
+    latest = tracker.latest_message or {}
+    if trigger.get("message_id") and latest.get("message_id"):
+        return bool(trigger["message_id"] == latest["message_id"])
+    return bool(trigger.get("text")) and trigger.get("text") == latest.get("text")
+
+
 class OrderFormValidation(FormValidationAction):
     """Validation shared by every form that asks for an order id (format, then ownership)."""
 
@@ -52,8 +65,11 @@ class OrderFormValidation(FormValidationAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         """On the message that starts the form, answer the policy question it asks first."""
-        if (tracker.active_loop or {}).get("name") != self.form_name():
-            await answer_policy_first(dispatcher, tracker)
+        if starts_form(tracker):
+            try:
+                await answer_policy_first(dispatcher, tracker)
+            except Exception:  # the form must start whatever happened to the answer
+                log.exception("%s: answering the question that started it failed", self.name())
         events: list[EventType] = await super().run(dispatcher, tracker, domain)
         return events
 

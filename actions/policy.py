@@ -19,6 +19,7 @@ import asyncio
 import functools
 import logging
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, ClassVar
 
 from rasa_sdk import Tracker
@@ -41,6 +42,9 @@ log = logging.getLogger(__name__)
 OFFERS = ("request_return", "track_order", "cancel_order", "change_address", "human_handoff")
 #: an offer needs at least this NLU confidence
 OFFER_MIN = 0.1
+#: a form's first message is answered as a policy question only when NLU gave ask_policy at
+#: least this confidence ("我的快递到哪了" is a tracking request, not a policy question)
+POLICY_MIN = 0.2
 #: questions of one message asked apart (the rest is in the whole message, asked too)
 MAX_QUESTIONS = 4
 #: the policy page about the service itself (hours, channels): its answers offer a human
@@ -102,8 +106,10 @@ async def answered_from_documents(dispatcher: CollectingDispatcher, tracker: Tra
     own way (the failure is logged).
     """
     text = tracker.latest_message.get("text") or ""
+    if not text.strip() or text.startswith("/"):  # nothing to ask, or a button's intent
+        return False
     try:
-        answers = await confident_answers(text) if text.strip() else []
+        answers = await confident_answers(text)
     except KnowledgeError:
         log.warning("no second opinion from the knowledge engine", exc_info=True)
         return False
@@ -113,7 +119,12 @@ async def answered_from_documents(dispatcher: CollectingDispatcher, tracker: Tra
 
 
 def offers(tracker: Tracker, answers: Sequence[Answer]) -> list[dict[str, str]]:
-    """Buttons that offer the next step: acting on the order the shopper spoke of, a human."""
+    """Buttons that offer the next step: acting on the order the shopper spoke of, a human.
+
+    None inside a form (the form is the next step, and its rules expect no other intent).
+    """
+    if (tracker.active_loop or {}).get("name"):  # mid-form: the form is the next step
+        return []
     lang = lang_of(tracker)
     ranking = tracker.latest_message.get("intent_ranking") or []
     wanted = [
@@ -121,7 +132,7 @@ def offers(tracker: Tracker, answers: Sequence[Answer]) -> list[dict[str, str]]:
         for r in ranking
         if r.get("name") in OFFERS and float(r.get("confidence") or 0.0) >= OFFER_MIN
     ][:1]
-    if any(a.source and a.source.doc.rsplit("/", 1)[-1].startswith(SERVICE_DOC) for a in answers):
+    if any(a.source and Path(a.source.doc).stem == SERVICE_DOC for a in answers):
         wanted.append("human_handoff")
     return [{"title": pick(lang, *INTENT_LABELS[i]), "payload": f"/{i}"}
             for i in dict.fromkeys(wanted)]  # fmt: skip
@@ -190,15 +201,22 @@ async def answer_policy_first(dispatcher: CollectingDispatcher, tracker: Tracker
     "I ordered a coat last week and it's on sale now, do I get the difference back?" opens
     the return form (NLU heard an order, and the shopper may well want to act on it); the
     engine's answer, as an ``ask_policy`` turn would get it, comes before the form's first
-    question. A request ("can you cancel…", an order id in the message) is left to the form.
-    Nothing is said when the engine abstains: the form goes on.
+    question. Only when NLU also gave ``ask_policy`` at least :data:`POLICY_MIN` and the message
+    asks a question; a request ("can you cancel…", an order id in the message) is left to the
+    form. Nothing is said when the engine abstains: the form goes on.
     """
     text = tracker.latest_message.get("text") or ""
     last = split_questions(text)[-1].question
     names_order = any(
         e.get("entity") == "order_id" for e in tracker.latest_message.get("entities") or []
     )
-    if not is_question(last) or names_order or REQUEST_WORDS.search(last):
+    policy = max(
+        (float(r.get("confidence") or 0.0)
+         for r in tracker.latest_message.get("intent_ranking") or []
+         if r.get("name") == "ask_policy"),
+        default=0.0,
+    )  # fmt: skip
+    if policy < POLICY_MIN or not is_question(last) or names_order or REQUEST_WORDS.search(last):
         return
     try:
         _, answers = await engine_answers(text)
@@ -208,11 +226,17 @@ async def answer_policy_first(dispatcher: CollectingDispatcher, tracker: Tracker
     utter_answers(dispatcher, answers, [])
 
 
+def is_request(question: str, order_id: str = "") -> bool:
+    """Does this part of a message ask the bot to act (it names the order, or asks for help)?"""
+    names_order = bool(order_id) and order_id.lower() in question.lower()
+    return names_order or REQUEST_WORDS.search(question) is not None
+
+
 def request_message(tracker: Tracker, form: str) -> tuple[str, bool]:
     """The message that started ``form`` (its last activation) and whether it was answered.
 
-    '' when the form never started; answered when a reply after it carried the engine's
-    evidence (:func:`answer_policy_first`).
+    '' when the form never started; answered when a reply of that turn carried an answer of
+    the engine (:func:`answer_policy_first`).
     """
     events = tracker.events or []
     started = max(
@@ -225,9 +249,12 @@ def request_message(tracker: Tracker, form: str) -> tuple[str, bool]:
     users = [i for i, e in enumerate(events[:started]) if e.get("event") == "user"]
     if not users:
         return "", False
+    after = events[users[-1] + 1 :]
+    turn = after[: next((i for i, e in enumerate(after) if e.get("event") == "user"), len(after))]
     answered = any(
-        e.get("event") == "bot" and (e.get("metadata") or {}).get("evidence")
-        for e in events[users[-1] :]
+        e.get("event") == "bot"
+        and not ((e.get("metadata") or {}).get("evidence") or {"abstained": True})["abstained"]
+        for e in turn
     )
     return str(events[users[-1]].get("text") or ""), answered
 
@@ -237,29 +264,31 @@ async def answer_the_rest(dispatcher: CollectingDispatcher, tracker: Tracker, fo
 
     "帮我查一下订单 KF10000001 到哪了？另外退货运费谁出？": after the tracking result, the
     return-shipping answer. The part holding the order id or a request ("帮我…", "can you…")
-    is the request (else the first part); each other question the engine answers is answered,
-    in order; one it is not sure of is left out (the request itself was handled).
+    is the request (when none does, nothing else is answered: no guessing which part it was);
+    each other question the engine answers is answered, in order, once, at most
+    :data:`MAX_QUESTIONS`; one it is not sure of is left out (the request was handled).
     """
     message, answered = request_message(tracker, form)
     parts = split_questions(message)
     if len(parts) < 2 or answered:
         return
-    order_id = str(tracker.get_slot("order_id") or "").lower()
-
-    def is_request(question: str) -> bool:
-        names_order = bool(order_id) and order_id in question.lower()
-        return names_order or REQUEST_WORDS.search(question) is not None
-
-    rest = [p for p in parts if not is_request(p.question)]
-    if len(rest) == len(parts):
-        rest = rest[1:]
+    order_id = str(tracker.get_slot("order_id") or "")
+    rest = [p for p in parts if not is_request(p.question, order_id)]
+    if len(rest) == len(parts):  # which part was the request is unclear: do not guess
+        return
     service = get_service()
     try:
-        answers = await asyncio.gather(*(service.answer_async(p.question) for p in rest))
+        got = await asyncio.gather(
+            *(service.answer_async(p.question) for p in rest[:MAX_QUESTIONS])
+        )
     except KnowledgeError:
         log.warning("the questions asked with the order request went unanswered", exc_info=True)
         return
-    utter_answers(dispatcher, [a for a in answers if not a.abstained], [])
+    answers: list[Answer] = []
+    for a in got:
+        if not a.abstained and a.sentence not in {b.sentence for b in answers}:
+            answers.append(a)
+    utter_answers(dispatcher, answers, [])
 
 
 class OrderRequestAction(KefuAction):
@@ -273,5 +302,8 @@ class OrderRequestAction(KefuAction):
     ) -> list[EventType]:
         """The action's own work (``act``, at the boundary), then :func:`answer_the_rest`."""
         events = await super().run(dispatcher, tracker, domain)
-        await answer_the_rest(dispatcher, tracker, self.form)
+        try:
+            await answer_the_rest(dispatcher, tracker, self.form)
+        except Exception:  # the order action's reply and events must reach the shopper
+            log.exception("%s: answering the rest of the request failed", self.name())
         return events

@@ -12,7 +12,8 @@ import argparse
 import sys
 
 from actions.auth import ActionTokenError, check_token, protect
-from common.config import value
+from actions.policy import second_opinion_bar
+from common.config import SettingError, value
 from knowledge.errors import KnowledgeError
 from knowledge.logs import setup_logging
 
@@ -26,7 +27,8 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging()
     try:
         token = check_token(value("KEFU_ACTION_TOKEN"))
-    except ActionTokenError as exc:
+        second_opinion_bar()  # a bad KEFU_SECOND_OPINION fails here, not on every turn
+    except (ActionTokenError, SettingError) as exc:
         print(f"kefu actions: cannot start: {exc}", file=sys.stderr)
         return 2
 

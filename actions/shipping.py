@@ -49,12 +49,13 @@ class ActionShippingOptions(KefuAction):
         basket = parse_money(entity(tracker, "budget"))
         membership = profile.membership if profile is not None else "regular"
         rules = network.rules
+        at = now()  # once: the options and the day count from the same moment
         options = shipping_options(
-            network, city, None if basket is None else float(basket), membership, now()
+            network, city, None if basket is None else float(basket), membership, at
         )
         lines = [shipping_text(lang, "header", city=city.name(lang),
                                cutoff=rules.cutoff.strftime("%H:%M"))]  # fmt: skip
-        today = beijing_date(now())
+        today = beijing_date(at)
         lines += [shipping_option_line(o, rules, membership, lang, today) for o in options]
         if not any(o.service == "express" for o in options):
             lines.append(shipping_text(lang, "no_express", city=city.name(lang)))

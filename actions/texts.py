@@ -436,8 +436,7 @@ CLARIFY = (
 )
 #: words that make part of a message a request to act (the order request, not a question)
 REQUEST_WORDS = re.compile(
-    r"帮我|幫我|帮忙|幫忙|麻烦|麻煩|给我|俾我|我要|我想|help me|please|can you|could you|"
-    r"i want|i'd like|i need",
+    r"帮我|幫我|帮忙|幫忙|麻烦你|麻煩你|给我|俾我|help me|please|pls|can you|could you|can u",
     re.IGNORECASE,
 )
 

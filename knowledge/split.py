@@ -34,14 +34,18 @@ _CLAUSE = re.compile(
 )
 _QUESTION_MARK = re.compile(r"[?？]\s*$")
 _ZH_QUESTION = re.compile(
-    r"(吗|嗎|呢|么|麼|嘛|多少|多久|几|幾|怎么|怎麼|怎样|怎樣|点样|點樣|如何|什么|什麼|咩|咋|啥|"
-    r"哪|是否|能不能|可不可以|可唔可以|有没有|有冇|要不要|会不会|會不會)"
+    r"(?:吗|嗎|呢|么|麼|嘛|咩)[\s。.!！～~]*$"  # a final particle
+    r"|多少|多久|幾多|幾耐|怎么|怎麼|怎样|怎樣|点样|點樣|如何|咋|是否|能不能|可不可以|可唔可以"
+    r"|有没有|有冇|要不要|会不会|會不會"
+    r"|几(?:天|个|個|点|點|号|號|年|月|周|次|件|张|張|块|塊|元|日|小时|小時|分钟)"
+    r"|幾(?:天|個|點|號|年|月|次|件|張|蚊|日)"
+    r"|(?:什么|什麼|啥|哪)(?![都也怕])"
 )
 _EN_QUESTION = re.compile(rf"^\s*(?:now,?\s*|so,?\s*|then,?\s*|and\s+|also\s+)?{_OPENERS}\b", re.I)
 #: a question word inside a sentence ("forgot to pay, how long till it's cancelled")
 _EN_INSIDE = re.compile(
-    r"\b(?:how (?:long|much|many|soon|do|does|can|to)|when (?:do|does|will|can|is)|"
-    r"what (?:is|are|do|does|happens|if)|can i|do i|is it|are there)\b",
+    r"\b(?:how (?:long|much|many|soon|do|does|can)|when (?:do|does|will|can|is)|"
+    r"what (?:is|are|do|does|happens|if)|can i|do i|are there)\b",
     re.I,
 )
 #: a part shorter than this (letters and digits) is not a question of its own

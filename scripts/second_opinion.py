@@ -3,7 +3,9 @@
 ``KEFU_SECOND_OPINION`` is the confidence at which the engine's answer replaces the reply of an
 out-of-scope, unclear, product or promotion turn (``actions/policy.py``). This asks the engine
 every training example of the bot's NLU data (``bot/data/nlu``, never the held-out sets) and
-counts, per intent and per candidate bar, the share it would answer: high for ``ask_policy``
+counts, per intent and per candidate bar, the share it would answer (the whole message, as
+one question: the production path also asks a message's questions apart and needs every
+answer above the bar): high for ``ask_policy``
 (store questions it can recover), low for ``out_of_scope`` and the catalog intents (turns it
 would wrongly take over). Run: ``python scripts/second_opinion.py`` (app environment, models
 built; ~10 minutes on 2 cores).
@@ -34,8 +36,8 @@ def examples(intent: str) -> list[str]:
     doc = yaml.safe_load((ROOT / "bot" / "data" / "nlu" / f"{intent}.yml").read_text("utf-8"))
     lines = [
         line[2:].strip()
-        for block in doc["nlu"]
-        for line in block["examples"].splitlines()
+        for block in doc.get("nlu") or []
+        for line in (block.get("examples") or "").splitlines()
         if line.startswith("- ")
     ]
     return [MARKUP.sub(r"\1", line) for line in lines]
@@ -52,10 +54,11 @@ def main() -> int:
         row: dict[str, float | int] = {"n": len(questions)}
         for bar in BARS:
             taken = sum(1 for a in answers if not a.abstained and a.score >= bar)
-            row[f"{bar:g}"] = round(taken / len(questions), 3)
+            row[f"{bar:g}"] = round(taken / max(len(questions), 1), 3)
         report[intent] = row
         print(intent, row, file=sys.stderr, flush=True)
     out = ROOT / "reports" / "second_opinion.json"
+    out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps({"share_answered_at_bar": report}, indent=2) + "\n", "utf-8")
     return 0
 

@@ -145,12 +145,19 @@ def test_a_policy_question_asked_with_the_order_request_is_answered_after_it(
     dispatcher = CollectingDispatcher()
     asyncio.run(ActionTrackOrder().run(dispatcher, tracker, {}))
     assert len(dispatcher.messages) == 1, "an unsure answer is left out"
+    engine.abstain, asked = False, len(engine.questions)
+    alone = tracker_with("到哪了", slots={"order_id": "KF10000001"}, sender="alice:chat")
     dispatcher = CollectingDispatcher()
-    asyncio.run(
-        ActionTrackOrder().run(
-            dispatcher,
-            tracker_with("到哪了", slots={"order_id": "KF10000001"}, sender="alice:chat"),
-            {},
-        )
+    asyncio.run(ActionTrackOrder().run(dispatcher, alone, {}))
+    assert len(dispatcher.messages) == 1 and len(engine.questions) == asked, "nothing to answer"
+    tracker.events[0] = {"event": "user", "text": "退款多久到账？包裹到哪了？"}
+    dispatcher = CollectingDispatcher()
+    asyncio.run(ActionTrackOrder().run(dispatcher, tracker, {}))
+    assert len(dispatcher.messages) == 1, "which part was the request is unclear: no guessing"
+    tracker.events[0] = {"event": "user", "text": request}
+    tracker.events.insert(
+        3, {"event": "bot", "text": "…", "metadata": {"evidence": {"abstained": False}}}
     )
-    assert len(dispatcher.messages) == 1, "a request alone asks the engine nothing"
+    dispatcher = CollectingDispatcher()
+    asyncio.run(ActionTrackOrder().run(dispatcher, tracker, {}))
+    assert len(dispatcher.messages) == 1, "answered when the form started: not again"

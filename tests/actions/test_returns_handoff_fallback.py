@@ -119,13 +119,20 @@ def test_a_form_started_by_a_policy_question_answers_it_first(
     engine = FakeService(score=0.8)  # answered as an ask_policy turn: no second-opinion bar
     monkeypatch.setattr(actions.policy, "get_service", lambda: engine)
     story = "I bought a coat last week and now it's on sale. Do I get the difference back?"
+    policy_too = [{"name": "request_return", "confidence": 0.55},
+                  {"name": "ask_policy", "confidence": 0.4}]  # fmt: skip
 
-    def start(text: str, entities: list | None = None, active: str | None = None) -> list:  # type: ignore[type-arg]
+    def start(
+        text: str,
+        ranking: list = policy_too,
+        entities: list | None = None,  # type: ignore[type-arg]
+        first_turn: bool = True,
+    ) -> list:  # type: ignore[type-arg]
         dispatcher = CollectingDispatcher()
-        tracker = tracker_with(
-            text, sender="alice:chat", intent="request_return", entities=entities
-        )
-        tracker.active_loop = {"name": active} if active else {}
+        tracker = tracker_with(text, sender="alice:chat", intent="request_return",
+                               entities=entities, ranking=ranking)  # fmt: skip
+        trigger = {"text": text if first_turn else "I want to return something"}
+        tracker.active_loop = {"name": "return_form", "trigger_message": trigger}
         asyncio.run(ValidateReturnForm().run(dispatcher, tracker, {}))
         return dispatcher.messages
 
@@ -135,5 +142,10 @@ def test_a_form_started_by_a_policy_question_answers_it_first(
     assert start("can you start a return for me?") == [], "a question that is a request"
     order = [{"entity": "order_id", "value": "KF10000001"}]
     assert start("退货运费谁出？订单 KF10000001", entities=order) == [], "an order named"
-    assert start(story, active="return_form") == [], "only the message that starts the form"
+    assert start(story, first_turn=False) == [], "only the message that starts the form"
+    tracking = [
+        {"name": "track_order", "confidence": 0.9},
+        {"name": "ask_policy", "confidence": 0.05},
+    ]
+    assert start("我的快递到哪了？", ranking=tracking) == [], "NLU saw no policy question"
     assert engine.questions and all(q in story for q in engine.questions), "no other was asked"

@@ -69,7 +69,9 @@ def test_a_decimal_point_does_not_end_a_sentence() -> None:
     ("sentence", "question"),
     [("退货要几天", True), ("點樣開發票", True), ("how long?", True), ("Now, what is it", True),
      ("发货以后我咋知道单号", True), ("forgot to pay, how long till it's cancelled", True),
-     ("我上周买了大衣。", False), ("It's on sale now.", False)],
+     ("我上周买了大衣。", False), ("It's on sale now.", False), ("这么贵。", False),
+     ("几乎没用过。", False), ("哪怕一天也行。", False), ("我什么都没收到。", False),
+     ("This is it.", False), ("I know how to fix it.", False), ("保修幾耐", True)],
 )  # fmt: skip
 def test_is_question(sentence: str, question: bool) -> None:
     assert is_question(sentence) is question
