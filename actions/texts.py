@@ -269,6 +269,8 @@ SHIPPING_TEXTS: dict[str, tuple[str, str]] = {
     "express_free": ("金卡会员免运费", "free for Gold members"),
     "range": ("{days}，预计 {earliest}–{latest} 送达", "{days}, arrives {earliest} to {latest}"),
     "single": ("{days}，预计 {latest} 送达", "{days}, arrives {latest}"),
+    "days": ("{n} 天", "{n} days"),
+    "one_day": ("1 天", "1 day"),
     "fastest": ("最快", "fastest"),
     "cheapest": ("最省", "cheapest"),
     "no_express": ("次日达暂不覆盖{city}。", "Next-day express does not reach {city} yet."),
@@ -292,14 +294,12 @@ def shipping_option_line(
     else:
         fee = f"¥{o.fee:g}"
     lo, hi = (o.earliest - today).days, (o.latest - today).days
-    days = f"{lo}–{hi}" if lo != hi else str(hi)
-    days = f"{days} 天" if lang == "zh" else f"{days} day{'' if days == '1' else 's'}"
-    when = (
-        t("single", latest=day_text(o.latest, lang), days=days)
-        if o.earliest == o.latest
-        else t("range", earliest=day_text(o.earliest, lang), latest=day_text(o.latest, lang),
-               days=days)
-    )  # fmt: skip
+    if o.earliest == o.latest:
+        days = t("one_day") if hi == 1 else t("days", n=hi)
+        when = t("single", latest=day_text(o.latest, lang), days=days)
+    else:
+        when = t("range", earliest=day_text(o.earliest, lang), latest=day_text(o.latest, lang),
+                 days=t("days", n=f"{lo}–{hi}"))  # fmt: skip
     marks = [t(k) for k, on in (("fastest", o.fastest), ("cheapest", o.cheapest)) if on]
     tail = (
         f" 【{'、'.join(marks)}】"
