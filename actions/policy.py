@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -51,6 +51,15 @@ MAX_QUESTIONS = 4
 SERVICE_DOC = "service"
 
 
+def distinct(answers: Iterable[Answer]) -> list[Answer]:
+    """The answers that answered, in order, each sentence once."""
+    kept: list[Answer] = []
+    for a in answers:
+        if not a.abstained and a.sentence not in {k.sentence for k in kept}:
+            kept.append(a)
+    return kept
+
+
 def choose(whole: Answer, parts: Sequence[tuple[Answer, Answer]]) -> list[Answer]:
     """The answers to give: one per question answered, in the order asked (none: abstain).
 
@@ -59,11 +68,7 @@ def choose(whole: Answer, parts: Sequence[tuple[Answer, Answer]]) -> list[Answer
     sentences get an answer each; otherwise the answer to the whole message, else the best
     answer to one of its questions (a question behind an instruction or a long story).
     """
-    answered: list[Answer] = []
-    for with_context, alone in parts:
-        best = next((a for a in (with_context, alone) if not a.abstained), None)
-        if best is not None and best.sentence not in {a.sentence for a in answered}:
-            answered.append(best)
+    answered = distinct(next((a for a in pair if not a.abstained), pair[0]) for pair in parts)
     if len(parts) >= 2 and len(answered) >= 2:
         return answered
     if not whole.abstained:
@@ -216,7 +221,7 @@ async def answer_policy_first(dispatcher: CollectingDispatcher, tracker: Tracker
          if r.get("name") == "ask_policy"),
         default=0.0,
     )  # fmt: skip
-    if policy < POLICY_MIN or not is_question(last) or names_order or REQUEST_WORDS.search(last):
+    if policy < POLICY_MIN or not is_question(last) or names_order or is_request(last):
         return
     try:
         _, answers = await engine_answers(text)
@@ -284,11 +289,7 @@ async def answer_the_rest(dispatcher: CollectingDispatcher, tracker: Tracker, fo
     except KnowledgeError:
         log.warning("the questions asked with the order request went unanswered", exc_info=True)
         return
-    answers: list[Answer] = []
-    for a in got:
-        if not a.abstained and a.sentence not in {b.sentence for b in answers}:
-            answers.append(a)
-    utter_answers(dispatcher, answers, [])
+    utter_answers(dispatcher, distinct(got), [])
 
 
 class OrderRequestAction(KefuAction):
