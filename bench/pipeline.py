@@ -183,14 +183,14 @@ def ceiling(service: KnowledgeService, qs: list[str], sizes: list[int]) -> dict[
     """Each model stage alone at each batch size: the best seconds per question.
 
     The stages' items are what the answer graph gives them for ``qs`` (recorded on one inline
-    run); stages that got nothing (sentences already cached) are left out.
+    run); stages that got too few items are left out.
     """
     recorders = {name: Recorder(stage) for name, stage in service.stages().items()}
     run_inline(service.graph.answer(qs, Lanes(**recorders)))
     out: dict[str, Any] = {}
     for name, recorder in recorders.items():
         stage, stage_items = recorder.stage, recorder.items
-        if len(stage_items) < min(sizes):  # e.g. sentences, cached by the warm-up
+        if len(stage_items) < min(sizes):  # e.g. read: only the answered questions
             continue
         by_size = {}
         for size in [s for s in sizes if s <= len(stage_items)]:
@@ -388,7 +388,6 @@ def main(argv: list[str] | None = None) -> int:
             "batch_queue": settings.batch_queue,
             "torch_threads": torch.get_num_threads(),
             "top_k": settings.top_k,
-            "read_k": settings.read_k,
         },
         "models": how_models,
         "load_average": [round(x, 2) for x in (*load_before, *os.getloadavg())],

@@ -91,12 +91,19 @@ def random_service(settings: Settings, src: Path, seed: int = 0) -> tuple[Knowle
 
 def _warm_without_faiss(service: KnowledgeService) -> None:
     from knowledge.index import PassageIndex, embedding_text
+    from knowledge.units import split_sentences
 
     passages = service.load_passages()
+    sentences = split_sentences(passages)
     service.encoder.warm_up()
     vectors = service.encoder.encode_passages([embedding_text(p) for p in passages])
+    sentence_vectors = service.encoder.encode_passages([s.embedding_text for s in sentences])
     manifest: dict[str, Any] = {"type": "numpy-flat", "passages": len(passages)}
-    service.retriever.warm_up(PassageIndex(passages, NumpyFlatIP(vectors), manifest))
+    index = PassageIndex(
+        passages, NumpyFlatIP(vectors), manifest, sentences, sentence_vectors, vectors
+    )
+    service.retriever.warm_up(index)
+    service.graph.index = index
     for component in (service.reranker, service.reader):
         if component is not None:
             component.warm_up()

@@ -20,7 +20,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m knowledge", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser(
-        "models", help="build (train) every configured model, the index, the calibration"
+        "models", help="build (train) every configured model, the index, the answer decision"
     )
     index = sub.add_parser("index", help="build the passage index if the documents changed")
     index.add_argument("--force", action="store_true", help="rebuild even if up to date")

@@ -2,12 +2,14 @@
 
 ::
 
-    question ─clip─> encode ─> search ─> keep language ─> [rerank] ─┬─ no reader ─> best passage
-                    (model)   (index)      (CPU)          (model)   │   or abstain
-                                                                    └─> read ─> sentence scores
-                                                                       (model)  (encode, cached)
-                                                                          ─> decide ─> Answer
-                                                                             (CPU)   or abstain
+    question ─clip─> encode ─> search ─> keep language ─> [rerank] ─> decide ─> [read] ─> Answer
+                    (model)   (index)      (CPU)          (model)    (CPU)    (model)  or abstain
+
+``search`` finds the passages (the evidence agents see); ``decide`` scores every sentence of
+the store in the question's language against the question and the known questions
+(:mod:`knowledge.decide`, vectors from the index), picks one and answers only when the fitted
+answerability says it is probably right. The optional reader then marks the answer's span
+inside the chosen sentence (the shopper is shown the sentence either way).
 
 Every caller runs this one graph: :meth:`KnowledgeService.answer_batch` (evaluation, the
 command line, training), :meth:`KnowledgeService.answer_async` (the action server), the
@@ -37,9 +39,8 @@ import numpy as np
 
 from common.lang import detect_language
 from knowledge.batching import MicroBatcher, Stage
-from knowledge.decide import Calibration, Candidate
-from knowledge.ingest.split import sentence_around
-from knowledge.sentences import SentenceScorer
+from knowledge.decide import Decision
+from knowledge.errors import NotReadyError
 from knowledge.stages import (
     EncodeStage,
     Ranked,
@@ -53,6 +54,7 @@ from knowledge.types import Answer, Hit
 
 if TYPE_CHECKING:
     from knowledge.encode import Encoder
+    from knowledge.index import PassageIndex
     from knowledge.read import Reader, Span
     from knowledge.rerank import Reranker
     from knowledge.retrieve import Retriever
@@ -63,7 +65,7 @@ ResultT_co = TypeVar("ResultT_co", covariant=True)
 T = TypeVar("T")
 
 MAX_QUESTION_CHARS = 2000
-STAGES = ("encode", "search", "rerank", "read", "sentences")  # the model stages, in order
+STAGES = ("encode", "search", "rerank", "read")  # the model stages, in order
 
 
 class Lane(Protocol[ItemT_contra, ResultT_co]):
@@ -82,13 +84,12 @@ class Lane(Protocol[ItemT_contra, ResultT_co]):
 
 @dataclass
 class Lanes:
-    """One lane per model stage of a service (``rerank``, ``read`` and ``sentences`` if set)."""
+    """One lane per model stage of a service (``rerank`` and ``read`` if set)."""
 
     encode: Lane[str, np.ndarray]
     search: Lane[Searched, list[Hit]]
     rerank: Lane[Ranked, list[Hit]] | None = None
     read: Lane[Reading, list[list[Span]]] | None = None
-    sentences: Lane[str, np.ndarray] | None = None
 
     def by_stage(self) -> dict[str, Lane[Any, Any]]:
         """The configured lanes by stage, in graph order."""
@@ -203,7 +204,6 @@ def model_stages(
         stages["rerank"] = RerankStage(reranker)
     if reader is not None:
         stages["read"] = ReadStage(reader)
-        stages["sentences"] = EncodeStage(encoder, "passage", max_batch=64, name="sentences")
     return stages
 
 
@@ -211,14 +211,13 @@ def enabled_stages(settings: Settings) -> list[str]:
     """The stages configured: no rerank without a reranker, no read without a reader."""
     skip = {"rerank"} if not settings.reranker_model else set()
     if not settings.reader_model:
-        skip |= {"read", "sentences"}
+        skip |= {"read"}
     return [s for s in STAGES if s not in skip]
 
 
 def batch_size(settings: Settings, stage: str) -> int:
-    """Items per micro-batch (local or on Ray Serve): sentences are short, they go 4 times more."""
-    size = settings.batch_max or 1
-    return size * 4 if stage == "sentences" else size
+    """Items per micro-batch (local or on Ray Serve)."""
+    return settings.batch_max or 1
 
 
 def inline_lanes(stages: dict[str, Stage[Any, Any, Any, Any]]) -> Lanes:
@@ -264,15 +263,15 @@ class LocalLanes:
 class AnswerGraph:
     """The answer path, once, over any :class:`Lanes`; the CPU steps are its own methods.
 
-    ``calibration`` (the fitted decision) is set by the service's ``warm_up()``.
+    ``index`` (sentences, known questions) and ``decision`` (fitted) are set by the
+    service's ``warm_up()``.
     """
 
-    def __init__(self, settings: Settings, sentences: SentenceScorer) -> None:
+    def __init__(self, settings: Settings) -> None:
         self.top_k = settings.top_k
-        self.read_k = settings.read_k
-        self.min_score = settings.min_score
-        self.sentences = sentences
-        self.calibration = Calibration()
+        self.index: PassageIndex | None = None
+        self.decision = Decision()
+        self.threshold: float | None = settings.answer_threshold
 
     async def answer(self, questions: Sequence[str], lanes: Lanes) -> list[Answer]:
         """Answer each question from the store's documents, or abstain."""
@@ -280,15 +279,15 @@ class AnswerGraph:
         if not qs:
             return []
         vectors, hits = await self.retrieve(qs, lanes)
-        if lanes.read is None:
-            return [self.best_passage(q, row) for q, row in zip(qs, hits, strict=True)]
-        candidates = await self.candidates(qs, vectors, hits, lanes)
-        return [self.decide(q, h, c) for q, h, c in zip(qs, hits, candidates, strict=True)]
+        answers = [self.decide(q, v, h) for q, v, h in zip(qs, vectors, hits, strict=True)]
+        if lanes.read is not None:
+            answers = await self.mark(answers, lanes.read)
+        return answers
 
     async def retrieve(
         self, questions: Sequence[str], lanes: Lanes
     ) -> tuple[list[np.ndarray], list[list[Hit]]]:
-        """Encode, search, keep the question's language, rerank: the passages to read."""
+        """Encode, search, keep the question's language, rerank: the passages found."""
         vectors = list(await lanes.encode.map(questions))
         found = await lanes.search.map(list(zip(questions, vectors, strict=True)))
         hits = [self.keep_language(q, row) for q, row in zip(questions, found, strict=True)]
@@ -297,80 +296,81 @@ class AnswerGraph:
             hits = list(await lanes.rerank.map(pairs))
         return vectors, hits
 
-    async def candidates(
-        self,
-        questions: Sequence[str],
-        vectors: Sequence[np.ndarray],
-        hits: Sequence[list[Hit]],
-        lanes: Lanes,
-    ) -> list[list[Candidate]]:
-        """Read the ``read_k`` best passages (best span per sentence) and score each sentence."""
-        assert lanes.read is not None and lanes.sentences is not None
-        rows = [row[: self.read_k] for row in hits]
-        reading = [
-            (q, tuple(h.passage for h in row)) for q, row in zip(questions, rows, strict=True)
-        ]
-        spans = await lanes.read.map(reading)
-        found = [_candidates(row, s) for row, s in zip(rows, spans, strict=True)]
-        sentences = [[_sentence(c.span) for c in row] for row in found]
-        scores = await self.sentences.run(np.stack(list(vectors)), sentences, lanes.sentences.map)
-        return [
-            [replace(c, sentence_score=v) for c, v in zip(row, sc, strict=True)]
-            for row, sc in zip(found, scores, strict=True)
-        ]
-
     def keep_language(self, question: str, row: Sequence[Hit]) -> list[Hit]:
         """The ``top_k`` best hits in the question's language (all hits if none is)."""
         lang = detect_language(question)
         same = [h for h in row if h.passage.lang == lang] or list(row)
         return same[: self.top_k]
 
-    def decide(self, question: str, hits: list[Hit], candidates: list[Candidate]) -> Answer:
-        """Pick the best candidate span, or abstain (see ``knowledge/decide.py``)."""
+    def choose(self, question: str, vector: np.ndarray) -> tuple[int, float]:
+        """The chosen sentence's position in the index and the probability of answerable."""
+        if self.index is None:
+            raise NotReadyError("The answer graph has no index: call warm_up() first.")
+        scores = self.index.scores(vector, detect_language(question))
+        index = self.index
+        return self.decision.choose(question, scores, index.sentence_texts, index.sentence_faq)
+
+    def decide(self, question: str, vector: np.ndarray, hits: list[Hit]) -> Answer:
+        """The chosen sentence as the answer, or abstain (see ``knowledge/decide.py``).
+
+        ``score`` is a confidence with 0.5 at the answering threshold.
+        """
         lang = detect_language(question)
-        cal = self.calibration
-        picked = cal.pick(candidates)
-        if picked is None:
-            return Answer(question, lang, "", "", 0.0, None, True, tuple(hits))
-        best_score, chosen = picked
-        best = chosen.span
-        confidence = cal.confidence(best_score)
-        if best_score < cal.threshold:
+        position, p = self.choose(question, vector)
+        threshold = self.decision.threshold if self.threshold is None else self.threshold
+        confidence = _confidence(p, threshold)
+        if position < 0 or p < threshold:
             return Answer(question, lang, "", "", confidence, None, True, tuple(hits))
-        s, e = sentence_around(best.passage.text, best.start, best.end)
+        assert self.index is not None
+        chosen = self.index.sentences[position]
+        text = chosen.text  # shown alone: no span marked unless the reader finds one
         return Answer(
-            question, lang, best.text, best.passage.text[s:e], confidence, best.passage.source,
-            False, tuple(hits), span=(best.start - s, best.end - s), passage_id=best.passage.id,
+            question, lang, text, text, confidence, chosen.passage.source, False, tuple(hits),
+            passage_id=chosen.passage.id,
         )  # fmt: skip
 
-    def best_passage(self, question: str, hits: list[Hit]) -> Answer:
-        """Without a reader: the best passage is the answer, above ``min_score``."""
-        lang = detect_language(question)
-        best = hits[0] if hits else None
-        if best is None or best.score < self.min_score:
-            score = best.score if best else 0.0
-            return Answer(question, lang, "", "", score, None, True, tuple(hits))
-        text = best.passage.text
-        return Answer(
-            question, lang, text, text, best.score, best.passage.source, False, tuple(hits),
-            span=(0, len(text)), passage_id=best.passage.id,
-        )  # fmt: skip
+    async def mark(
+        self, answers: list[Answer], read: Lane[Reading, list[list[Span]]]
+    ) -> list[Answer]:
+        """The reader's best span inside each answer's sentence becomes its ``text``."""
+        assert self.index is not None
+        passages = {p.id: p for p in self.index.passages}
+        todo = [i for i, a in enumerate(answers) if not a.abstained and a.passage_id in passages]
+        reading = [(answers[i].question, (passages[answers[i].passage_id],)) for i in todo]
+        spans = await read.map(reading) if reading else []
+        out = list(answers)
+        for i, row in zip(todo, spans, strict=True):
+            out[i] = mark_span(answers[i], [s for per_passage in row for s in per_passage])
+        return out
+
+
+def _confidence(p: float, threshold: float) -> float:
+    """The answer probability as a confidence that is 0.5 at ``threshold``."""
+    clip_p = min(max(p, 1e-6), 1 - 1e-6)
+    t = min(max(threshold, 1e-6), 1 - 1e-6)
+    logit = np.log(clip_p / (1 - clip_p)) - np.log(t / (1 - t))
+    return float(1.0 / (1.0 + np.exp(-logit)))
+
+
+def mark_span(answer: Answer, spans: Sequence[Span]) -> Answer:
+    """``answer`` with the reader's best span inside its sentence as its ``text``.
+
+    Unchanged when no span there beats "no answer".
+    """
+    start = next((s.passage.text.find(answer.sentence) for s in spans), -1)
+    if start < 0:
+        return answer
+    end = start + len(answer.sentence)
+    inside = [s for s in spans if start <= s.start < s.end <= end and s.margin > 0]
+    if not inside:
+        return answer
+    best = max(inside, key=lambda s: s.margin)
+    return replace(
+        answer, text=best.passage.text[best.start : best.end],
+        span=(best.start - start, best.end - start),
+    )  # fmt: skip
 
 
 def clip(questions: Sequence[str]) -> list[str]:
     """Questions as the graph reads them: stripped, at most ``MAX_QUESTION_CHARS``."""
     return [q.strip()[:MAX_QUESTION_CHARS] for q in questions]
-
-
-def _candidates(hits: Sequence[Hit], spans: Sequence[list[Span]]) -> list[Candidate]:
-    """One candidate per span, with its passage's rank and retrieval score."""
-    return [
-        Candidate(span, rank, hit.score)
-        for rank, (hit, row) in enumerate(zip(hits, spans, strict=True))
-        for span in row
-    ]
-
-
-def _sentence(span: Span) -> str:
-    s, e = sentence_around(span.passage.text, span.start, span.end)
-    return span.passage.text[s:e]

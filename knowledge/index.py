@@ -1,8 +1,14 @@
-"""The passage index: a FAISS inner-product index, the passages, and a manifest.
+"""The store's index: passages (FAISS), their sentences and the known questions, as vectors.
 
-An index lives in ``<index_dir>/<key>/`` where the key hashes the encoder's name and every
-passage (text and source). Changing a document or the model changes the key, so a stale
-index is never used: :func:`open_index` says what to run instead.
+An index lives in ``<index_dir>/<key>/`` where the key hashes the encoder's name, every
+passage (text and source) and every known question. Changing a document, a question or the
+model changes the key, so a stale index is never used: :func:`open_index` says what to run
+instead.
+
+Beside the passage vectors (FAISS, for retrieval figures and stores with very many passages)
+it keeps one vector per sentence under its headings (:mod:`knowledge.units`) and per known
+question (:mod:`knowledge.known`): the answer decision scores every sentence of the store in
+the question's language against them, a matrix product.
 """
 
 from __future__ import annotations
@@ -11,18 +17,22 @@ import hashlib
 import json
 import shutil
 import time
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from knowledge.decide import Scores
 from knowledge.encode import Encoder
 from knowledge.errors import IndexMissingError, IndexStaleError
+from knowledge.known import KnownBank, KnownQuestion, question_scores
 from knowledge.settings import INDEX_TYPES
-from knowledge.types import Passage
+from knowledge.types import Language, Passage
+from knowledge.units import Sentence, is_faq, split_sentences
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 
 
 def embedding_text(passage: Passage) -> str:
@@ -32,11 +42,13 @@ def embedding_text(passage: Passage) -> str:
     return f"{heading}\n{passage.text}" if heading else passage.text
 
 
-def index_key(model_name: str, passages: list[Passage]) -> str:
+def index_key(model_name: str, passages: list[Passage], known: Sequence[KnownQuestion] = ()) -> str:
     """Content hash of what an index is built from."""
     digest = hashlib.sha256(f"v{FORMAT_VERSION}\n{model_name}\n".encode())
     for p in passages:
         digest.update(json.dumps(p.to_dict(), ensure_ascii=False, sort_keys=True).encode())
+    for k in known:
+        digest.update(json.dumps([k.question, *k.answers], ensure_ascii=False).encode())
     slug = model_name.replace("/", "--")[-80:]
     return f"{slug}-{digest.hexdigest()[:16]}"
 
@@ -48,11 +60,40 @@ def model_slug(key: str) -> str:
 
 @dataclass
 class PassageIndex:
-    """Vectors and passages, searchable by inner product (cosine on unit vectors)."""
+    """Vectors and passages, searchable by inner product (cosine on unit vectors).
+
+    ``sentences`` with ``sentence_vectors`` and the ``known`` questions' bank are what the
+    answer decision reads (:meth:`scores`).
+    """
 
     passages: list[Passage]
     faiss_index: Any
     manifest: dict[str, Any]
+    sentences: list[Sentence] = field(default_factory=list)
+    sentence_vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
+    passage_vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
+    known: KnownBank | None = None
+
+    def __post_init__(self) -> None:
+        position = {p.id: i for i, p in enumerate(self.passages)}
+        self.sentence_passage = np.array([position[s.passage.id] for s in self.sentences], np.int64)
+        self.sentence_langs = np.array([s.lang for s in self.sentences])
+        self.sentence_texts = [s.text for s in self.sentences]
+        self.sentence_faq = np.array([is_faq(s.passage) for s in self.sentences], np.float32)
+        if self.known is None:
+            self.known = KnownBank([], np.zeros((0, 0), np.float32), self.sentences)
+
+    def scores(self, vector: np.ndarray, lang: Language, bank: KnownBank | None = None) -> Scores:
+        """What the answer decision needs for one encoded question.
+
+        ``bank``: another bank of known questions than the index's (fitting the decision).
+        """
+        passage_cosine = (self.passage_vectors @ vector)[self.sentence_passage]
+        assert self.known is not None
+        return question_scores(
+            vector, lang, self.sentence_vectors, self.sentence_langs,
+            passage_cosine.astype(np.float32), bank if bank is not None else self.known,
+        )  # fmt: skip
 
     def search(self, queries: np.ndarray, k: int) -> list[list[tuple[int, float]]]:
         """Top-``k`` (passage position, score) per query row, best first."""
@@ -82,14 +123,18 @@ class EmbeddingCache:
         """Hash of a passage's embedding text."""
         return hashlib.sha256(text.encode()).hexdigest()[:24]
 
-    def encode(self, encoder: Encoder, texts: list[str]) -> tuple[np.ndarray, int]:
+    def encode(
+        self, encoder: Encoder, texts: list[str], prompt: str = "passage"
+    ) -> tuple[np.ndarray, int]:
         """Vectors for ``texts``, encoding only unseen ones; returns (vectors, newly encoded)."""
+        if not texts:
+            return np.zeros((0, 0), np.float32), 0
         keys = [self.key(t) for t in texts]
         missing = sorted(
             {k: t for k, t in zip(keys, texts, strict=True) if k not in self.vectors}.items()
         )
         if missing:
-            fresh = encoder.encode_passages([t for _, t in missing], progress=True)
+            fresh = encoder.encode([t for _, t in missing], prompt, progress=True)
             self.vectors.update({k: v for (k, _), v in zip(missing, fresh, strict=True)})
             self.path.parent.mkdir(parents=True, exist_ok=True)
             tmp = self.path.with_suffix(".tmp.npz")
@@ -130,15 +175,31 @@ def make_faiss(kind: str, vectors: np.ndarray) -> Any:
 
 
 def build_index(
-    encoder: Encoder, passages: list[Passage], folder: Path, kind: str = "flat"
+    encoder: Encoder,
+    passages: list[Passage],
+    folder: Path,
+    kind: str = "flat",
+    known: Sequence[KnownQuestion] = (),
 ) -> PassageIndex:
-    """Encode ``passages`` (only those the model has not seen) and write the index."""
+    """Encode ``passages``, their sentences and the ``known`` questions; write the index.
+
+    Only texts the model has not encoded before are encoded.
+    """
     import faiss
 
     encoder.warm_up()
     start = time.perf_counter()
     cache = EmbeddingCache(folder.parent / "embeddings" / f"{model_slug(folder.name)}.npz")
-    vectors, encoded = cache.encode(encoder, [embedding_text(p) for p in passages])
+    sentences = split_sentences(passages)
+    texts = [embedding_text(p) for p in passages] + [s.embedding_text for s in sentences]
+    vectors, encoded = cache.encode(encoder, texts)
+    questions = EmbeddingCache(folder.parent / "embeddings" / f"{model_slug(folder.name)}-q.npz")
+    known_vectors, asked = questions.encode(encoder, [k.question for k in known], "query")
+    encoded += asked
+    sentence_vectors = vectors[len(passages) :]
+    vectors = vectors[: len(passages)]
+    if not known:
+        known_vectors = np.zeros((0, vectors.shape[1]), np.float32)
     index = make_faiss(kind, vectors)
     manifest = {
         "type": kind,
@@ -146,6 +207,8 @@ def build_index(
         "model": encoder.model_name,
         "key": folder.name,
         "passages": len(passages),
+        "sentences": len(sentences),
+        "known_questions": len(known),
         "encoded": encoded,
         "dim": int(vectors.shape[1]),
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -158,10 +221,18 @@ def build_index(
     with open(tmp / "passages.jsonl", "w", encoding="utf-8") as f:
         for p in passages:
             f.write(json.dumps(p.to_dict(), ensure_ascii=False) + "\n")
+    np.save(tmp / "passages.npy", vectors)
+    np.save(tmp / "sentences.npy", sentence_vectors)
+    np.save(tmp / "known.npy", known_vectors)
+    with open(tmp / "known.jsonl", "w", encoding="utf-8") as f:
+        for k in known:
+            f.write(json.dumps({"question": k.question, "answers": k.answers}, ensure_ascii=False))
+            f.write("\n")
     (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2))
     shutil.rmtree(folder, ignore_errors=True)
     tmp.rename(folder)
-    return PassageIndex(passages, index, manifest)
+    bank = KnownBank(known, known_vectors, sentences)
+    return PassageIndex(passages, index, manifest, sentences, sentence_vectors, vectors, bank)
 
 
 def open_index(index_dir: Path, key: str) -> PassageIndex:
@@ -187,4 +258,12 @@ def open_index(index_dir: Path, key: str) -> PassageIndex:
     manifest = json.loads((folder / "manifest.json").read_text())
     with open(folder / "passages.jsonl", encoding="utf-8") as f:
         passages = [Passage.from_dict(json.loads(line)) for line in f]
-    return PassageIndex(passages, faiss.read_index(str(folder / "index.faiss")), manifest)
+    with open(folder / "known.jsonl", encoding="utf-8") as f:
+        rows = [json.loads(line) for line in f]
+    known = [KnownQuestion(r["question"], tuple(r["answers"])) for r in rows]
+    sentences = split_sentences(passages)
+    bank = KnownBank(known, np.load(folder / "known.npy"), sentences)
+    return PassageIndex(
+        passages, faiss.read_index(str(folder / "index.faiss")), manifest, sentences,
+        np.load(folder / "sentences.npy"), np.load(folder / "passages.npy"), bank,
+    )  # fmt: skip

@@ -19,12 +19,11 @@ import asyncio
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from knowledge.batching import Stage
-from knowledge.decide import Calibration, Candidate
+from knowledge.decide import Decision
 from knowledge.encode import Encoder
 from knowledge.errors import KnowledgeError, NotReadyError
 from knowledge.graph import (
@@ -38,17 +37,19 @@ from knowledge.graph import (
 )
 from knowledge.index import PassageIndex, build_index, index_key, open_index
 from knowledge.ingest import load_documents
+from knowledge.known import KnownQuestion, from_examples, from_faq
 from knowledge.models import ModelResolver
 from knowledge.read import Reader
 from knowledge.rerank import Reranker
 from knowledge.retrieve import Retriever
-from knowledge.sentences import SentenceScorer
 from knowledge.settings import Settings
+from knowledge.train.data import build_examples
 from knowledge.types import Answer, Hit, Passage
+from knowledge.units import split_sentences
 
 log = logging.getLogger(__name__)
 
-CALIBRATION_VERSION = 3
+DECISION_VERSION = 1
 
 
 class KnowledgeService:
@@ -67,7 +68,7 @@ class KnowledgeService:
         device, dtype = settings.device, settings.model_dtype
         self.encoder = encoder or Encoder(settings.retriever_model, self.resolver, device, dtype)
         self.retriever = Retriever(self.encoder, top_k=settings.top_k, hybrid=settings.hybrid)
-        self.graph = AnswerGraph(settings, SentenceScorer())
+        self.graph = AnswerGraph(settings)
         self.reader = reader
         if reader is None and settings.reader_model:
             windows = 16 if device == "cpu" else 256  # windows per forward pass
@@ -96,28 +97,44 @@ class KnowledgeService:
             raise KnowledgeError(f"No passages could be read from {self.doc_dirs}.")
         return result.passages
 
-    def index_key(self, passages: list[Passage]) -> str:
-        """Index key: the retriever and every passage.
+    def known_questions(self, passages: list[Passage]) -> list[KnownQuestion]:
+        """The store's known questions: its FAQ's, and the train split of ``data/qa``."""
+        sentences = split_sentences(passages)
+        known = from_faq(passages, sentences)
+        qa = self.settings.data_dir / "qa"
+        if qa.is_dir():
+            train = [e for e in build_examples(qa, 0) if e.split == "train"]
+            known += from_examples(train, sentences)
+        return known
+
+    def index_key(self, passages: list[Passage], known: list[KnownQuestion]) -> str:
+        """Index key: the retriever, every passage and every known question.
 
         The retriever counts by name and resolved folder, so a retrained one is new.
         """
         model = f"{self.encoder.model_name}@{self.encoder.resolve().name}"
         kind = "" if self.settings.index_type == "flat" else f"+{self.settings.index_type}"
-        return index_key(model + kind, passages)
+        return index_key(model + kind, passages, known)
+
+    def current_key(self) -> str:
+        """The index key of the documents and questions in the data folder now."""
+        passages = self.load_passages()
+        return self.index_key(passages, self.known_questions(passages))
 
     def build_index(self, force: bool = False) -> PassageIndex:
-        """Build the passage index for the current documents unless it already exists."""
+        """Build the index for the current documents and questions unless it already exists."""
         passages = self.load_passages()
-        key = self.index_key(passages)
+        known = self.known_questions(passages)
+        key = self.index_key(passages, known)
         folder = self.settings.index_dir / key
         if not force and (folder / "manifest.json").exists():
             return open_index(self.settings.index_dir, key)
         self.settings.index_dir.mkdir(parents=True, exist_ok=True)
-        return build_index(self.encoder, passages, folder, self.settings.index_type)
+        return build_index(self.encoder, passages, folder, self.settings.index_type, known)
 
     def open_index(self) -> PassageIndex:
         """The built index of the current documents (``IndexMissingError`` says what to run)."""
-        return open_index(self.settings.index_dir, self.index_key(self.load_passages()))
+        return open_index(self.settings.index_dir, self.current_key())
 
     def warm_up(self, with_reader: bool = True) -> None:
         """Load models and the index. Raises a ``KnowledgeError`` saying what to run."""
@@ -129,49 +146,35 @@ class KnowledgeService:
 
             torch.set_num_threads(self.settings.torch_threads)
         remote = self.settings.batch_backend == "ray"
-        if remote:  # the stages' models run on Ray Serve: check the index, name the models
-            self.open_index()
-            for component in (self.reader, self.reranker):
-                if component is not None:
-                    component.resolve()  # their folders name the calibration
-        else:
-            self.retriever.warm_up(self.open_index())
+        index = self.open_index()
+        if not remote:  # else the stages' models run on Ray Serve
+            self.retriever.warm_up(index)
             if self.reranker is not None:
                 self.reranker.warm_up()
         if self.reader is not None and with_reader:
             if not remote:
                 self.reader.warm_up()
-            self.calibration = Calibration.load(self.calibration_path())
         elif not with_reader:
             self.reader = None
-        if self.settings.answer_threshold is not None:
-            self.calibration = replace(self.calibration, threshold=self.settings.answer_threshold)
+        self.graph.index = index
+        self.graph.decision = Decision.load(self.decision_path(index.manifest["key"]))
         self._inline = None  # the stages follow the components as warmed (with_reader)
         self.ready = True
         log.info("knowledge service ready in %.1f s", time.perf_counter() - start)
 
-    def calibration_path(self) -> Path:
-        """Where the decision fitted for this reader, retriever and data lives in the cache."""
-        reader = getattr(self.reader, "folder", None)
-        parts = [
-            f"v{CALIBRATION_VERSION}",
-            reader.name if reader else "none",
-            self.encoder.resolve().name,
-        ]
-        reranker = getattr(self.reranker, "folder", None)
-        if reranker is not None:
-            parts.append(reranker.name)
-        name = "-".join(parts)
-        return self.settings.cache_dir / "calibration" / f"{name}.json"
+    def decision_path(self, key: str | None = None) -> Path:
+        """Where the decision fitted for this index (model, documents, questions) lives."""
+        name = f"v{DECISION_VERSION}-{key or self.current_key()}.json"
+        return self.settings.cache_dir / "decision" / name
 
     @property
-    def calibration(self) -> Calibration:
+    def decision(self) -> Decision:
         """The fitted answer decision (loaded by :meth:`warm_up`)."""
-        return self.graph.calibration
+        return self.graph.decision
 
-    @calibration.setter
-    def calibration(self, value: Calibration) -> None:
-        self.graph.calibration = value
+    @decision.setter
+    def decision(self, value: Decision) -> None:
+        self.graph.decision = value
 
     def stages(self) -> dict[str, Stage[Any, Any, Any, Any]]:
         """The answer graph's model stages over this service's components."""
@@ -194,17 +197,6 @@ class KnowledgeService:
     def retrieve(self, questions: Sequence[str]) -> list[list[Hit]]:
         """The graph up to the passages the reader sees (encode, search, language, rerank)."""
         return run_inline(self.graph.retrieve(clip(questions), self.inline()))[1]
-
-    def candidates(self, questions: Sequence[str]) -> list[list[Candidate]]:
-        """The graph up to the decision: every candidate span with its scores (calibration)."""
-        lanes = self.inline()
-
-        async def run() -> list[list[Candidate]]:
-            qs = clip(questions)
-            vectors, hits = await self.graph.retrieve(qs, lanes)
-            return await self.graph.candidates(qs, vectors, hits, lanes)
-
-        return run_inline(run())
 
     async def answer_async(self, question: str) -> Answer:
         """Answer one question, its model calls batched with every other question in flight.

@@ -1,7 +1,7 @@
 """The answer graph's model stages as Ray Serve deployments: the scaled mode's batching.
 
-Each model stage of the answer graph (:mod:`knowledge.graph`: encode, search, rerank, read,
-sentences) runs as one Ray Serve application whose ``@serve.batch`` method pools the items of
+Each model stage of the answer graph (:mod:`knowledge.graph`: encode, search, rerank, read)
+runs as one Ray Serve application whose ``@serve.batch`` method pools the items of
 *every* action-server replica into one model call, with the stage's own ``prepare`` /
 ``forward`` / ``finish``. The action servers run the same graph:
 :func:`knowledge.remote.remote_lanes` gives them :class:`~knowledge.graph.Lanes` whose lanes
@@ -44,9 +44,9 @@ def build_stage(service: KnowledgeService, stage: str) -> Any:
         raise ServingError(f"Unknown stage {stage!r}; valid stages are {STAGES}.")
     if stage == "rerank" and service.reranker is None:
         raise ServingError("The rerank stage needs KEFU_RERANKER_MODEL.")
-    if stage in ("read", "sentences") and service.reader is None:
+    if stage == "read" and service.reader is None:
         raise ServingError(f"The {stage} stage needs KEFU_READER_MODEL.")
-    if stage in ("encode", "sentences"):
+    if stage == "encode":
         service.encoder.warm_up()
     elif stage == "search":
         service.retriever.warm_up(service.open_index())

@@ -43,8 +43,6 @@ FIELDS: dict[str, str] = {
     "serve_replicas": "KEFU_SERVE_REPLICAS",
     "serve_gpus": "KEFU_SERVE_GPUS",
     "top_k": "KEFU_TOP_K",
-    "read_k": "KEFU_READ_K",
-    "min_score": "KEFU_MIN_SCORE",
     "reader_model": "KEFU_READER_MODEL",
     "reranker_model": "KEFU_RERANKER_MODEL",
     "hybrid": "KEFU_HYBRID",
@@ -91,8 +89,6 @@ class Settings:
     )
     serve_gpus: float = default("KEFU_SERVE_GPUS")
     top_k: int = default("KEFU_TOP_K")
-    read_k: int = default("KEFU_READ_K")
-    min_score: float = default("KEFU_MIN_SCORE")
     reader_model: str = default("KEFU_READER_MODEL")
     reranker_model: str = default("KEFU_RERANKER_MODEL")
     hybrid: bool = default("KEFU_HYBRID")
@@ -124,10 +120,6 @@ class Settings:
         if self.index_type not in INDEX_TYPES:
             raise ConfigError(
                 f"Invalid index type {self.index_type!r}. Valid index types are {INDEX_TYPES}."
-            )
-        if not 1 <= self.read_k <= self.top_k:
-            raise ConfigError(
-                f"read_k must be between 1 and top_k ({self.top_k}), got {self.read_k}."
             )
 
     @property

@@ -1,6 +1,11 @@
-"""``make eval``: retrieval, reader and end-to-end figures on the dev split, per language.
+"""``make eval``: retrieval, decision and end-to-end figures on the dev split, per language.
 
-Writes ``reports/eval.json`` (the shape the knowledge issue fixes) and ``reports/eval.png``.
+Writes ``reports/eval.json`` (the shape the knowledge issue fixes) and ``reports/eval.png``:
+per language the answer accuracy (span F1 >= 0.5 or the shown sentence contains the gold
+answer), the strict accuracy (the shown text contains the whole gold answer) and the mean
+length of what is shown; abstention precision and recall, and the curve over thresholds;
+and ablations: the decision refitted without each family of signals (on the calibration
+questions, as ``make models`` fits it), measured on dev.
 """
 
 from __future__ import annotations
@@ -15,17 +20,37 @@ from typing import Any
 
 import numpy as np
 
-from knowledge.evaluate.metrics import abstention, answer_correct, exact_match, f1, hit_at, mrr
+from knowledge.decide import ANSWERABILITY, FEATURES, VECTOR
+from knowledge.evaluate.metrics import (
+    abstention,
+    answer_correct,
+    contains,
+    exact_match,
+    f1,
+    hit_at,
+    mrr,
+)
 from knowledge.graph import run_inline
 from knowledge.index import make_faiss
 from knowledge.service import KnowledgeService
 from knowledge.settings import Settings
-from knowledge.train.build import BASE_ENCODER
+from knowledge.train.build import BASE_ENCODER, calibration_scores, ensure_decision
 from knowledge.train.data import QAExample, build_examples, gold_passage, span_in
-from knowledge.types import Hit, Passage
+from knowledge.train.decision import Scored, fit_decision
+from knowledge.types import Answer, Hit, Passage
 
 log = logging.getLogger(__name__)
 GROUPS = ("zh", "en", "mixed")
+#: families of signals the ablations drop: ranker features and answerability inputs
+SIGNALS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "matcher (sentence cosine)": (("cosine", "cosine_gap"), ("cosine",)),
+    "known questions": (("known", "known_gap", "votes"), ("known",)),
+    "known unanswerable questions": ((), ("unknown", "unknown_gap")),
+    "passage cosine": (("passage",), ()),
+    "word overlap": (("overlap",), ()),
+    "FAQ or policy page": (("faq",), ()),
+    "question vector (answerability)": ((), (VECTOR,)),
+}
 
 
 def first_relevant(example: QAExample, hits: Sequence[Hit]) -> int | None:
@@ -82,10 +107,17 @@ def stage_latency(service: KnowledgeService, question: str) -> dict[str, float]:
     if lanes.rerank is not None:
         rerank = lanes.rerank
         out["rerank_ms"] = _timed(lambda: rerank.map([(question, tuple(hits[0]))]), repeat=5)
-    if lanes.read is not None:
-        out["read_ms"] = _timed(lambda: graph.candidates([question], vectors, hits, lanes), 5)
-    out["answer_ms"] = _timed(lambda: graph.answer([question], lanes), repeat=5)
+    out["answer_ms"] = _timed(lambda: graph.answer([question], lanes), repeat=20)
     return {k: round(v, 2) for k, v in out.items()}
+
+
+def cpu_ms_per_question(service: KnowledgeService, questions: Sequence[str]) -> float:
+    """CPU milliseconds per question, each answered alone (process time, all threads)."""
+    service.answer(questions[0])
+    start = time.process_time()
+    for q in questions:
+        service.answer(q)
+    return (time.process_time() - start) / len(questions) * 1000
 
 
 def ann_recall(
@@ -159,24 +191,100 @@ def reader_alone(
     return figures
 
 
-def end_to_end(
-    service: KnowledgeService, dev: Sequence[QAExample]
-) -> tuple[dict[str, float], dict[str, float]]:
-    """Answer accuracy per language, and abstention precision and recall.
+def answer_figures(answers: Sequence[Answer], dev: Sequence[QAExample]) -> dict[str, Any]:
+    """Per language: accuracy, strict accuracy, shown length; and abstention P/R.
 
     Abstaining on an out-of-scope question counts as a right answer.
     """
-    answers = service.answer_batch([e.question for e in dev])
-    correct = [
-        answer_correct(a.text, a.abstained, e.answer.span if e.answer else None, a.sentence)
-        for a, e in zip(answers, dev, strict=True)
-    ]
-    accuracy = {}
+    out: dict[str, Any] = {}
     for group in GROUPS:
-        idx = [i for i, e in enumerate(dev) if e.kind == group]
-        accuracy[group] = float(np.mean([correct[i] for i in idx])) if idx else 0.0
+        rows = [(a, e) for a, e in zip(answers, dev, strict=True) if e.kind == group]
+        gold = [e.answer.span if e.answer else None for _, e in rows]
+        right = [
+            answer_correct(a.text, a.abstained, g, a.sentence)
+            for (a, _), g in zip(rows, gold, strict=True)
+        ]
+        strict = [
+            not a.abstained and g is not None and contains(a.sentence, g)
+            for (a, _), g in zip(rows, gold, strict=True)
+        ]
+        shown = [len(a.sentence) for a, _ in rows if not a.abstained]
+        out[group] = {
+            "answer_accuracy": float(np.mean(right)) if rows else 0.0,
+            "strict_accuracy": float(np.mean(strict)) if rows else 0.0,
+            "shown_chars": float(np.mean(shown)) if shown else 0.0,
+        }
     should = [e.answer is None for e in dev]
-    return accuracy, abstention(should, [a.abstained for a in answers])
+    out["abstention"] = abstention(should, [a.abstained for a in answers])
+    return out
+
+
+def abstention_curve(service: KnowledgeService, dev: Sequence[QAExample]) -> list[dict[str, float]]:
+    """Abstention precision/recall and answer accuracy over answering thresholds."""
+    graph = service.graph
+    vectors = service.encoder.encode_queries([e.question for e in dev])
+    assert graph.index is not None
+    picks = [graph.choose(e.question, v) for e, v in zip(dev, vectors, strict=True)]
+    texts = graph.index.sentence_texts
+    right = np.array(
+        [
+            e.answer is not None and i >= 0 and contains(texts[i], e.answer.span)
+            for e, (i, _) in zip(dev, picks, strict=True)
+        ]
+    )
+    p = np.array([prob for _, prob in picks])
+    oos = np.array([e.answer is None for e in dev])
+    curve = []
+    for t in np.round(np.arange(0.05, 1.0, 0.05), 2):
+        abstained = p < t
+        ab = abstention(list(oos), list(abstained))
+        answered = ~abstained & ~oos
+        curve.append(
+            {
+                "threshold": float(t),
+                "precision": ab["precision"],
+                "recall": ab["recall"],
+                "answered": float((~abstained).mean()),
+                "answered_right": float((right & ~abstained).sum() / max(1, (~abstained).sum())),
+                "answerable_answered": float(answered.sum() / max(1, (~oos).sum())),
+            }
+        )
+    return curve
+
+
+def ablations(
+    service: KnowledgeService, scored: Sequence[Scored], dev: Sequence[QAExample]
+) -> dict[str, dict[str, Any]]:
+    """The decision refitted on the calibration questions without each family of signals."""
+    fitted = service.graph.decision
+    out: dict[str, dict[str, Any]] = {}
+    try:
+        for label, (ranker_drop, answer_drop) in {"all signals": ((), ()), **SIGNALS}.items():
+            ranker = tuple(n for n in FEATURES if n not in ranker_drop)
+            answer = tuple(n for n in (*ANSWERABILITY, VECTOR) if n not in answer_drop)
+            decision, _ = fit_decision(scored, ranker, answer)
+            service.graph.decision = decision
+            figures = answer_figures(service.answer_batch([e.question for e in dev]), dev)
+            out[label] = {
+                **{g: figures[g]["answer_accuracy"] for g in GROUPS},
+                "abstention": figures["abstention"],
+            }
+    finally:
+        service.graph.decision = fitted
+    return out
+
+
+def base_encoder_figures(settings: Settings, dev: Sequence[QAExample]) -> dict[str, Any]:
+    """The whole engine with the base encoder (not fine-tuned), its decision fitted the same way."""
+    base = KnowledgeService(replace(settings, retriever_model=BASE_ENCODER, hybrid=False))
+    base.build_index()
+    base.warm_up()
+    base.graph.decision, _ = fit_decision(calibration_scores(base))
+    figures = answer_figures(base.answer_batch([e.question for e in dev]), dev)
+    return {
+        **{g: figures[g]["answer_accuracy"] for g in GROUPS},
+        "abstention": figures["abstention"],
+    }
 
 
 def evaluate(settings: Settings, out_dir: Path) -> dict[str, Any]:
@@ -186,6 +294,7 @@ def evaluate(settings: Settings, out_dir: Path) -> dict[str, Any]:
     answerable = [e for e in dev if e.answer is not None]
     questions = [e.question for e in answerable]
 
+    ensure_decision(settings)
     retrieval, passages = compare_retrievers(settings, answerable)
     full = KnowledgeService(settings)
     full.warm_up()
@@ -199,23 +308,31 @@ def evaluate(settings: Settings, out_dir: Path) -> dict[str, Any]:
         full.encoder.encode_queries(questions[:300]),
     )
     reader_figs = reader_alone(full, answerable, passages)
-    accuracy, abstained = end_to_end(full, dev)
+    answers = full.answer_batch([e.question for e in dev])
+    end = answer_figures(answers, dev)
     figures = {
         group: {
             "hit@3": answer_path[group]["hit@3"],
             "mrr@10": answer_path[group]["mrr@10"],
             "reader_f1": reader_figs.get(group, {}).get("f1", 0.0),
-            "answer_accuracy": accuracy[group],
+            **end[group],
         }
         for group in GROUPS
     }
+    scored = calibration_scores(full)
+    signals = ablations(full, scored, dev)
+    signals["base encoder (not fine-tuned)"] = base_encoder_figures(settings, dev)
+    latency = stage_latency(full, "请问 refund 多久到账?")
+    latency["cpu_ms_per_question"] = cpu_ms_per_question(full, [e.question for e in dev[:100]])
     report = {
         "dev": figures,
-        "abstention": abstained,
+        "abstention": end["abstention"],
+        "abstention_curve": abstention_curve(full, dev),
+        "ablations": signals,
         "retrieval": retrieval,
         "approximate_index": ann,
         "reader": reader_figs,
-        "latency_cpu": stage_latency(full, "请问 refund 多久到账?"),
+        "latency_cpu": latency,
         "load_seconds": {
             "encoder": round(full.encoder.load_seconds, 2),
             "reader": round(full.reader.load_seconds, 2) if full.reader else None,
@@ -226,11 +343,26 @@ def evaluate(settings: Settings, out_dir: Path) -> dict[str, Any]:
             "reader": settings.reader_model or None,
             "reranker": settings.reranker_model or None,
             "hybrid": settings.hybrid,
-            "calibration": full.calibration.__dict__,
+            "decision": {
+                "threshold": full.decision.threshold,
+                "ranker": dict(
+                    zip(full.decision.ranker.names, full.decision.ranker.weights, strict=True)
+                ),
+                "answerability": dict(
+                    zip(
+                        full.decision.answerability.names,
+                        full.decision.answerability.weights,
+                        strict=True,
+                    )
+                ),
+            },
         },
         "sizes": {
             "passages": len(passages),
+            "sentences": len(index.sentences),
+            "known_questions": len(index.known) if index.known is not None else 0,
             "train_questions": sum(1 for e in examples if e.split == "train"),
+            "calibration_questions": len(scored),
             "dev_questions": len(dev),
             "dev_answerable": len(answerable),
             "dev_out_of_scope": sum(e.answer is None for e in dev),
@@ -250,6 +382,8 @@ def _round(value: Any) -> Any:
         return round(value, 4)
     if isinstance(value, dict):
         return {k: _round(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_round(v) for v in value]
     return value
 
 
@@ -264,8 +398,8 @@ def plot(report: dict[str, Any], path: Path) -> None:
         f"hit@3 {m}": [report["retrieval"][m][g]["hit@3"] for g in GROUPS]
         for m in report["retrieval"]
     }
-    series["reader F1 (gold passage)"] = [report["dev"][g]["reader_f1"] for g in GROUPS]
     series["answer accuracy"] = [report["dev"][g]["answer_accuracy"] for g in GROUPS]
+    series["strict accuracy"] = [report["dev"][g]["strict_accuracy"] for g in GROUPS]
     fig, ax = plt.subplots(figsize=(9, 4.5))
     width = 0.8 / len(series)
     for n, (label, values) in enumerate(series.items()):

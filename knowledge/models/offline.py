@@ -184,7 +184,7 @@ PACKAGED: dict[str, OfflineSource] = {
 TRAINED: dict[str, TrainedSource] = {
     s.name: s
     for s in (
-        TrainedSource("kefu/retriever-multilingual-e5-small", "2", ("docs", "faq", "qa")),
+        TrainedSource("kefu/retriever-multilingual-e5-small", "3", ("docs", "faq", "qa")),
         TrainedSource("kefu/reranker-multilingual-e5-small", "1", ("docs", "faq", "qa")),
         TrainedSource("kefu/reader-multilingual-e5-small", "2", ("docs", "faq", "qa")),
     )

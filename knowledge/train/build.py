@@ -2,9 +2,10 @@
 
 The only place trainers reach the model resolver: :func:`builder` gives it sources that train
 a missing model (:data:`TRAINERS`); every other resolver only finds what was built. The
-retriever is fine-tuned from the multilingual encoder, the reader and the reranker are trained
-on the store's span-annotated questions with hard negatives from the retriever, then the
-answer decision is calibrated on dev.
+retriever (the question–sentence matcher) is fine-tuned from the multilingual encoder on the
+questions written for every fact; the index is built with its vectors; then the answer
+decision is fitted on the calibration questions (:mod:`knowledge.train.decision`). The
+optional reader and reranker are trained only when configured.
 """
 
 from __future__ import annotations
@@ -20,11 +21,18 @@ from knowledge.models import ModelResolver
 from knowledge.models.offline import PACKAGED, TRAINED, Source
 from knowledge.service import KnowledgeService
 from knowledge.settings import Settings
-from knowledge.train.calibrate import fit_calibration
 from knowledge.train.data import build_examples
+from knowledge.train.decision import (
+    Scored,
+    fit_bank,
+    fit_decision,
+    held_for_calibration,
+    score_questions,
+)
+from knowledge.train.matcher import MatcherTrainConfig, train_matcher, training_items
 from knowledge.train.reader import ReaderTrainConfig, reader_items, train_reader
 from knowledge.train.reranker import RerankerTrainConfig, train_reranker, training_groups
-from knowledge.train.retriever import RetrieverTrainConfig, train_retriever, training_pairs
+from knowledge.units import split_sentences
 
 log = logging.getLogger(__name__)
 
@@ -39,9 +47,9 @@ def builder(settings: Settings) -> ModelResolver:
 
 
 def build_models(settings: Settings) -> dict[str, Path]:
-    """Build every configured model, the passage index and the answer calibration, once.
+    """Build every configured model, the index and the answer decision, once.
 
-    Returns the folder of each model and the calibration file by name.
+    Returns the folder of each model, the index and the decision file by name.
     """
     resolver = builder(settings)
     service = KnowledgeService(settings, resolver)
@@ -50,8 +58,7 @@ def build_models(settings: Settings) -> dict[str, Path]:
     for name in (settings.retriever_model, settings.reader_model, settings.reranker_model):
         if name:
             built[name] = resolver.resolve(name)
-    if settings.reader_model:
-        built["calibration"] = ensure_calibration(settings, resolver)
+    built["decision"] = ensure_decision(settings, resolver)
     return built
 
 
@@ -66,27 +73,36 @@ def retrieval_service(settings: Settings) -> KnowledgeService:
 
 
 def build_retriever(
-    target: Path, settings: Settings, config: RetrieverTrainConfig | None = None
+    target: Path, settings: Settings, config: MatcherTrainConfig | None = None
 ) -> None:
-    """Fine-tune the base bi-encoder on the train split into ``target``."""
+    """Fine-tune the base bi-encoder into the question–sentence matcher in ``target``.
+
+    On the questions written for every fact (``data/qa/train``), never on the calibration
+    questions the decision is fitted on, nor on dev.
+    """
+    cfg = config or MatcherTrainConfig()
     started = time.perf_counter()
-    service = retrieval_service(replace(settings, retriever_model=BASE_ENCODER, hybrid=False))
-    passages = service.retriever.index.passages if service.retriever.index else []
-    train = [e for e in build_examples(settings.data_dir / "qa") if e.split == "train" and e.answer]
-    hits = service.retrieve([e.question for e in train])
-    pairs = training_pairs(train, passages, hits)
-    stats = train_retriever(service.resolver.resolve(BASE_ENCODER), pairs, target, config)
+    service = KnowledgeService(replace(settings, retriever_model=BASE_ENCODER, reader_model=""))
+    service.encoder.warm_up()
+    sentences = split_sentences(service.load_passages())
+    examples = build_examples(settings.data_dir / "qa", variants_per_question=0)
+    fit = [e for e in examples if e.split == "train" and e.answer and not held_for_calibration(e)]
+    questions = service.encoder.encode_queries([e.question for e in fit])
+    vectors = service.encoder.encode_passages([s.embedding_text for s in sentences])
+    items = training_items(fit, sentences, questions @ vectors.T, cfg.hard_negatives)
+    stats = train_matcher(service.encoder.resolve(), items, sentences, target, cfg)
     report = {
         "base": BASE_ENCODER,
+        "config": cfg.__dict__,
         "train": stats,
         "seconds": round(time.perf_counter() - started, 1),
     }
     (target / "kefu_training.json").write_text(json.dumps(report, indent=2))
-    log.info("retriever trained: %s", report)
+    log.info("retriever (matcher) trained: %s", report)
 
 
 def build_reader(target: Path, settings: Settings, config: ReaderTrainConfig | None = None) -> None:
-    """Train the reader into ``target`` (its decision is calibrated by ``ensure_calibration``)."""
+    """Train the reader (it marks the span inside the chosen sentence) into ``target``."""
     cfg = config or ReaderTrainConfig()
     started = time.perf_counter()
     service = retrieval_service(settings)
@@ -133,36 +149,38 @@ def build_reranker(
     log.info("reranker trained: %s", report)
 
 
-def ensure_calibration(
+def ensure_decision(
     settings: Settings, resolver: ModelResolver | None = None, force: bool = False
 ) -> Path:
-    """Fit the answer decision on the dev split for the configured models, once.
+    """Fit the answer decision for the configured matcher and data, once.
 
-    Cached in ``<cache>/calibration/`` under the reader's and retriever's folder names, so a
-    new reader, retriever or dataset gets its own fit and nothing else triggers one.
+    Cached in ``<cache>/decision/`` under the index key (the model, the documents and the
+    known questions), so nothing else triggers a fit.
     """
-    service = KnowledgeService(settings, resolver)
-    # the path needs only the models' folders: resolve them without loading anything
-    for component in (service.reader, service.reranker):
-        if component is not None:
-            component.folder = service.resolver.resolve(component.model_name)
-    path = service.calibration_path()
+    service = KnowledgeService(replace(settings, reader_model="", reranker_model=""), resolver)
+    service.build_index()
+    path = service.decision_path()
     if path.exists() and not force:
         return path
     service.warm_up()
-    if service.reader is None:
-        raise ValueError("calibration needs a reader (KEFU_READER_MODEL is 'none')")
-    dev = [
-        e
-        for e in build_examples(settings.data_dir / "qa", variants_per_question=0)
-        if e.split == "dev"
-    ]
-    candidates = service.candidates([e.question for e in dev])
-    golds = [e.answer.span if e.answer else None for e in dev]
-    calibration, figures = fit_calibration(candidates, golds)
-    calibration.save(path)
-    log.info("calibrated on %d dev questions: %s -> %s", len(dev), calibration, figures)
+    scored = calibration_scores(service)
+    decision, figures = fit_decision(scored)
+    decision.save(path)
+    log.info("decision fitted on %d calibration questions: %s", len(scored), figures)
     return path
+
+
+def calibration_scores(service: KnowledgeService) -> list[Scored]:
+    """The calibration questions scored as new ones (a warm service; bank without them)."""
+    index = service.graph.index
+    assert index is not None and index.known is not None
+    examples = build_examples(service.settings.data_dir / "qa", variants_per_question=0)
+    held = [e for e in examples if e.split == "train" and held_for_calibration(e)]
+    bank = fit_bank(index.known, {e.question for e in held})
+    vectors = service.encoder.encode_queries([e.question for e in held])
+    return score_questions(
+        held, vectors, lambda v, lang: index.scores(v, lang, bank), index.sentences
+    )
 
 
 TRAINERS: dict[str, Callable[[Path, Settings], None]] = {

@@ -6,6 +6,10 @@ Sources (``data/qa/``):
   asked 5-6 ways in zh and en and 3-4 ways mixed, with the exact answer span in the zh and
   the en passage (document + section).
 * ``out_of_scope.yaml`` — questions the documents cannot answer (kefu must abstain).
+* ``train/*.yaml`` — training questions for every fact sentence of the documents, in the same
+  family format plus ``also`` (other sentences that answer them too), and
+  ``train/out_of_scope.yaml``; written in a separate pass from the documents alone (the
+  writers never saw the seeds), always in the train split.
 
 Generated on top (seeded, reproducible): each written question gets paraphrase variants from
 templates (greetings and politeness around it, punctuation and casing changes, zh/en
@@ -75,6 +79,8 @@ class QAExample:
     answer: AnswerRef | None
     split: str  # "train" or "dev"
     generated: bool = False
+    also: tuple[str, ...] = ()  # other whole sentences that answer it too
+    origin: str = "seeds"  # "seeds" (data/qa/seeds, out_of_scope.yaml) or "train" (data/qa/train)
 
 
 def family_split(family: str) -> str:
@@ -110,6 +116,8 @@ def load_families(seed_dir: Path) -> list[dict[str, object]]:
     """All families from ``seed_dir/*.yaml`` (sorted by file for a stable order)."""
     families: list[dict[str, object]] = []
     for path in sorted(seed_dir.glob("*.yaml")):
+        if path.name == "out_of_scope.yaml":
+            continue
         loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or []
         if not isinstance(loaded, list):
             raise KnowledgeError(f"{path}: expected a list of question families.")
@@ -118,33 +126,57 @@ def load_families(seed_dir: Path) -> list[dict[str, object]]:
 
 
 def build_examples(qa_dir: Path, variants_per_question: int = 1) -> list[QAExample]:
-    """Every written question plus its generated variants, and the out-of-scope questions."""
+    """Every written question plus its generated variants, and the out-of-scope questions.
+
+    The seeds split by family (dev holds whole families out); ``train/`` is train only.
+    """
     rng = random.Random(SEED)
     examples: list[QAExample] = []
     for fam in load_families(qa_dir / "seeds"):
-        name, fact = str(fam["family"]), str(fam["fact"])
-        answers = {
-            lang: AnswerRef(**ref)  # type: ignore[arg-type]
-            for lang, ref in fam["answer"].items()  # type: ignore[attr-defined]
-        }
-        split = family_split(name)
-        for kind, questions in fam["questions"].items():  # type: ignore[attr-defined]
-            for q in questions:
-                lang = detect_language(q)
-                examples.append(QAExample(q, lang, kind, name, fact, answers[lang], split))
-                for v in _variants(q, lang, rng, variants_per_question):
-                    examples.append(
-                        QAExample(v, lang, kind, name, fact, answers[lang], split, True)
-                    )
-    oos_path = qa_dir / "out_of_scope.yaml"
-    if oos_path.exists():
-        for i, item in enumerate(yaml.safe_load(oos_path.read_text(encoding="utf-8")) or []):
-            q = str(item["question"])
-            split = family_split(f"oos-{i}")
-            examples.append(
-                QAExample(q, detect_language(q), "oos", f"oos-{item['kind']}-{i}", "", None, split)
-            )
+        examples.extend(_family(fam, family_split(str(fam["family"])), rng, variants_per_question))
+    for fam in load_families(qa_dir / "train"):
+        examples.extend(_family(fam, "train", rng, 0, "train"))
+    examples.extend(_out_of_scope(qa_dir / "out_of_scope.yaml", "oos", None, "seeds"))
+    examples.extend(
+        _out_of_scope(qa_dir / "train" / "out_of_scope.yaml", "oos-train", "train", "train")
+    )
     return examples
+
+
+def _family(
+    fam: dict[str, object], split: str, rng: random.Random, variants: int, origin: str = "seeds"
+) -> list[QAExample]:
+    name, fact = str(fam["family"]), str(fam["fact"])
+    answers = {
+        lang: AnswerRef(**ref)  # type: ignore[arg-type]
+        for lang, ref in fam["answer"].items()  # type: ignore[attr-defined]
+    }
+    also = {lang: tuple(v) for lang, v in (fam.get("also") or {}).items()}  # type: ignore[attr-defined]
+    out = []
+    for kind, questions in fam["questions"].items():  # type: ignore[attr-defined]
+        for q in questions:
+            lang = detect_language(q)
+            if lang not in answers:
+                continue
+            extra = also.get(lang, ())
+            ref = answers[lang]
+            out.append(QAExample(q, lang, kind, name, fact, ref, split, False, extra, origin))
+            for v in _variants(q, lang, rng, variants):
+                out.append(QAExample(v, lang, kind, name, fact, ref, split, True, extra, origin))
+    return out
+
+
+def _out_of_scope(path: Path, prefix: str, split: str | None, origin: str) -> list[QAExample]:
+    """Questions the documents cannot answer (``split`` None: by hash, like the seeds)."""
+    if not path.exists():
+        return []
+    out = []
+    for i, item in enumerate(yaml.safe_load(path.read_text(encoding="utf-8")) or []):
+        q = str(item["question"])
+        where = split or family_split(f"oos-{i}")
+        family = f"{prefix}-{item['kind']}-{i}"
+        out.append(QAExample(q, detect_language(q), "oos", family, "", None, where, origin=origin))
+    return out
 
 
 def gold_passage(example: QAExample, passages: Iterable[Passage]) -> tuple[Passage, int] | None:

@@ -37,7 +37,7 @@ def sources(*suffixes: str, names: tuple[str, ...] = ()) -> list[Path]:
     [
         ("KEFU_HOST", "0.0.0.0", "0.0.0.0"),
         ("KEFU_TOP_K", "7", 7),
-        ("KEFU_MIN_SCORE", "0.5", 0.5),
+        ("KEFU_ANSWER_THRESHOLD", "0.5", 0.5),
         ("KEFU_HYBRID", "1", True),
         ("KEFU_HYBRID", "Yes", True),
         ("KEFU_GENERATOR_INT8", "0", False),
@@ -87,7 +87,7 @@ def test_the_process_environment_is_read_by_default(monkeypatch: pytest.MonkeyPa
     [
         ("KEFU_TOP_K", "many", r"KEFU_TOP_K must be a number \(a whole number\), got 'many'"),
         ("KEFU_TOP_K", "2.5", "KEFU_TOP_K must be a number"),
-        ("KEFU_MIN_SCORE", "high", "KEFU_MIN_SCORE must be a number, got 'high'"),
+        ("KEFU_ANSWER_THRESHOLD", "high", "KEFU_ANSWER_THRESHOLD must be a number, got 'high'"),
         ("KEFU_RATE_LIMIT", "-1", "KEFU_RATE_LIMIT must be at least 0, got '-1'"),
         ("KEFU_HYBRID", "2", r"KEFU_HYBRID must be 1 or 0 \(also true/false"),
         ("KEFU_DEVICE", "tpu", r"Invalid device 'tpu' in KEFU_DEVICE\. Valid devices are"),

@@ -7,7 +7,7 @@ from knowledge.graph import MAX_QUESTION_CHARS
 from knowledge.service import KnowledgeService
 from knowledge.settings import Settings
 from knowledge.types import Answer
-from tests.conftest import FakeEncoder
+from tests.conftest import LENIENT, FakeEncoder
 
 
 @pytest.fixture
@@ -15,6 +15,7 @@ def service(settings: Settings, fake_encoder: FakeEncoder) -> KnowledgeService:
     svc = KnowledgeService(settings, encoder=fake_encoder)  # type: ignore[arg-type]
     svc.build_index()
     svc.warm_up()
+    svc.decision = LENIENT
     return svc
 
 
@@ -34,10 +35,11 @@ def test_prefers_passages_in_the_question_language(service: KnowledgeService) ->
 
 
 def test_abstains_below_the_threshold(settings: Settings, fake_encoder: FakeEncoder) -> None:
-    strict = Settings(**{**settings.__dict__, "min_score": 0.99})
+    strict = Settings(**{**settings.__dict__, "answer_threshold": 0.99})
     svc = KnowledgeService(strict, encoder=fake_encoder)  # type: ignore[arg-type]
     svc.build_index()
     svc.warm_up()
+    svc.decision = LENIENT
     answer = svc.answer("Do you sell cars?")
     assert answer.abstained and answer.source is None and answer.text == ""
     assert answer.hits, "evidence is kept for agents even when kefu abstains"

@@ -56,9 +56,7 @@ def served(service: KnowledgeService, stage: str) -> StageServer:
 
 def test_stages_follow_the_configuration() -> None:
     assert enabled_stages(Settings(reader_model="")) == ["encode", "search"]
-    assert enabled_stages(Settings(reranker_model="r")) == list(
-        ("encode", "search", "rerank", "read", "sentences")
-    )
+    assert enabled_stages(Settings(reranker_model="r")) == list(("encode", "search", "rerank"))
     assert app_name(Settings(serve_app="shop"), "read") == "shop-read"
 
 

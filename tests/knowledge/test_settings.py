@@ -14,7 +14,7 @@ def test_from_env_reads_every_variable(tmp_path: Path) -> None:
             "KEFU_RETRIEVER_MODEL": "sentence-transformers/all-MiniLM-L6-v2",
             "KEFU_MODEL_PATHS": "a/b=/models/ab; c/d = /models/cd",
             "KEFU_TOP_K": "7",
-            "KEFU_MIN_SCORE": "0.5",
+            "KEFU_ANSWER_THRESHOLD": "0.5",
             "KEFU_TORCH_THREADS": "2",
             "KEFU_HUB_DOWNLOAD": "1",
         }
@@ -22,7 +22,7 @@ def test_from_env_reads_every_variable(tmp_path: Path) -> None:
     assert s.cache_dir == tmp_path
     assert s.retriever_model == "sentence-transformers/all-MiniLM-L6-v2"
     assert s.model_paths == {"a/b": Path("/models/ab"), "c/d": Path("/models/cd")}
-    assert (s.top_k, s.min_score, s.torch_threads, s.hub_download) == (7, 0.5, 2, True)
+    assert (s.top_k, s.answer_threshold, s.torch_threads, s.hub_download) == (7, 0.5, 2, True)
 
 
 def test_defaults_when_environment_is_empty() -> None:
@@ -38,7 +38,6 @@ def test_defaults_when_environment_is_empty() -> None:
         ({"KEFU_MODEL_PATHS": "no-equals-sign"}, "not of the form"),
         ({"KEFU_DEVICE": "tpu"}, "Valid devices are"),
         ({"KEFU_TOP_K": "0"}, "KEFU_TOP_K must be at least 1"),
-        ({"KEFU_READ_K": "0"}, "KEFU_READ_K must be at least 1"),
         ({"KEFU_BATCH_QUEUE": "0"}, "KEFU_BATCH_QUEUE must be at least 1"),
         ({"KEFU_BATCH_BACKEND": "celery"}, "Valid backends are"),
         ({"KEFU_SERVE_REPLICAS": "read=two"}, "not of the form N or STAGE=N"),

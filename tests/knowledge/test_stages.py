@@ -12,14 +12,13 @@ from collections.abc import Sequence
 import numpy as np
 import pytest
 
-from knowledge.decide import Calibration
 from knowledge.errors import BatcherClosedError, NotReadyError, OverloadedError
 from knowledge.ingest.split import sentence_spans
 from knowledge.read import Span
 from knowledge.service import KnowledgeService
 from knowledge.settings import Settings
 from knowledge.types import Answer, Passage
-from tests.conftest import FakeEncoder
+from tests.conftest import LENIENT, FakeEncoder
 
 QUESTIONS = [
     "How long does standard delivery take in mainland China?",
@@ -75,8 +74,7 @@ def build(
     )
     svc.build_index()
     svc.warm_up()
-    if reader is not None:
-        svc.calibration = Calibration(threshold=1.0, sentence_weight=2.0)
+    svc.decision = LENIENT
     return svc
 
 
@@ -117,8 +115,9 @@ def test_concurrent_questions_share_each_stage_batch(settings: Settings) -> None
 
     stats = asyncio.run(main())
     assert encoder.calls[0] == [q.strip() for q in QUESTIONS], "one encoder call for all six"
-    assert stats["encode"]["batches"] == 1 and stats["read"]["items"] == len(QUESTIONS)
-    assert stats["read"]["mean_batch"] == len(QUESTIONS)
+    answered = sum(not a.abstained for a in svc.answer_batch(QUESTIONS))
+    assert stats["encode"]["batches"] == 1 and stats["read"]["items"] == answered > 0
+    assert stats["read"]["mean_batch"] == answered, "one reader call for the answered ones"
 
 
 def test_a_full_queue_answers_overloaded_without_blocking_the_rest(settings: Settings) -> None:
