@@ -19,7 +19,7 @@ help: ## list the targets
 setup: ## build the two Python environments (cached by lock-file hash)
 	@scripts/env.sh rasa >/dev/null && scripts/env.sh app >/dev/null && echo "environments ready"
 
-models: setup ## build/train every configured model once (reader: ~10 min on 2 cores)
+models: setup ## build/train every configured model once (the matcher: ~10 min on 2 cores)
 	@$(APP_ENV)/bin/python -m knowledge models && $(APP_ENV)/bin/python -m shop models
 
 eval: models eval-nlu eval-logistics eval-recommend ## every evaluation: reports/eval.json (knowledge), nlu, logistics, recommend

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from common.stats import percentile
 
-#: what each shopper says, in order: a greeting, a policy question (retrieval, reader), thanks
+#: what each shopper says, in order: a greeting, a policy question (the answer engine), thanks
 SCRIPT = ("你好", "退货政策是什么？", "谢谢")
 
 

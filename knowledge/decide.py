@@ -16,9 +16,9 @@ gets a few signals (:data:`FEATURES`):
 
 A ranker (a logistic model over them) picks the sentence; an answerability model (a second
 one over the pick's scores, the runner-up's margin, the closeness of the question to *known
-unanswerable* questions and the question's own vector) gives the probability that the store's
-documents answer the question at all, and kefu answers above the :class:`Decision`'s
-``threshold``. Both are fitted by ``make models`` on
+unanswerable* questions and its length; optionally the question's own vector) gives the
+probability that the store's documents answer the question at all, and kefu answers above
+the :class:`Decision`'s ``threshold``. Both are fitted by ``make models`` on
 training questions the matcher never saw (:mod:`knowledge.train.decision`), never on the dev split.
 """
 

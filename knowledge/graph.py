@@ -51,6 +51,7 @@ from knowledge.stages import (
     SearchStage,
 )
 from knowledge.types import Answer, Hit
+from knowledge.units import shown_with_context
 
 if TYPE_CHECKING:
     from knowledge.encode import Encoder
@@ -323,10 +324,12 @@ class AnswerGraph:
             return Answer(question, lang, "", "", confidence, None, True, tuple(hits))
         assert self.index is not None
         chosen = self.index.sentences[position]
-        text = chosen.text  # shown alone: no span marked unless the reader finds one
+        shown, start, end = shown_with_context(self.index.sentences, position)
+        # the sentence alone is shown unmarked; with its context, the sentence is marked
+        span = (start, end) if shown != chosen.text else (0, 0)
         return Answer(
-            question, lang, text, text, confidence, chosen.passage.source, False, tuple(hits),
-            passage_id=chosen.passage.id,
+            question, lang, chosen.text, shown, confidence, chosen.passage.source, False,
+            tuple(hits), span=span, passage_id=chosen.passage.id,
         )  # fmt: skip
 
     async def mark(

@@ -16,6 +16,9 @@ from knowledge.types import Language, Passage
 
 MIN_CHARS = 4  # shorter "sentences" (list bullets like "A.") are never an answer alone
 FAQ_SUFFIXES = (".csv", ".jsonl")
+#: below this many characters a sentence is shown with the next one ("Yes." / "可以。")
+ALONE_CHARS = {"zh": 6, "en": 12}
+LEADS_ON = (":", "：")  # a sentence ending so introduces what follows
 
 
 @dataclass(frozen=True)
@@ -58,3 +61,20 @@ def split_sentences(passages: Sequence[Passage]) -> list[Sentence]:
     return [
         Sentence(p, s, e) for p in passages for s, e in sentence_spans(p.text) if e - s >= MIN_CHARS
     ]
+
+
+def shown_with_context(sentences: Sequence[Sentence], position: int) -> tuple[str, int, int]:
+    """What the shopper is shown for ``sentences[position]``, and where the sentence is in it.
+
+    The sentence alone when it stands alone; with the next sentence of its passage when it is
+    too short to ("Yes.") or leads on to it ("…as follows:").
+    """
+    chosen = sentences[position]
+    short = len(chosen.text) < ALONE_CHARS.get(chosen.lang, 12)
+    following = sentences[position + 1] if position + 1 < len(sentences) else None
+    same_passage = following is not None and following.passage is chosen.passage
+    if (short or chosen.text.endswith(LEADS_ON)) and same_passage:
+        assert following is not None
+        text = chosen.passage.text[chosen.start : following.end]
+        return text, 0, chosen.end - chosen.start
+    return chosen.text, 0, len(chosen.text)

@@ -39,8 +39,8 @@ class MatcherTrainConfig:
     lr: float = 5e-5
     scale: float = 20.0
     frozen_layers: int = 4
-    hard_negatives: int = 3
-    max_tokens: int = 96
+    hard_negatives: int = 1
+    max_tokens: int = 64
     seed: int = 13
 
 

@@ -27,7 +27,7 @@ from knowledge.train.decision import (
     held_for_calibration,
 )
 from knowledge.types import Passage, Source
-from knowledge.units import split_sentences
+from knowledge.units import shown_with_context, split_sentences
 
 FEES = Passage(
     "zh/shipping.md#1",
@@ -164,7 +164,8 @@ def test_fitting_learns_to_pick_and_to_abstain_on_unanswerable_questions() -> No
     assert decision.choose("q", scores([0.55, 0.85, 0.45], unknown=0.3), TEXTS)[0] == 1
     oos = scores([0.55, 0.6, 0.45], unknown=0.9, topic=0.0)
     assert decision.choose("o", oos, TEXTS)[1] < decision.threshold
-    assert decision.answerability.names[-1] == "vector", "the question's topic is an input"
+    with_topic, _ = fit_decision(rows, answer_names=(*ANSWERABILITY, "vector"))
+    assert with_topic.choose("o", oos, TEXTS)[1] < with_topic.threshold, "the topic as an input"
     partial, _ = fit_decision(rows, ("cosine",), ("best", "unknown"))
     assert partial.ranker.names == ("cosine",) and partial.answerability.names == (
         "best",
@@ -200,3 +201,18 @@ def test_a_decision_survives_a_round_trip(tmp_path: Path) -> None:
     decision.save(tmp_path / "d.json")
     assert Decision.load(tmp_path / "d.json") == decision
     assert Decision.load(tmp_path / "missing.json") == Decision()
+
+
+def test_a_sentence_that_cannot_stand_alone_is_shown_with_the_next_one() -> None:
+    faq = Passage("faq.csv#2", "Yes. Items can be returned within 7 days.", FAQ.source, "en")
+    steps = Passage(
+        "en/x.md#1", "To return an item you need:\nthe receipt and the box.", FEES_EN.source, "en"
+    )
+    sentences = split_sentences([FEES, faq, steps])
+    texts = [s.text for s in sentences]
+    yes, colon = texts.index("Yes."), texts.index("To return an item you need:")
+    assert shown_with_context(sentences, yes) == ("Yes. Items can be returned within 7 days.", 0, 4)
+    assert shown_with_context(sentences, 1) == (texts[1], 0, len(texts[1])), "stands alone"
+    last = texts.index("Items can be returned within 7 days.")
+    assert shown_with_context(sentences, last)[0] == texts[last], "never into another passage"
+    assert shown_with_context(sentences, colon)[0] == steps.text, "leads on to the next"
