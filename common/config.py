@@ -162,7 +162,7 @@ _DECLARED: list[Var] = [
     Var("KEFU_SLOW_REPLY_SECONDS", "float", "10", "bot",
         'when a slow turn gets "still working" on socket.io (the answer follows)',
         minimum=0),
-    Var("KEFU_SECOND_OPINION", "float", "0.97", "bot",
+    Var("KEFU_SECOND_OPINION", "float", "0.8", "bot",
         "where NLU says out of scope, unclear, a product or a promotion, the knowledge "
         "engine's answer is given instead when its confidence is at least this (0.5 is its "
         "abstention threshold; `reports/second_opinion.json` measures the bars)", minimum=0),

@@ -17,7 +17,7 @@ signals too much.) The dev split is never used here.
 3. Threshold: the probability above which kefu answers, chosen for shoppers on the
    answerability model's out-of-fold probabilities (5 folds of the calibration set): answering
    an out-of-scope question costs :data:`WRONG_COST` times what a handoff on an answerable one
-   costs.
+   costs, when :data:`OUT_OF_SCOPE_SHARE` of the questions cannot be answered.
 """
 
 from __future__ import annotations
@@ -49,6 +49,9 @@ log = logging.getLogger(__name__)
 
 OOS_CALIBRATION_SHARE = 3  # one written unanswerable question in 3 calibrates
 WRONG_COST = 3.0
+#: share of the questions reaching the engine that the documents cannot answer (an
+#: assumption about shoppers' traffic, not fitted: the calibration set's share is ~25 %)
+OUT_OF_SCOPE_SHARE = 0.1
 
 
 def held_for_calibration(example: QAExample) -> bool:
@@ -155,16 +158,23 @@ def pick_features(
     return np.stack(xs), np.array(answerable), np.array(right)
 
 
-def choose_threshold(p: np.ndarray, answerable: np.ndarray) -> float:
+def choose_threshold(
+    p: np.ndarray, answerable: np.ndarray, out_of_scope_share: float = OUT_OF_SCOPE_SHARE
+) -> float:
     """The probability of "answerable" above which kefu answers.
 
     Chosen for shoppers: an out-of-scope question answered confidently costs
-    :data:`WRONG_COST` times what a handoff on an answerable question costs.
+    :data:`WRONG_COST` times what a handoff on an answerable question costs, among questions
+    of which ``out_of_scope_share`` cannot be answered (the calibration set holds far more
+    of them than shoppers ask: each class is weighted to that share).
     """
+    oos = ~answerable
+    w_oos = out_of_scope_share / max(1, oos.sum())
+    w_ans = (1 - out_of_scope_share) / max(1, answerable.sum())
     best, best_cost = 0.5, np.inf
     for t in np.unique(np.round(p, 3)):
         answered = p >= t
-        cost = WRONG_COST * (answered & ~answerable).sum() + (~answered & answerable).sum()
+        cost = WRONG_COST * w_oos * (answered & oos).sum() + w_ans * (~answered & answerable).sum()
         if cost < best_cost:
             best, best_cost = float(t), float(cost)
     return best

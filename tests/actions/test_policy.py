@@ -220,7 +220,7 @@ def test_an_answer_about_the_service_offers_a_human(monkeypatch: pytest.MonkeyPa
 
 
 @pytest.mark.parametrize(
-    ("score", "answered"), [(0.99, True), (0.9, False)], ids=["sure", "unsure"]
+    ("score", "answered"), [(0.99, True), (0.7, False)], ids=["sure", "unsure"]
 )
 def test_out_of_scope_is_answered_only_when_the_engine_is_sure(
     monkeypatch: pytest.MonkeyPatch, score: float, answered: bool

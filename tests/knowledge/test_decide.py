@@ -177,8 +177,10 @@ def test_fitting_learns_to_pick_and_to_abstain_on_unanswerable_questions() -> No
 def test_the_threshold_weighs_an_answered_unanswerable_question_three_handoffs() -> None:
     p = np.array([0.9, 0.8, 0.7, 0.6, 0.5])
     answerable = np.array([True, True, False, True, True])
-    # at 0.8: 2 handoffs; at 0.5: 1 wrong answer (3); at 0.9: 3 handoffs
-    assert choose_threshold(p, answerable) == 0.8
+    # half unanswerable: answering all costs 3 x 0.5, refusing below 0.8 costs 2 x 0.125
+    assert choose_threshold(p, answerable, out_of_scope_share=0.5) == 0.8
+    # one in ten: answering all costs 3 x 0.1, refusing below 0.8 costs 2 x 0.225
+    assert choose_threshold(p, answerable, out_of_scope_share=0.1) == 0.5
     assert choose_threshold(p, np.array([True] * 5)) == 0.5
 
 
