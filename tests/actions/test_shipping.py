@@ -1,4 +1,5 @@
 import asyncio
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -33,7 +34,11 @@ def test_gold_member_gets_free_express_for_their_own_city(shop_env) -> None:  # 
     ]
 
 
-def test_named_city_and_basket_value_for_a_guest(shop_env) -> None:  # type: ignore[no-untyped-def]
+def test_named_city_and_basket_value_for_a_guest(shop_env, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # a Monday morning in Beijing, before the 16:00 cut-off: it ships today (after the cut-off
+    # it ships tomorrow, and every day count is one more)
+    morning = datetime(2026, 12, 7, 2, 0)  # naive UTC, as the order store keeps time
+    monkeypatch.setattr(actions.shipping, "now", lambda: morning)
     (message,), _ = run("shipping to Lhasa for 120 yuan?", sender="", city="Lhasa", budget="120")
     text = message["text"]
     assert (
