@@ -346,7 +346,7 @@ def evaluate(settings: Settings, out_dir: Path) -> dict[str, Any]:
     signals["base encoder, not fine-tuned (decision refitted)"] = base_encoder_figures(
         settings, dev
     )
-    latency = stage_latency(full, "请问 refund 多久到账?")
+    latency: dict[str, Any] = dict(stage_latency(full, "请问 refund 多久到账?"))
     latency["dev_questions"] = per_question_ms(full, [e.question for e in dev[:200]])
     report = {
         "dev": figures,

@@ -1,11 +1,16 @@
-"""What the three trainers share: seeding, freezing lower layers, the optimiser."""
+"""What the trainers share: seeding, freezing lower layers, the optimiser, the step loop."""
 
 from __future__ import annotations
 
+import logging
 import random
+import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+
+log = logging.getLogger(__name__)
 
 
 def seed_all(seed: int) -> None:
@@ -34,3 +39,52 @@ def adamw(model: Any, lr: float) -> tuple[Any, list[Any]]:
 
     params = [p for p in model.parameters() if p.requires_grad]
     return torch.optim.AdamW(params, lr=lr, weight_decay=0.01), params
+
+
+class Steps:
+    """A training loop's optimiser steps: the update, the loss log, the summary figures.
+
+    ``step(loss)`` back-propagates, runs ``before_update`` (gradient clipping), steps the
+    optimiser (and the scheduler) and logs the mean loss every ``every`` steps.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        optimizer: Any,
+        scheduler: Any = None,
+        every: int = 20,
+        before_update: Callable[[], Any] | None = None,
+    ) -> None:
+        self.name, self.optimizer, self.scheduler = name, optimizer, scheduler
+        self.every, self.before_update = every, before_update
+        self.losses: list[float] = []
+        self.start = time.perf_counter()
+
+    def step(self, loss: Any) -> None:
+        """One update from ``loss`` (a torch scalar)."""
+        loss.backward()
+        if self.before_update is not None:
+            self.before_update()
+        self.optimizer.step()
+        if self.scheduler is not None:
+            self.scheduler.step()
+        self.optimizer.zero_grad()
+        self.losses.append(float(loss.detach()))
+        if len(self.losses) % self.every == 0:
+            log.info(
+                "%s step %d loss %.3f (%.0f s)",
+                self.name, len(self.losses), self.final_loss(), time.perf_counter() - self.start,
+            )  # fmt: skip
+
+    def final_loss(self) -> float:
+        """Mean loss of the last ``every`` steps (0 before any)."""
+        return float(np.mean(self.losses[-self.every :])) if self.losses else 0.0
+
+    def summary(self) -> dict[str, float]:
+        """Steps, seconds and the final loss, for the model's training report."""
+        return {
+            "steps": len(self.losses),
+            "seconds": round(time.perf_counter() - self.start, 1),
+            "final_loss": round(self.final_loss(), 4),
+        }

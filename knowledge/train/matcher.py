@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 import random
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from knowledge.known import answering
-from knowledge.train.common import adamw, freeze, seed_all
+from knowledge.train.common import Steps, adamw, freeze, seed_all
 from knowledge.train.data import QAExample
 from knowledge.units import Sentence
 
@@ -109,7 +108,7 @@ def train_matcher(
         return torch.nn.functional.normalize(out, dim=-1)
 
     model.train()
-    start, losses = time.perf_counter(), []
+    steps = Steps("matcher", optimizer)
     for _ in range(cfg.epochs):
         order = list(items)
         rng.shuffle(order)
@@ -128,23 +127,7 @@ def train_matcher(
             )
             scores = scores.masked_fill(mask, -1e4)
             labels = torch.tensor([ids.index(c) for c in chosen])
-            loss = torch.nn.functional.cross_entropy(scores, labels)
-            loss.backward()
-            optimizer.step()
-            optimizer.zero_grad()
-            losses.append(float(loss.detach()))
-            if len(losses) % 20 == 0:
-                log.info(
-                    "matcher step %d loss %.3f (%.0f s)",
-                    len(losses),
-                    np.mean(losses[-20:]),
-                    time.perf_counter() - start,
-                )
+            steps.step(torch.nn.functional.cross_entropy(scores, labels))
     model.eval()
     model.save(str(target))
-    return {
-        "items": len(items),
-        "steps": len(losses),
-        "seconds": round(time.perf_counter() - start, 1),
-        "final_loss": round(float(np.mean(losses[-20:])), 4) if losses else 0.0,
-    }
+    return {"items": len(items), **steps.summary()}

@@ -13,15 +13,12 @@ from __future__ import annotations
 
 import logging
 import random
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from knowledge.train.common import adamw, freeze, seed_all
+from knowledge.train.common import Steps, adamw, freeze, seed_all
 from knowledge.train.data import QAExample, gold_passage, span_in
 from knowledge.types import Hit, Passage
 
@@ -157,8 +154,9 @@ def train_reader(
     pad = tokenizer.pad_token_id
     rng = random.Random(cfg.seed)
     model.train()
-    start, step, losses = time.perf_counter(), 0, []
-    for epoch in range(cfg.epochs):
+    clip = lambda: torch.nn.utils.clip_grad_norm_(params, 1.0)  # noqa: E731
+    updates = Steps("reader", optimizer, scheduler, every=50, before_update=clip)
+    for _ in range(cfg.epochs):
         for batch in length_batches(features, cfg.batch_size, rng):
             width = max(len(f["input_ids"]) for f in batch)
             ids = torch.full((len(batch), width), pad, dtype=torch.long)
@@ -170,19 +168,7 @@ def train_reader(
                 start_positions=torch.tensor([f["start"] for f in batch]),
                 end_positions=torch.tensor([f["end"] for f in batch]),
             )
-            out.loss.backward()
-            torch.nn.utils.clip_grad_norm_(params, 1.0)
-            optimizer.step()
-            scheduler.step()
-            optimizer.zero_grad()
-            losses.append(float(out.loss.detach()))
-            step += 1
-            if step % 50 == 0:
-                log.info(
-                    "reader epoch %d step %d/%d loss %.3f (%.0f s)",
-                    epoch + 1, step, steps, float(np.mean(losses[-50:])),
-                    time.perf_counter() - start,
-                )  # fmt: skip
+            updates.step(out.loss)
     model.eval()
     target.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(str(target))
@@ -190,7 +176,5 @@ def train_reader(
     return {
         "items": len(features),
         "positives": sum(1 for i in items if i.start >= 0),
-        "steps": step,
-        "seconds": round(time.perf_counter() - start, 1),
-        "final_loss": round(float(np.mean(losses[-50:])), 4) if losses else 0.0,
+        **updates.summary(),
     }

@@ -10,15 +10,12 @@ from __future__ import annotations
 
 import logging
 import random
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from knowledge.index import embedding_text
-from knowledge.train.common import adamw, freeze, seed_all
+from knowledge.train.common import Steps, adamw, freeze, seed_all
 from knowledge.train.data import QAExample, gold_passage, span_in
 from knowledge.types import Hit, Passage
 
@@ -76,7 +73,7 @@ def train_reranker(
     optimizer, _ = adamw(model, cfg.lr)
     rng = random.Random(cfg.seed)
     model.train()
-    start, losses = time.perf_counter(), []
+    steps = Steps("reranker", optimizer, every=50)
     size = cfg.negatives + 1
     for _ in range(cfg.epochs):
         order = list(groups)
@@ -92,26 +89,10 @@ def train_reranker(
                 return_tensors="pt",
             )
             logits = model(**enc).logits.view(len(batch), size)
-            loss = torch.nn.functional.cross_entropy(
-                logits, torch.zeros(len(batch), dtype=torch.long)
+            steps.step(
+                torch.nn.functional.cross_entropy(logits, torch.zeros(len(batch), dtype=torch.long))
             )
-            loss.backward()
-            optimizer.step()
-            optimizer.zero_grad()
-            losses.append(float(loss.detach()))
-            if len(losses) % 50 == 0:
-                log.info(
-                    "reranker step %d loss %.3f (%.0f s)",
-                    len(losses),
-                    np.mean(losses[-50:]),
-                    time.perf_counter() - start,
-                )
     model.eval()
     model.save_pretrained(str(target))
     tokenizer.save_pretrained(str(target))
-    return {
-        "groups": len(groups),
-        "steps": len(losses),
-        "seconds": round(time.perf_counter() - start, 1),
-        "final_loss": round(float(np.mean(losses[-50:])), 4) if losses else 0.0,
-    }
+    return {"groups": len(groups), **steps.summary()}
