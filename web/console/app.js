@@ -74,6 +74,7 @@
     if (ev.sentence) {
       var p = el("p");
       var s = ev.span[0], e = ev.span[1];
+      if (e <= s) { s = 0; e = ev.sentence.length; }  // no span: the chosen sentence is the answer
       p.appendChild(document.createTextNode(ev.sentence.slice(0, s)));
       p.appendChild(el("mark", {}, ev.sentence.slice(s, e)));
       p.appendChild(document.createTextNode(ev.sentence.slice(e)));

@@ -119,16 +119,21 @@
     scroll();
   }
 
-  // The answer sentence with the exact span marked, then its source (the reply's next line).
+  // The answer sentence (its span marked when there is one: a reader's, or the chosen sentence
+  // inside a short context), then its source (the reply's lines after the sentence).
   function answerNode(m, li) {
     var ev = m.evidence;
     var lines = String(m.text || "").split("\n");
-    if (ev && !ev.abstained && ev.sentence && ev.span && ev.span[1] > ev.span[0]) {
-      var s = ev.span[0], e = ev.span[1];
-      li.appendChild(document.createTextNode(ev.sentence.slice(0, s)));
-      li.appendChild(el("mark", {}, ev.sentence.slice(s, e)));
-      li.appendChild(document.createTextNode(ev.sentence.slice(e)));
-      var rest = lines.slice(1).join("\n");
+    if (ev && !ev.abstained && ev.sentence) {
+      var s = ev.span ? ev.span[0] : 0, e = ev.span ? ev.span[1] : 0;
+      if (e > s) {
+        li.appendChild(document.createTextNode(ev.sentence.slice(0, s)));
+        li.appendChild(el("mark", {}, ev.sentence.slice(s, e)));
+        li.appendChild(document.createTextNode(ev.sentence.slice(e)));
+      } else {
+        li.appendChild(document.createTextNode(ev.sentence));
+      }
+      var rest = lines.slice(ev.sentence.split("\n").length).join("\n");
       if (rest) li.appendChild(el("span", { class: "kefu-source" }, rest));
       return true;
     }
