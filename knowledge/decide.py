@@ -57,9 +57,12 @@ def words(text: str) -> set[str]:
     return out
 
 
-def overlap(question: str, sentence: str) -> float:
-    """Share of the question's words that appear in the sentence (0 without words)."""
-    q = words(question)
+def overlap(question: str | set[str], sentence: str) -> float:
+    """Share of the question's words that appear in the sentence (0 without words).
+
+    ``question`` may be its :func:`words` already, when one question meets many sentences.
+    """
+    q = words(question) if isinstance(question, str) else question
     return len(q & words(sentence)) / len(q) if q else 0.0
 
 
@@ -108,6 +111,7 @@ def candidates(
     if len(ids) == 0:
         return Candidates(ids, np.zeros((0, len(FEATURES)), np.float32))
     c, k = cos[ids], known[ids]
+    asked = words(question)  # once, not once per candidate
     votes = scores.votes[ids] if scores.votes is not None else np.zeros(len(ids))
     feats = np.stack(
         [
@@ -117,7 +121,7 @@ def candidates(
             k - k.max(),
             votes,
             scores.passage_cosine[ids],
-            np.array([overlap(question, texts[i]) for i in ids]),
+            np.array([overlap(asked, texts[i]) for i in ids]),
             faq[ids] if faq is not None else np.zeros(len(ids)),
         ],
         axis=1,

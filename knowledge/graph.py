@@ -50,7 +50,7 @@ from knowledge.stages import (
     Searched,
     SearchStage,
 )
-from knowledge.types import Answer, Hit
+from knowledge.types import Answer, Hit, Language
 from knowledge.units import shown_with_context
 
 if TYPE_CHECKING:
@@ -303,11 +303,16 @@ class AnswerGraph:
         same = [h for h in row if h.passage.lang == lang] or list(row)
         return same[: self.top_k]
 
-    def choose(self, question: str, vector: np.ndarray) -> tuple[int, float]:
-        """The chosen sentence's position in the index and the probability of answerable."""
+    def choose(
+        self, question: str, vector: np.ndarray, lang: Language | None = None
+    ) -> tuple[int, float]:
+        """The chosen sentence's position in the index and the probability of answerable.
+
+        ``lang``: the question's, when the caller has detected it already.
+        """
         if self.index is None:
             raise NotReadyError("The answer graph has no index: call warm_up() first.")
-        scores = self.index.scores(vector, detect_language(question))
+        scores = self.index.scores(vector, lang or detect_language(question))
         index = self.index
         return self.decision.choose(question, scores, index.sentence_texts, index.sentence_faq)
 
@@ -317,7 +322,7 @@ class AnswerGraph:
         ``score`` is a confidence with 0.5 at the answering threshold.
         """
         lang = detect_language(question)
-        position, p = self.choose(question, vector)
+        position, p = self.choose(question, vector, lang)
         threshold = self.decision.threshold if self.threshold is None else self.threshold
         confidence = _confidence(p, threshold)
         if position < 0 or p < threshold:

@@ -158,8 +158,7 @@ def ensure_decision(
     known questions), so nothing else triggers a fit.
     """
     service = KnowledgeService(replace(settings, reader_model="", reranker_model=""), resolver)
-    service.build_index()
-    path = service.decision_path()
+    path = service.decision_path(service.build_index().manifest["key"])
     if path.exists() and not force:
         return path
     service.warm_up()

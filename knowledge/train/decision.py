@@ -26,6 +26,7 @@ import hashlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -99,12 +100,17 @@ def score_questions(
     return out
 
 
-def fit_linear(x: np.ndarray, y: np.ndarray, names: Sequence[str], c: float = 1.0) -> Linear:
-    """Logistic regression on standardised inputs, as a :class:`Linear`."""
+def logistic(c: float = 1.0) -> Any:
+    """The logistic regression both decision models use (classes weighted to balance)."""
     from sklearn.linear_model import LogisticRegression
 
+    return LogisticRegression(C=c, max_iter=5000, class_weight="balanced")
+
+
+def fit_linear(x: np.ndarray, y: np.ndarray, names: Sequence[str], c: float = 1.0) -> Linear:
+    """Logistic regression on standardised inputs, as a :class:`Linear`."""
     mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-6
-    model = LogisticRegression(C=c, max_iter=5000, class_weight="balanced")
+    model = logistic(c)
     model.fit((x - mean) / scale, y)
     return Linear(
         tuple(names),
@@ -117,14 +123,11 @@ def fit_linear(x: np.ndarray, y: np.ndarray, names: Sequence[str], c: float = 1.
 
 def out_of_fold(x: np.ndarray, y: np.ndarray, folds: int = 5, c: float = 1.0) -> np.ndarray:
     """Each row's probability from a logistic model fitted on the other folds."""
-    from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    model = make_pipeline(
-        StandardScaler(), LogisticRegression(C=c, max_iter=5000, class_weight="balanced")
-    )
+    model = make_pipeline(StandardScaler(), logistic(c))
     splits = StratifiedKFold(min(folds, int(np.bincount(y).min())), shuffle=True, random_state=13)
     return np.asarray(cross_val_predict(model, x, y, cv=splits, method="predict_proba")[:, 1])
 

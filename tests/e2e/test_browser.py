@@ -107,7 +107,9 @@ def test_a_dropped_connection_loses_and_repeats_nothing(shopper: Shopper) -> Non
 
 
 def test_thumbs_down_is_recorded_in_the_conversation(shopper: Shopper, stack: Stack) -> None:
-    answer = shopper.page.locator(".kefu-bot").filter(has=shopper.page.locator(".kefu-source")).first
+    answer = (
+        shopper.page.locator(".kefu-bot").filter(has=shopper.page.locator(".kefu-source")).first
+    )
     down = answer.locator('button[data-rating="down"]')
     down.click()
     shopper.page.wait_for_function(
