@@ -192,6 +192,10 @@ _DECLARED: list[Var] = [
     Var("KEFU_DATA_DIR", "path", None, "engine",
         "the store's documents, catalog, orders and logistics data",
         shown="`data/` of this checkout"),
+    Var("KEFU_TRAINING_DIR", "path", None, "engine",
+        "kefu's own training data (documents and written questions) its general models are "
+        "trained on once and used for any store",
+        shown="`data/` of this checkout"),
     Var("KEFU_RETRIEVER_MODEL", "str", "kefu/retriever-multilingual-e5-small", "engine",
         "bi-encoder: hub id or folder"),
     Var("KEFU_READER_MODEL", "model", "none", "engine",

@@ -45,3 +45,7 @@ class OverloadedError(KnowledgeError):
 
 class BatcherClosedError(KnowledgeError):
     """A micro-batcher was stopped (or never started) while a question needed it."""
+
+
+class NotConnectedError(KnowledgeError):
+    """The store has not connected this part of kefu (catalog, orders, shipping network)."""

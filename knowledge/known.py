@@ -1,8 +1,9 @@
 """Known questions: questions the store has already seen, with the sentences that answer them.
 
 A store brings some with its documents: every FAQ entry is a question and its answer. kefu
-adds the written training questions of ``data/qa`` (train split only: the dev split never
-enters the index) and the questions it must not answer (``answers`` empty). A new question
+adds its own general questions it must not answer (``answers`` empty: chit-chat, other
+stores, prompt injection...) to every store's, and a store's written questions when it has
+them (``data/qa``, train split only: the dev split never enters the index). A new question
 close to a known one is most likely answered by the same sentence — in either language, as a
 question written for a fact names the fact's sentence in both — and a question close to a
 known unanswerable one most likely is not answerable either (``knowledge.decide``).
@@ -20,6 +21,15 @@ from knowledge.decide import NEIGHBOURS, Scores
 from knowledge.train.data import AnswerRef, QAExample
 from knowledge.types import Language, Passage
 from knowledge.units import Sentence, is_faq
+
+
+#: kinds of kefu's written unanswerable questions that no store's documents answer (chit-chat,
+#: general knowledge, other stores, personal matters, other people's data, prompt injection):
+#: they join every store's bank. Near misses, products and services not sold are the demo
+#: store's own (another store may answer them).
+GENERAL_UNANSWERABLE = frozenset(
+    {"chitchat", "general", "injection", "other_store", "personal", "others_data"}
+)
 
 
 @dataclass(frozen=True)
@@ -72,6 +82,26 @@ def from_examples(
         answers = tuple(sorted(per_family.get(ex.family, ()))) if ex.answer else ()
         if ex.answer is None or answers:
             out.append(KnownQuestion(ex.question, answers))
+    return out
+
+
+def general_unanswerable(examples: Sequence[QAExample]) -> list[KnownQuestion]:
+    """kefu's written unanswerable questions of :data:`GENERAL_UNANSWERABLE` kinds (train split)."""
+    return [
+        KnownQuestion(e.question)
+        for e in examples
+        if e.answer is None and e.split == "train" and e.fact in GENERAL_UNANSWERABLE
+    ]
+
+
+def unique(known: Sequence[KnownQuestion]) -> list[KnownQuestion]:
+    """The first of each question (a store's own written ones may repeat kefu's)."""
+    seen: set[str] = set()
+    out = []
+    for k in known:
+        if k.question not in seen:
+            seen.add(k.question)
+            out.append(k)
     return out
 
 

@@ -37,7 +37,7 @@ from knowledge.graph import (
 )
 from knowledge.index import PassageIndex, build_index, index_key, open_index
 from knowledge.ingest import load_documents
-from knowledge.known import KnownQuestion, from_examples, from_faq
+from knowledge.known import KnownQuestion, from_examples, from_faq, general_unanswerable, unique
 from knowledge.models import ModelResolver
 from knowledge.read import Reader
 from knowledge.rerank import Reranker
@@ -98,14 +98,27 @@ class KnowledgeService:
         return result.passages
 
     def known_questions(self, passages: list[Passage]) -> list[KnownQuestion]:
-        """The store's known questions: its FAQ's, and the train split of ``data/qa``."""
-        sentences = split_sentences(passages)
-        known = from_faq(passages, sentences)
+        """The store's known questions: :meth:`document_questions` and its written ones.
+
+        Written: the train split of the store's ``qa/`` folder, when it has one.
+        """
+        known = self.document_questions(passages)
         qa = self.settings.data_dir / "qa"
         if qa.is_dir():
             train = [e for e in build_examples(qa, 0) if e.split == "train"]
-            known += from_examples(train, sentences)
-        return known
+            known += from_examples(train, split_sentences(passages))
+        return unique(known)
+
+    def document_questions(self, passages: list[Passage]) -> list[KnownQuestion]:
+        """What a store has without writing a question: its FAQ's questions, and kefu's own
+        general unanswerable ones (:data:`~knowledge.known.GENERAL_UNANSWERABLE`)."""
+        known = from_faq(passages, split_sentences(passages))
+        return unique(known + general_unanswerable(build_examples(self.training_qa, 0)))
+
+    @property
+    def training_qa(self) -> Path:
+        """kefu's own written questions (``Settings.training_dir``)."""
+        return self.settings.training_dir / "qa"
 
     def index_key(self, passages: list[Passage], known: list[KnownQuestion]) -> str:
         """Index key: the retriever, every passage and every known question.

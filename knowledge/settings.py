@@ -28,6 +28,7 @@ INDEX_TYPES = variable("KEFU_INDEX_TYPE").choices
 FIELDS: dict[str, str] = {
     "cache_dir": "KEFU_CACHE",
     "data_dir": "KEFU_DATA_DIR",
+    "training_dir": "KEFU_TRAINING_DIR",
     "retriever_model": "KEFU_RETRIEVER_MODEL",
     "model_paths": "KEFU_MODEL_PATHS",
     "hub_download": "KEFU_HUB_DOWNLOAD",
@@ -68,10 +69,12 @@ class Settings:
     (orders, recommendations, the generator) are ``shop.settings.ShopSettings``.
     """
 
-    # Defaults: common/config.py (None: KEFU_DATA_DIR is this checkout's data/, the batch
+    # Defaults: common/config.py (None: KEFU_DATA_DIR and KEFU_TRAINING_DIR are this
+    # checkout's data/, the batch
     # sizes and delays follow the device, the threshold is fitted, torch uses every core).
     cache_dir: Path = DEFAULT_CACHE
     data_dir: Path = REPO_ROOT / "data"
+    training_dir: Path = REPO_ROOT / "data"
     retriever_model: str = default("KEFU_RETRIEVER_MODEL")
     model_paths: Mapping[str, Path] = field(default_factory=dict)
     hub_download: bool = default("KEFU_HUB_DOWNLOAD")

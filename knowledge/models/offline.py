@@ -68,26 +68,27 @@ class OfflineSource:
 
 @dataclass(frozen=True)
 class TrainedSource:
-    """A model kefu trains itself from the store's data.
+    """A model kefu trains itself, once, from its own data (``Settings.training_dir``).
 
-    The folder is keyed by a fingerprint of everything the training reads (documents,
-    questions, builder version), so changing the data needs a new build and nothing else does.
+    Trained on kefu's data, not the store's, it is used as it is for any store. The folder is
+    keyed by a fingerprint of everything the training reads (documents, questions, builder
+    version), so changing that data needs a new build and nothing else does.
     Without ``build`` (how services find it) a missing folder is a :class:`ModelNotBuiltError`
     saying what to run; with it (``make models``) the folder is trained the first time.
     """
 
     name: str
     builder_version: str
-    inputs: tuple[str, ...]  # folders under Settings.data_dir that the training reads
+    inputs: tuple[str, ...]  # folders under Settings.training_dir that the training reads
     build: Callable[[Path, Settings], None] | None = None
 
     def fingerprint(self, settings: Settings) -> str:
         """Hash of the builder version and every input file (path and content)."""
         digest = hashlib.sha256(f"{self.name}\n{self.builder_version}\n".encode())
         for folder in self.inputs:
-            root = settings.data_dir / folder
+            root = settings.training_dir / folder
             for path in sorted(p for p in root.rglob("*") if p.is_file()):
-                digest.update(path.relative_to(settings.data_dir).as_posix().encode())
+                digest.update(path.relative_to(settings.training_dir).as_posix().encode())
                 digest.update(path.read_bytes())
         return digest.hexdigest()[:12]
 
@@ -104,7 +105,7 @@ class TrainedSource:
         build = self.build
         if build is None:
             raise ModelNotBuiltError(
-                f"The model {self.name!r} is not built for the store's current data: run "
+                f"The model {self.name!r} is not built for kefu's current training data: run "
                 "'make models' (python -m knowledge models)."
             )
         return _build_once(target, self.name, lambda t: build(t, settings))

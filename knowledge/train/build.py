@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+from knowledge.decide import Decision
 from knowledge.models import ModelResolver
 from knowledge.models.offline import PACKAGED, TRAINED, Source
 from knowledge.service import KnowledgeService
@@ -37,6 +38,10 @@ from knowledge.units import split_sentences
 log = logging.getLogger(__name__)
 
 BASE_ENCODER = "intfloat/multilingual-e5-small"
+#: the fewest calibration questions (and unanswerable ones among them) a store's own decision
+#: is fitted on; a store with fewer gets the general decision
+MIN_CALIBRATION = 300
+MIN_CALIBRATION_OOS = 50
 
 
 def builder(settings: Settings) -> ModelResolver:
@@ -77,15 +82,17 @@ def build_retriever(
 ) -> None:
     """Fine-tune the base bi-encoder into the question–sentence matcher in ``target``.
 
-    On the questions written for every fact (``data/qa/train``), never on the calibration
-    questions the decision is fitted on, nor on dev.
+    On kefu's own data (``Settings.training_dir``), whatever the store: the questions written
+    for every fact (``data/qa/train``), never on the calibration questions the decision is
+    fitted on, nor on dev.
     """
     cfg = config or MatcherTrainConfig()
     started = time.perf_counter()
-    service = KnowledgeService(replace(settings, retriever_model=BASE_ENCODER, reader_model=""))
+    kefu = replace(settings, data_dir=settings.training_dir)
+    service = KnowledgeService(replace(kefu, retriever_model=BASE_ENCODER, reader_model=""))
     service.encoder.warm_up()
     sentences = split_sentences(service.load_passages())
-    examples = build_examples(settings.data_dir / "qa", variants_per_question=0)
+    examples = build_examples(kefu.data_dir / "qa", variants_per_question=0)
     fit = [e for e in examples if e.split == "train" and e.answer and not held_for_calibration(e)]
     questions = service.encoder.encode_queries([e.question for e in fit])
     vectors = service.encoder.encode_passages([s.embedding_text for s in sentences])
@@ -105,11 +112,11 @@ def build_reader(target: Path, settings: Settings, config: ReaderTrainConfig | N
     """Train the reader (it marks the span inside the chosen sentence) into ``target``."""
     cfg = config or ReaderTrainConfig()
     started = time.perf_counter()
-    service = retrieval_service(settings)
+    service = retrieval_service(replace(settings, data_dir=settings.training_dir))
     passages = service.retriever.index.passages if service.retriever.index else []
     # Written questions only: the generated variants add little for the reader and would
     # double the training time on 2 cores.
-    examples = build_examples(settings.data_dir / "qa", variants_per_question=0)
+    examples = build_examples(settings.training_dir / "qa", variants_per_question=0)
     train = [e for e in examples if e.split == "train"]
     dev = [e for e in examples if e.split == "dev"]
     log.info("reader data: %d train and %d dev questions", len(train), len(dev))
@@ -136,9 +143,9 @@ def build_reranker(
     """Train the cross-encoder on the written train questions, negatives from the retriever."""
     cfg = config or RerankerTrainConfig()
     started = time.perf_counter()
-    service = retrieval_service(settings)
+    service = retrieval_service(replace(settings, data_dir=settings.training_dir))
     passages = service.retriever.index.passages if service.retriever.index else []
-    examples = build_examples(settings.data_dir / "qa", variants_per_question=0)
+    examples = build_examples(settings.training_dir / "qa", variants_per_question=0)
     train = [e for e in examples if e.split == "train" and e.answer]
     hits = service.retriever.run([e.question for e in train], top_k=10)
     groups = training_groups(train, passages, hits, cfg.negatives)
@@ -152,30 +159,81 @@ def build_reranker(
 def ensure_decision(
     settings: Settings, resolver: ModelResolver | None = None, force: bool = False
 ) -> Path:
-    """Fit the answer decision for the configured matcher and data, once.
+    """Fit (or take) the answer decision for the configured matcher and the store's data, once.
 
-    Cached in ``<cache>/decision/`` under the index key (the model, the documents and the
-    known questions), so nothing else triggers a fit.
+    A store with enough written questions (:func:`own_calibration`) gets a decision fitted on
+    them; any other store the general one (:func:`general_decision`). Cached in
+    ``<cache>/decision/`` under the store's index key (the model, the documents and the known
+    questions), so nothing else triggers a fit.
     """
     service = KnowledgeService(replace(settings, reader_model="", reranker_model=""), resolver)
     path = service.decision_path(service.build_index().manifest["key"])
     if path.exists() and not force:
         return path
-    service.warm_up()
-    scored = calibration_scores(service)
-    decision, figures = fit_decision(scored)
-    decision.save(path)
-    log.info("decision fitted on %d calibration questions: %s", len(scored), figures)
+    if own_calibration(settings.data_dir / "qa"):
+        service.warm_up()
+        scored = calibration_scores(service)
+        decision, figures = fit_decision(scored)
+        decision.save(path)
+        log.info("decision fitted on the store's %d questions: %s", len(scored), figures)
+    else:
+        general = general_decision(settings, resolver, force)
+        Decision.load(general).save(path)
+        log.info("the store has too few written questions of its own: general decision")
     return path
 
 
-def calibration_scores(service: KnowledgeService) -> list[Scored]:
-    """The calibration questions scored as new ones (a warm service; bank without them)."""
+def own_calibration(qa: Path) -> bool:
+    """Whether a store's written questions can calibrate a decision of its own.
+
+    At least :data:`MIN_CALIBRATION` questions, :data:`MIN_CALIBRATION_OOS` of them
+    unanswerable; fewer fit a noisier decision than kefu's general one.
+    """
+    if not qa.is_dir():
+        return False
+    held = [e for e in build_examples(qa, 0) if e.split == "train" and held_for_calibration(e)]
+    oos = sum(e.answer is None for e in held)
+    return len(held) >= MIN_CALIBRATION and oos >= MIN_CALIBRATION_OOS
+
+
+def general_decision(
+    settings: Settings, resolver: ModelResolver | None = None, force: bool = False
+) -> Path:
+    """The decision for a store that brings only documents, fitted once on kefu's own data.
+
+    kefu's store (``Settings.training_dir``) is scored as a documents-only store would be:
+    the known-question bank holds only what documents give (its FAQ's questions and the
+    general unanswerable ones), never its written questions; the calibration questions are
+    those of :func:`calibration_scores`.
+    """
+    kefu = replace(settings, data_dir=settings.training_dir, reader_model="", reranker_model="")
+    service = KnowledgeService(kefu, resolver)
+    key = service.build_index().manifest["key"]
+    path = service.decision_path(key).with_name(f"general-{service.decision_path(key).name}")
+    if path.exists() and not force:
+        return path
+    service.warm_up()
+    scored = calibration_scores(service, documents_only=True)
+    decision, figures = fit_decision(scored)
+    decision.save(path)
+    log.info("general decision fitted on %d calibration questions: %s", len(scored), figures)
+    return path
+
+
+def calibration_scores(service: KnowledgeService, documents_only: bool = False) -> list[Scored]:
+    """The calibration questions scored as new ones (a warm service; bank without them).
+
+    ``documents_only``: the bank holds only :meth:`KnowledgeService.document_questions`, as
+    a store without written questions has.
+    """
     index = service.graph.index
     assert index is not None and index.known is not None
     examples = build_examples(service.settings.data_dir / "qa", variants_per_question=0)
     held = [e for e in examples if e.split == "train" and held_for_calibration(e)]
-    bank = fit_bank(index.known, {e.question for e in held})
+    keep = None
+    if documents_only:
+        keep = {k.question for k in service.document_questions(index.passages)}
+    bank = fit_bank(index.known, {e.question for e in held}, keep)
     vectors = service.encoder.encode_queries([e.question for e in held])
     return score_questions(
         held, vectors, lambda v, lang: index.scores(v, lang, bank), index.sentences

@@ -75,12 +75,14 @@ class QAExample:
     lang: Language
     kind: str  # "zh", "en", "mixed" (how it was written) or "oos"
     family: str
-    fact: str
+    fact: str  # the fact it asks about; for an out-of-scope question its kind ("chitchat")
     answer: AnswerRef | None
     split: str  # "train" or "dev"
     generated: bool = False
     also: tuple[str, ...] = ()  # other whole sentences that answer it too
-    origin: str = "seeds"  # "seeds" (data/qa/seeds, out_of_scope.yaml) or "train" (data/qa/train)
+    # "seeds" (data/qa/seeds, out_of_scope.yaml), "train" (data/qa/train) or "eval" (a
+    # store's evaluation questions)
+    origin: str = "seeds"
 
 
 def family_split(family: str) -> str:
@@ -143,6 +145,21 @@ def build_examples(qa_dir: Path, variants_per_question: int = 1) -> list[QAExamp
     return examples
 
 
+def held_out_examples(folder: Path) -> list[QAExample]:
+    """A store's evaluation questions: every family and unanswerable question is dev.
+
+    ``folder`` holds family files (``*.yaml``) and ``out_of_scope.yaml``, in the formats of
+    ``data/qa/seeds``; nothing here is ever trained or calibrated on.
+    """
+    if not folder.is_dir():
+        raise KnowledgeError(f"The question folder {folder} does not exist.")
+    rng = random.Random(SEED)
+    examples: list[QAExample] = []
+    for fam in load_families(folder):
+        examples.extend(_family(fam, "dev", rng, 0, "eval"))
+    return examples + _out_of_scope(folder / "out_of_scope.yaml", "oos", "dev", "eval")
+
+
 def _family(
     fam: dict[str, object], split: str, rng: random.Random, variants: int, origin: str = "seeds"
 ) -> list[QAExample]:
@@ -175,7 +192,10 @@ def _out_of_scope(path: Path, prefix: str, split: str | None, origin: str) -> li
         q = str(item["question"])
         where = split or family_split(f"oos-{i}")
         family = f"{prefix}-{item['kind']}-{i}"
-        out.append(QAExample(q, detect_language(q), "oos", family, "", None, where, origin=origin))
+        kind = str(item["kind"])  # what it asks about: its "fact"
+        out.append(
+            QAExample(q, detect_language(q), "oos", family, kind, None, where, origin=origin)
+        )
     return out
 
 

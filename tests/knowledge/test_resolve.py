@@ -77,12 +77,16 @@ def test_trained_source_retrains_only_when_its_data_changes(tmp_path: Path) -> N
     (data / "qa").mkdir(parents=True)
     (data / "qa" / "a.yaml").write_text("one")
     (data / "other").mkdir()
-    settings = Settings(cache_dir=tmp_path / "cache", data_dir=data)
+    store = tmp_path / "store"
+    settings = Settings(cache_dir=tmp_path / "cache", data_dir=store, training_dir=data)
     runs: list[Path] = []
     source = TrainedSource("t/trained", "1", ("qa",), lambda target, s: runs.append(target))
     first = source.ensure(settings)
     (data / "other" / "b.txt").write_text("not an input")
     assert source.ensure(settings) == first and len(runs) == 1
+    # kefu's models travel: another store's data (its folder) trains nothing new
+    other = Settings(cache_dir=tmp_path / "cache", data_dir=tmp_path / "pets", training_dir=data)
+    assert source.ensure(other) == first and len(runs) == 1
     (data / "qa" / "a.yaml").write_text("two")
     assert source.ensure(settings) != first and len(runs) == 2
 
