@@ -22,8 +22,8 @@ setup: ## build the two Python environments (cached by lock-file hash)
 models: setup ## build/train every configured model once (the matcher: ~10 min on 2 cores)
 	@$(APP_ENV)/bin/python -m knowledge models && $(APP_ENV)/bin/python -m shop models
 
-eval: models eval-nlu eval-logistics eval-recommend ## every evaluation: reports/eval.json (knowledge), nlu, logistics, recommend
-	@$(APP_ENV)/bin/python -m knowledge eval
+eval: models $(if $(STORE),,eval-nlu eval-logistics eval-recommend) ## every evaluation: reports/eval.json (knowledge), nlu, logistics, recommend; STORE=<folder>: that store's questions only
+	@$(APP_ENV)/bin/python -m knowledge eval $${STORE:+--store "$$STORE"}
 
 eval-nlu: ## held-out NLU figures per language -> reports/nlu.json, reports/nlu_confusion.png
 	@PYTHONPATH=$(CURDIR)/bot:$$PYTHONPATH $(RASA_ENV)/bin/python scripts/nlu_eval.py "$$(scripts/bot_model.sh)"
@@ -37,8 +37,8 @@ eval-logistics: setup ## planner vs naive on a seeded day, ETA accuracy -> repor
 plan: setup ## the fulfilment planner on a seeded day (ORDERS=600 SEED=7): the plan, its cost vs naive
 	@$(APP_ENV)/bin/python -m shop.logistics plan --orders $${ORDERS:-600} --seed $${SEED:-7}
 
-eval-bot: setup ## held-out store questions through the whole bot (REST channel) -> reports/eval_bot.json, eval_bot_fresh.json (+ .png)
-	@$(APP_ENV)/bin/python scripts/eval_bot.py
+eval-bot: setup ## held-out store questions through the whole bot (REST channel) -> reports/eval_bot.json, eval_bot_fresh.json (+ .png); STORE=<folder>: a stack on that store
+	@$(APP_ENV)/bin/python scripts/eval_bot.py $${STORE:+--store "$$STORE"}
 
 index: setup ## the passage index for the current models (after a data change: make models retrains and re-indexes)
 	@$(APP_ENV)/bin/python -m knowledge index

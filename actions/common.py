@@ -15,10 +15,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.texts import busy_text, failure_text
+from actions.texts import busy_text, failure_text, not_connected_text
 from common.identity import shopper_for_sender
 from common.lang import detect_language
-from knowledge.errors import KnowledgeError, OverloadedError
+from knowledge.errors import KnowledgeError, NotConnectedError, OverloadedError
 from knowledge.types import Language
 
 log = logging.getLogger(__name__)
@@ -56,7 +56,9 @@ class KefuAction(Action, ABC):
         """Run ``act``; on any exception, answer politely in the shopper's language and log.
 
         A busy knowledge engine (:class:`OverloadedError`) asks the shopper to try again in a
-        moment (a warning); a known failure (:class:`KnowledgeError`: no index, the order store
+        moment (a warning); a part the store has not connected (:class:`NotConnectedError`:
+        a store that brought only its documents has no catalog or orders) says so; a known
+        failure (:class:`KnowledgeError`: no index, the order store
         down...) is an error; anything else is a bug, logged as critical.
         """
         try:
@@ -65,6 +67,10 @@ class KefuAction(Action, ABC):
             log.warning("%s: the knowledge engine is busy; %s was asked to try again",
                         self.name(), tracker.sender_id)  # fmt: skip
             dispatcher.utter_message(text=busy_text(lang_of(tracker)))
+            return []
+        except NotConnectedError as exc:  # a store that brought only its documents
+            log.info("%s: %s", self.name(), exc)
+            dispatcher.utter_message(text=not_connected_text(lang_of(tracker)))
             return []
         except Exception as exc:  # the action boundary
             level = logging.ERROR if isinstance(exc, KnowledgeError) else logging.CRITICAL

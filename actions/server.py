@@ -14,7 +14,7 @@ import sys
 from actions.auth import ActionTokenError, check_token, protect
 from actions.policy import second_opinion_bar
 from common.config import SettingError, value
-from knowledge.errors import KnowledgeError
+from knowledge.errors import KnowledgeError, NotConnectedError
 from knowledge.logs import setup_logging
 
 
@@ -41,6 +41,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         get_orders()  # creates and seeds the demo store on first run
+    except NotConnectedError as exc:  # a store that brought only its documents
+        print(f"kefu actions: {exc}: order questions get an apology", file=sys.stderr)
     except KnowledgeError as exc:  # policy answers still work; order actions apologise
         print(
             f"kefu actions: order store unavailable, order questions will fail: {exc}",
@@ -48,13 +50,18 @@ def main(argv: list[str] | None = None) -> int:
         )
     try:
         get_network()  # shortest paths from every warehouse, once
+    except NotConnectedError as exc:
+        print(f"kefu actions: {exc}: shipping options get an apology", file=sys.stderr)
     except KnowledgeError as exc:  # tracking works without ETAs; shipping options apologise
         print(
             f"kefu actions: shipping network unavailable ({exc}); run `make logistics-data`",
             file=sys.stderr,
         )
 
-    get_generator()  # loads the generator model (or says loudly that templates will answer)
+    try:
+        get_generator()  # loads the generator model (or says loudly that templates will answer)
+    except NotConnectedError as exc:  # a store that brought only its documents
+        print(f"kefu actions: {exc}: product questions get an apology", file=sys.stderr)
 
     from rasa_sdk.endpoint import create_app
     from rasa_sdk.utils import number_of_sanic_workers

@@ -11,7 +11,7 @@ import logging
 import os
 
 from knowledge.encode import Encoder
-from knowledge.errors import KnowledgeError
+from knowledge.errors import KnowledgeError, NotConnectedError
 from knowledge.models import ModelResolver
 from knowledge.service import KnowledgeService
 from knowledge.settings import Settings
@@ -55,6 +55,10 @@ def get_service() -> KnowledgeService:
 def get_orders() -> OrderStore:
     """The order store (schema created and demo data seeded on first use)."""
     settings = get_shop_settings()
+    if not settings.orders_url and not settings.demo_orders.exists():
+        raise NotConnectedError(
+            f"no order store: set KEFU_ORDERS_URL, or seed one from {settings.demo_orders}"
+        )
     store = OrderStore(settings.orders_db_url, settings.demo_orders)
     store.open()
     return store
@@ -63,7 +67,10 @@ def get_orders() -> OrderStore:
 @functools.cache
 def get_catalog() -> Catalog:
     """The product catalog."""
-    return Catalog.load(get_shop_settings().catalog_file)
+    path = get_shop_settings().catalog_file
+    if not path.exists():
+        raise NotConnectedError(f"no product catalog at {path}")
+    return Catalog.load(path)
 
 
 @functools.cache
@@ -75,13 +82,18 @@ def get_promotions() -> list[Promotion]:
 @functools.cache
 def get_return_rules() -> ReturnRules:
     """The store's return rules (``data/store.yaml``)."""
-    return ReturnRules.load(get_shop_settings().data_dir / "store.yaml")
+    path = get_shop_settings().data_dir / "store.yaml"
+    if not path.exists():
+        raise NotConnectedError(f"no machine-readable store rules at {path}")
+    return ReturnRules.load(path)
 
 
 @functools.cache
 def get_network() -> Network:
     """The shipping network and shipping rules (``data/logistics``, ``data/store.yaml``)."""
     settings = get_shop_settings()
+    if not settings.logistics_dir.is_dir():
+        raise NotConnectedError(f"no shipping network at {settings.logistics_dir}")
     return Network.load(settings.logistics_dir, settings.data_dir / "store.yaml")
 
 

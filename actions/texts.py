@@ -65,6 +65,19 @@ def answer_text(answer: Answer) -> str:
     return f"{answer.marked_sentence()}\n{source_line(answer)}"
 
 
+NOT_CONNECTED = {
+    "zh": "抱歉，本店还没有把商品和订单系统接入智能助手，这个我暂时查不了。"
+    "政策方面的问题可以直接问我，或者输入“人工”联系客服。",
+    "en": "Sorry, this store hasn't connected its products and orders to the assistant yet, so I "
+    "can't look that up. You can ask me about the store's policies, or ask for a human agent.",
+}
+
+
+def not_connected_text(lang: Language) -> str:
+    """A reply when the store has not connected its catalog, orders or shipping network."""
+    return NOT_CONNECTED[lang]
+
+
 def failure_text(lang: Language) -> str:
     """A polite reply when the knowledge engine fails."""
     return FAILURE[lang]

@@ -8,6 +8,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
+from pathlib import Path
 
 from knowledge.errors import KnowledgeError
 from knowledge.logs import setup_logging
@@ -28,7 +30,12 @@ def main(argv: list[str] | None = None) -> int:
     ask.add_argument("questions", nargs="+")
     sub.add_parser("check", help="exit 0 when models and index are ready to serve")
     sub.add_parser("prepare", help="the same as models: what 'make run' needs")
-    sub.add_parser("eval", help="dev-split figures -> reports/eval.json and reports/eval.png")
+    ev = sub.add_parser("eval", help="dev-split figures -> reports/eval.json and reports/eval.png")
+    ev.add_argument(
+        "--store",
+        help="evaluate this store folder on its own questions (eval/, or the dev split of qa/) "
+        "-> reports/eval-<folder name>.json",
+    )
     args = parser.parse_args(argv)
     setup_logging()
 
@@ -48,11 +55,18 @@ def main(argv: list[str] | None = None) -> int:
             for answer in service.answer_batch(args.questions):
                 print(json.dumps(answer.evidence() | {"answer": answer.text}, ensure_ascii=False))
         elif args.command == "eval":
-            from knowledge.evaluate.run import evaluate
+            from knowledge.evaluate.run import evaluate, evaluate_store
             from knowledge.settings import REPO_ROOT
 
-            report = evaluate(settings, REPO_ROOT / "reports")
-            print(json.dumps({"dev": report["dev"], "abstention": report["abstention"]}, indent=2))
+            if args.store:
+                store = Path(args.store).resolve()
+                out = REPO_ROOT / "reports" / f"eval-{store.name}.json"
+                report = evaluate_store(replace(settings, data_dir=store), out)
+                print(f"wrote {out}")
+            else:
+                report = evaluate(settings, REPO_ROOT / "reports")
+            summary = {k: report[k] for k in ("dev", "abstention")}
+            print(json.dumps(summary, indent=2, ensure_ascii=False))
         elif args.command == "check":
             service.warm_up()
             print("ready")

@@ -22,7 +22,6 @@ from knowledge.train.data import AnswerRef, QAExample
 from knowledge.types import Language, Passage
 from knowledge.units import Sentence, is_faq
 
-
 #: kinds of kefu's written unanswerable questions that no store's documents answer (chit-chat,
 #: general knowledge, other stores, personal matters, other people's data, prompt injection):
 #: they join every store's bank. Near misses, products and services not sold are the demo
@@ -86,7 +85,7 @@ def from_examples(
 
 
 def general_unanswerable(examples: Sequence[QAExample]) -> list[KnownQuestion]:
-    """kefu's written unanswerable questions of :data:`GENERAL_UNANSWERABLE` kinds (train split)."""
+    """The written unanswerable questions of :data:`GENERAL_UNANSWERABLE` kinds (train split)."""
     return [
         KnownQuestion(e.question)
         for e in examples

@@ -110,14 +110,17 @@ class KnowledgeService:
         return unique(known)
 
     def document_questions(self, passages: list[Passage]) -> list[KnownQuestion]:
-        """What a store has without writing a question: its FAQ's questions, and kefu's own
-        general unanswerable ones (:data:`~knowledge.known.GENERAL_UNANSWERABLE`)."""
+        """What a store has without writing a question.
+
+        Its FAQ's questions, and kefu's own general unanswerable ones
+        (:data:`~knowledge.known.GENERAL_UNANSWERABLE`).
+        """
         known = from_faq(passages, split_sentences(passages))
         return unique(known + general_unanswerable(build_examples(self.training_qa, 0)))
 
     @property
     def training_qa(self) -> Path:
-        """kefu's own written questions (``Settings.training_dir``)."""
+        """The written questions kefu's own models learn from (``Settings.training_dir``)."""
         return self.settings.training_dir / "qa"
 
     def index_key(self, passages: list[Passage], known: list[KnownQuestion]) -> str:

@@ -11,10 +11,12 @@ the replies (whichever action asked the engine), come from Rasa's tracker: a sto
 whose turn never asked the engine counts as a routing error apart from a wrong answer.
 
 Starts the stack on free ports (``deploy/stack.py``), or uses a running one with
-``--rasa-url URL --rasa-token TOKEN``. Two held-out sets (:data:`SETS`), each written to its
-own report: ``reports/eval_bot.json`` and ``reports/eval_bot_fresh.json`` (pass rates per
-language and style, bot-level abstention precision and recall, routing errors, latency, each
-question's reply and actions), with a PNG beside each.
+``--rasa-url URL --rasa-token TOKEN``. ``--store DIR`` (``make eval-bot STORE=DIR``)
+starts it on another store's folder and asks that store's held-out questions (``DIR/eval``).
+Two held-out sets (:data:`SETS`), each written to its own report: ``reports/eval_bot.json``
+and ``reports/eval_bot_fresh.json`` (pass rates per language and style, bot-level abstention
+precision and recall, routing errors, latency, each question's reply and actions), with a PNG
+beside each.
 """
 
 from __future__ import annotations
@@ -108,6 +110,32 @@ def load(path: Path = QUESTIONS) -> list[Question]:
         )
         for q in raw
     ]
+
+
+def store_set(store: Path) -> list[Question]:
+    """A store's held-out engine questions (``<store>/eval``) as bot questions.
+
+    An answerable one passes when the reply holds its gold answer or a whole sentence its
+    writer named as answering too (``also``); an out-of-scope one when the bot abstains.
+    """
+    from knowledge.train.data import held_out_examples
+
+    examples = held_out_examples(store / "eval")
+    written = {}  # the language each out-of-scope question was written in (zh, en, mixed)
+    oos_file = store / "eval" / "out_of_scope.yaml"
+    if oos_file.exists():
+        items = yaml.safe_load(oos_file.read_text(encoding="utf-8")) or []
+        written = {str(q["question"]): str(q["lang"]) for q in items}
+    out = []
+    for n, e in enumerate(examples):
+        qid = f"{store.name}-{n:03d}"
+        if e.answer is None:
+            lang = written.get(e.question, e.lang)
+            out.append(Question(qid, lang, "out_of_scope", "abstain", e.question))
+        else:
+            must = ((e.answer.span, *e.also),)
+            out.append(Question(qid, e.kind, "store", "answer", e.question, must, (), e.family))
+    return out
 
 
 def normalise(text: str) -> str:
@@ -287,8 +315,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2, help="conversations at a time")
     parser.add_argument("--out", type=Path, default=ROOT / "reports")
     parser.add_argument("--limit", type=int, help="only the first N questions (a smoke run)")
+    parser.add_argument("--store", type=Path,
+                        help="start the stack on this store folder (KEFU_DATA_DIR), ask "
+                        "its held-out questions (<store>/eval): eval_bot_<name>.json")  # fmt: skip
     args = parser.parse_args(argv)
-    sets = {name: load(SETS[name])[: args.limit] for name in args.set or SETS}
+    env: dict[str, str] = {}
+    files = dict(SETS)
+    if args.store:
+        store = args.store.resolve()
+        env["KEFU_DATA_DIR"] = str(store)
+        files = {f"eval_bot_{store.name}": store / "eval"}
+        sets = {name: store_set(store)[: args.limit] for name in files}
+    else:
+        sets = {name: load(SETS[name])[: args.limit] for name in args.set or SETS}
     reports: dict[str, dict[str, Any]] = {}
 
     def run_all(stack: Stack) -> None:
@@ -303,7 +342,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             with (
                 tempfile.TemporaryDirectory(prefix="kefu-eval-bot-") as tmp,
-                local_stack(Path(tmp)) as stack,
+                local_stack(Path(tmp), env) as stack,
             ):
                 run_all(stack)
     except StackError as exc:
@@ -311,7 +350,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     args.out.mkdir(parents=True, exist_ok=True)
     for name, report in reports.items():
-        report["questions_file"] = str(SETS[name].relative_to(ROOT))
+        where = files[name]
+        shown = where.relative_to(ROOT) if where.is_relative_to(ROOT) else where
+        report["questions_file"] = str(shown)
         report["how"] = "make eval-bot: " + " ".join(argv if argv is not None else sys.argv[1:])
         text = json.dumps(report, indent=2, ensure_ascii=False) + "\n"
         (args.out / f"{name}.json").write_text(text, encoding="utf-8")
