@@ -221,6 +221,10 @@ _DECLARED: list[Var] = [
         shown="all cores", minimum=1),
     Var("KEFU_TOP_K", "int", "5", "engine",
         "passages retrieved per question", minimum=1),
+    Var("KEFU_ADAPT", "bool", "1", "engine",
+        "fine-tune the matcher on a store's own documents (its FAQ's questions and the page "
+        "sentences that restate their answers, its headings), kept only when it beats the "
+        "general matcher on a held-out part of them; never for kefu's own store"),
     Var("KEFU_HYBRID", "bool", "0", "engine",
         "`1` fuses BM25 (jieba) with dense retrieval by reciprocal rank"),
     Var("KEFU_INDEX_TYPE", "choice", "flat", "engine",

@@ -38,10 +38,11 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 FEATURES = ("cosine", "cosine_gap", "known", "known_gap", "votes", "passage", "overlap", "faq")
-ANSWERABILITY = ("best", "margin", "cosine", "known", "unknown", "unknown_gap", "length")
+ANSWERABILITY = ("best", "margin", "cosine", "known", "unknown", "unknown_gap", "length", "novel")
 VECTOR = "vector"  # answerability input: the question's own vector (its topic)
 CANDIDATES = 12  # sentences ranked per question: the best by cosine, then by known question
 NEIGHBOURS = 20  # known questions consulted per question
+PHRASING_SHARE = 0.002  # a word in 1 of 500 of kefu's written questions is how shoppers ask
 _WORD = re.compile(r"[a-z0-9]+|[\u3400-\u9fff]")
 _STOP = frozenset(
     "a an the i my me you your is are do does can to of for in on and or it".split()  # noqa: SIM905
@@ -74,7 +75,8 @@ class Scores:
     other languages); ``known`` per sentence the best similarity of a known question it
     answers (0 if none is among the neighbours) and ``votes`` the share of the neighbours that
     it answers; ``vector`` the question's own; ``unknown`` the best similarity to a known
-    unanswerable question.
+    unanswerable question; ``novel`` the share of the question's words that the store's
+    documents never use (:func:`novelty`).
     """
 
     sentence_cosine: np.ndarray
@@ -83,6 +85,30 @@ class Scores:
     unknown: float
     votes: np.ndarray | None = None
     vector: np.ndarray | None = None
+    novel: float = 0.0
+
+
+def phrasing(questions: Sequence[str], share: float = PHRASING_SHARE) -> frozenset[str]:
+    """The words at least ``share`` of ``questions`` use: how shoppers ask, in any store.
+
+    Counted as used by every store's documents, so that "能不能" or "how long" is not
+    :func:`novelty` (kefu's own written questions give them).
+    """
+    counts: dict[str, int] = {}
+    for q in questions:
+        for w in words(q):
+            counts[w] = counts.get(w, 0) + 1
+    return frozenset(w for w, n in counts.items() if n >= share * len(questions))
+
+
+def novelty(question: str, vocabulary: frozenset[str]) -> float:
+    """Share of the question's :func:`words` that are not in ``vocabulary`` (0 without words).
+
+    A question about something the store's documents never mention ("price match",
+    "京东") asks words they never use; rewordings of what they say mostly do not.
+    """
+    asked = words(question)
+    return len(asked - vocabulary) / len(asked) if asked else 0.0
 
 
 @dataclass(frozen=True)
@@ -130,11 +156,12 @@ def candidates(
 
 
 def answerability_features(
-    question: str, found: Candidates, ranked: np.ndarray, unknown: float
+    question: str, found: Candidates, ranked: np.ndarray, unknown: float, novel: float = 0.0
 ) -> np.ndarray:
     """The answerability model's inputs for a question whose candidates scored ``ranked``.
 
-    ``unknown`` is its best similarity to a known unanswerable question.
+    ``unknown`` is its best similarity to a known unanswerable question, ``novel`` the share
+    of its words the documents never use.
     """
     order = np.argsort(-ranked)
     best = float(ranked[order[0]]) if len(order) else -10.0
@@ -145,7 +172,7 @@ def answerability_features(
     max_known = float(found.features[:, 2].max()) if len(found) else 0.0
     length = math.log1p(len(question))
     return np.array(
-        [best, best - second, cosine, known, unknown, unknown - max_known, length],
+        [best, best - second, cosine, known, unknown, unknown - max_known, length, novel],
         np.float32,
     )
 
@@ -221,7 +248,7 @@ def _default_ranker() -> Linear:
 
 
 def _default_answerability() -> Linear:
-    return Linear(ANSWERABILITY, (0.0, 0.0, 20.0, 0.0, 0.0, 0.0, 0.0), -16.0)
+    return Linear(ANSWERABILITY, (0.0, 0.0, 20.0, 0.0, 0.0, 0.0, 0.0, 0.0), -16.0)
 
 
 @dataclass(frozen=True)
@@ -248,7 +275,7 @@ class Decision:
             return -1, 0.0
         ranked = self.ranker.logit(columns(found.features, self.ranker.names))
         x = answerability_inputs(
-            answerability_features(question, found, ranked, scores.unknown),
+            answerability_features(question, found, ranked, scores.unknown, scores.novel),
             scores.vector,
             self.answerability.names,
         )

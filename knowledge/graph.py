@@ -312,7 +312,7 @@ class AnswerGraph:
         """
         if self.index is None:
             raise NotReadyError("The answer graph has no index: call warm_up() first.")
-        scores = self.index.scores(vector, lang or detect_language(question))
+        scores = self.index.scores(vector, lang or detect_language(question), question=question)
         index = self.index
         return self.decision.choose(question, scores, index.sentence_texts, index.sentence_faq)
 

@@ -18,13 +18,13 @@ import json
 import shutil
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from knowledge.decide import Scores
+from knowledge.decide import Scores, novelty, words
 from knowledge.encode import Encoder
 from knowledge.errors import IndexMissingError, IndexStaleError
 from knowledge.known import KnownBank, KnownQuestion, question_scores
@@ -82,18 +82,34 @@ class PassageIndex:
         self.sentence_faq = np.array([is_faq(s.passage) for s in self.sentences], np.float32)
         if self.known is None:
             self.known = KnownBank([], np.zeros((0, 0), np.float32), self.sentences)
+        #: every word (en) and character pair (zh) of the documents, headings included: a
+        #: question's words outside it are :attr:`~knowledge.decide.Scores.novel`
+        self.vocabulary: frozenset[str] = frozenset().union(
+            *(words(f"{p.source.title} {p.source.section} {p.text}") for p in self.passages)
+        )
 
-    def scores(self, vector: np.ndarray, lang: Language, bank: KnownBank | None = None) -> Scores:
-        """What the answer decision needs for one encoded question.
+    def scores(
+        self,
+        vector: np.ndarray,
+        lang: Language,
+        bank: KnownBank | None = None,
+        question: str = "",
+    ) -> Scores:
+        """What the answer decision needs for one encoded question (``question``: its text).
 
         ``bank``: another bank of known questions than the index's (fitting the decision).
         """
         passage_cosine = (self.passage_vectors @ vector)[self.sentence_passage]
         assert self.known is not None
-        return question_scores(
+        scores = question_scores(
             vector, lang, self.sentence_vectors, self.sentence_langs,
             passage_cosine.astype(np.float32), bank if bank is not None else self.known,
         )  # fmt: skip
+        return replace(scores, novel=novelty(question, self.vocabulary)) if question else scores
+
+    def add_words(self, extra: frozenset[str]) -> None:
+        """Count ``extra`` as words the documents use (how shoppers phrase any question)."""
+        self.vocabulary = self.vocabulary | extra
 
     def search(self, queries: np.ndarray, k: int) -> list[list[tuple[int, float]]]:
         """Top-``k`` (passage position, score) per query row, best first."""

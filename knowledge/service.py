@@ -16,6 +16,7 @@ Both run the one graph of :mod:`knowledge.graph`; only the lanes differ.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import Sequence
@@ -23,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from knowledge.batching import Stage
-from knowledge.decide import Decision
+from knowledge.decide import Decision, phrasing
 from knowledge.encode import Encoder
 from knowledge.errors import KnowledgeError, NotReadyError
 from knowledge.graph import (
@@ -49,7 +50,13 @@ from knowledge.units import split_sentences
 
 log = logging.getLogger(__name__)
 
-DECISION_VERSION = 1
+DECISION_VERSION = 2  # 2: the answerability model reads "novel"
+
+
+@functools.cache
+def question_phrasing(qa: Path) -> frozenset[str]:
+    """How shoppers phrase questions: :func:`~knowledge.decide.phrasing` of kefu's train split."""
+    return phrasing([e.question for e in build_examples(qa, 0) if e.split == "train"])
 
 
 class KnowledgeService:
@@ -177,6 +184,7 @@ class KnowledgeService:
                 self.reader.warm_up()
         elif not with_reader:
             self.reader = None
+        index.add_words(question_phrasing(self.training_qa))
         self.graph.index = index
         self.graph.decision = Decision.load(self.decision_path(index.manifest["key"]))
         self._inline = None  # the stages follow the components as warmed (with_reader)

@@ -47,6 +47,7 @@ FIELDS: dict[str, str] = {
     "reader_model": "KEFU_READER_MODEL",
     "reranker_model": "KEFU_RERANKER_MODEL",
     "hybrid": "KEFU_HYBRID",
+    "adapt": "KEFU_ADAPT",
     "index_type": "KEFU_INDEX_TYPE",
     "answer_threshold": "KEFU_ANSWER_THRESHOLD",
 }
@@ -95,6 +96,7 @@ class Settings:
     reader_model: str = default("KEFU_READER_MODEL")
     reranker_model: str = default("KEFU_RERANKER_MODEL")
     hybrid: bool = default("KEFU_HYBRID")
+    adapt: bool = default("KEFU_ADAPT")
     index_type: str = default("KEFU_INDEX_TYPE")
     answer_threshold: float | None = None
 

@@ -49,7 +49,7 @@ Shipping is free on orders of 99 or more.
 
 
 #: a decision for the fake encoder's low cosines: p = 0.5 at a cosine of 0.3 with the pick
-LENIENT = Decision(answerability=Linear(ANSWERABILITY, (0, 0, 20, 0, 0, 0, 0), -6.0))
+LENIENT = Decision(answerability=Linear(ANSWERABILITY, (0, 0, 20, 0, 0, 0, 0, 0), -6.0))
 
 
 class FakeEncoder:

@@ -36,6 +36,7 @@ from knowledge.service import KnowledgeService
 from knowledge.settings import REPO_ROOT, Settings
 from knowledge.train.build import (
     BASE_ENCODER,
+    build_models,
     calibration_scores,
     ensure_decision,
     own_calibration,
@@ -332,7 +333,7 @@ def store_figures(settings: Settings, dev: Sequence[QAExample]) -> dict[str, Any
     """
     settings = replace(settings, reader_model="", reranker_model="")
     own = own_calibration(settings.data_dir / "qa")
-    ensure_decision(settings)
+    built = build_models(settings)
     service = KnowledgeService(settings)
     service.warm_up()
     answerable = [e for e in dev if e.answer is not None]
@@ -346,6 +347,7 @@ def store_figures(settings: Settings, dev: Sequence[QAExample]) -> dict[str, Any
         "abstention": end["abstention"],
         "abstention_curve": abstention_curve(service, dev),
         "decision": "the store's own" if own else "general (documents only)",
+        "adaptation": _adaptation(built.get("store adaptation")),
         "threshold": service.decision.threshold,
         "sizes": {
             "passages": len(index.passages),
@@ -356,6 +358,14 @@ def store_figures(settings: Settings, dev: Sequence[QAExample]) -> dict[str, Any
             "dev_out_of_scope": sum(e.answer is None for e in dev),
         },
     }
+
+
+def _adaptation(folder: Path | None) -> dict[str, Any] | None:
+    """The store adaptation's report (None: not made for this store)."""
+    if folder is None or not (folder / "kefu_adaptation.json").exists():
+        return None
+    report: dict[str, Any] = json.loads((folder / "kefu_adaptation.json").read_text())
+    return report
 
 
 def documents_only(data_dir: Path, cache_dir: Path) -> Path:

@@ -63,7 +63,7 @@ class OfflineSource:
             assert self.locate is not None
             return self.locate()
         build = self.build
-        return _build_once(settings.models_dir / key, self.name, build)
+        return build_once(settings.models_dir / key, self.name, build)
 
 
 @dataclass(frozen=True)
@@ -108,7 +108,32 @@ class TrainedSource:
                 f"The model {self.name!r} is not built for kefu's current training data: run "
                 "'make models' (python -m knowledge models)."
             )
-        return _build_once(target, self.name, lambda t: build(t, settings))
+        return build_once(target, self.name, lambda t: build(t, settings))
+
+
+#: bump when the store adaptation (knowledge.train.adapt) changes what it builds
+ADAPT_VERSION = "1"
+
+
+def store_fingerprint(data_dir: Path) -> str:
+    """Hash of a store's documents (``docs/``, ``faq/``: paths and contents)."""
+    digest = hashlib.sha256(f"adapt {ADAPT_VERSION}\n".encode())
+    for folder in ("docs", "faq"):
+        root = data_dir / folder
+        for path in sorted(p for p in root.rglob("*") if p.is_file()):
+            digest.update(path.relative_to(data_dir).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def adaptation_folder(settings: Settings, general: Path) -> Path:
+    """Where the store's adaptation of the matcher in ``general`` lives (built or not)."""
+    return settings.models_dir / f"{general.name}+store-{store_fingerprint(settings.data_dir)}"
+
+
+def adapts(settings: Settings) -> bool:
+    """Whether the store gets its own adaptation of the matcher: on, and not kefu's own."""
+    return settings.adapt and settings.data_dir.resolve() != settings.training_dir.resolve()
 
 
 @contextmanager
@@ -119,7 +144,7 @@ def _locked(path: Path) -> Iterator[None]:
         yield
 
 
-def _build_once(target: Path, name: str, build: Callable[[Path], None]) -> Path:
+def build_once(target: Path, name: str, build: Callable[[Path], None]) -> Path:
     """Build into ``target`` unless a finished build (``.ok``) is there; one builder at a time."""
     if (target / ".ok").exists():
         return target

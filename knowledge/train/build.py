@@ -10,6 +10,7 @@ optional reader and reranker are trained only when configured.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import time
@@ -20,8 +21,9 @@ from pathlib import Path
 from knowledge.decide import Decision
 from knowledge.models import ModelResolver
 from knowledge.models.offline import PACKAGED, TRAINED, Source
-from knowledge.service import KnowledgeService
-from knowledge.settings import Settings
+from knowledge.service import DECISION_VERSION, KnowledgeService
+from knowledge.settings import REPO_ROOT, Settings
+from knowledge.train.adapt import ensure_adaptation
 from knowledge.train.data import build_examples
 from knowledge.train.decision import (
     Scored,
@@ -42,6 +44,9 @@ BASE_ENCODER = "intfloat/multilingual-e5-small"
 #: is fitted on; a store with fewer gets the general decision
 MIN_CALIBRATION = 300
 MIN_CALIBRATION_OOS = 50
+#: kefu's other stores with written questions its matcher never trained on: they calibrate
+#: the general decision (as documents-only stores), beside kefu's own store
+CALIBRATION_STORES = (REPO_ROOT / "stores" / "books",)
 
 
 def builder(settings: Settings) -> ModelResolver:
@@ -57,9 +62,12 @@ def build_models(settings: Settings) -> dict[str, Path]:
     Returns the folder of each model, the index and the decision file by name.
     """
     resolver = builder(settings)
+    adaptation = ensure_adaptation(settings, resolver)  # the general matcher first, if missing
     service = KnowledgeService(settings, resolver)
     index = service.build_index()
     built = {"index": settings.index_dir / index.manifest["key"]}
+    if adaptation is not None:
+        built["store adaptation"] = adaptation
     for name in (settings.retriever_model, settings.reader_model, settings.reranker_model):
         if name:
             built[name] = resolver.resolve(name)
@@ -164,19 +172,20 @@ def ensure_decision(
     A store with enough written questions (:func:`own_calibration`) gets a decision fitted on
     them; any other store the general one (:func:`general_decision`). Cached in
     ``<cache>/decision/`` under the store's index key (the model, the documents and the known
-    questions), so nothing else triggers a fit.
+    questions), so nothing else triggers a fit of its own.
     """
     service = KnowledgeService(replace(settings, reader_model="", reranker_model=""), resolver)
     path = service.decision_path(service.build_index().manifest["key"])
-    if path.exists() and not force:
+    own = own_calibration(settings.data_dir / "qa")
+    if own and path.exists() and not force:
         return path
-    if own_calibration(settings.data_dir / "qa"):
+    if own:
         service.warm_up()
         scored = calibration_scores(service)
         decision, figures = fit_decision(scored)
         decision.save(path)
         log.info("decision fitted on the store's %d questions: %s", len(scored), figures)
-    else:
+    else:  # copied again on every build: the general decision may have been refitted
         general = general_decision(settings, resolver, force)
         Decision.load(general).save(path)
         log.info("the store has too few written questions of its own: general decision")
@@ -199,21 +208,31 @@ def own_calibration(qa: Path) -> bool:
 def general_decision(
     settings: Settings, resolver: ModelResolver | None = None, force: bool = False
 ) -> Path:
-    """The decision for a store that brings only documents, fitted once on kefu's own data.
+    """The decision for a store that brings only documents, fitted once on kefu's own stores.
 
-    kefu's store (``Settings.training_dir``) is scored as a documents-only store would be:
-    the known-question bank holds only what documents give (its FAQ's questions and the
-    general unanswerable ones), never its written questions; the calibration questions are
-    those of :func:`calibration_scores`.
+    kefu's store (``Settings.training_dir``) and its other stores with written questions
+    (:data:`CALIBRATION_STORES`, whose questions the matcher never trained on) are each
+    scored as a documents-only store would be: with the matcher it would get (its own
+    adaptation), and a known-question bank holding only what documents give (its FAQ's
+    questions and the general unanswerable ones), never its written questions. The
+    calibration questions are those of :func:`calibration_scores`, of every store.
     """
-    kefu = replace(settings, data_dir=settings.training_dir, reader_model="", reranker_model="")
-    service = KnowledgeService(kefu, resolver)
-    key = service.build_index().manifest["key"]
-    path = service.decision_path(key).with_name(f"general-{service.decision_path(key).name}")
+    sources = resolver.sources if resolver else None
+    services = []
+    for store in (settings.training_dir, *(s for s in CALIBRATION_STORES if s.is_dir())):
+        each = replace(settings, data_dir=store, reader_model="", reranker_model="")
+        each_resolver = ModelResolver(each, sources)
+        ensure_adaptation(each, each_resolver)
+        services.append(KnowledgeService(each, each_resolver))
+    keys = "\n".join(service.build_index().manifest["key"] for service in services)
+    name = f"general-v{DECISION_VERSION}-{hashlib.sha256(keys.encode()).hexdigest()[:16]}.json"
+    path = settings.cache_dir / "decision" / name
     if path.exists() and not force:
         return path
-    service.warm_up()
-    scored = calibration_scores(service, documents_only=True)
+    scored: list[Scored] = []
+    for service in services:
+        service.warm_up()
+        scored += calibration_scores(service, documents_only=True)
     decision, figures = fit_decision(scored)
     decision.save(path)
     log.info("general decision fitted on %d calibration questions: %s", len(scored), figures)
@@ -236,7 +255,7 @@ def calibration_scores(service: KnowledgeService, documents_only: bool = False) 
     bank = fit_bank(index.known, {e.question for e in held}, keep)
     vectors = service.encoder.encode_queries([e.question for e in held])
     return score_questions(
-        held, vectors, lambda v, lang: index.scores(v, lang, bank), index.sentences
+        held, vectors, lambda v, lang, q: index.scores(v, lang, bank, q), index.sentences
     )
 
 

@@ -73,6 +73,7 @@ class Scored:
     labels: np.ndarray  # 1 answers, 0 does not, -1 neither (only holds the answer text)
     unknown: float  # best similarity to a known unanswerable question
     vector: np.ndarray  # the question's
+    novel: float = 0.0  # share of its words the store's documents never use
 
 
 def score_questions(
@@ -81,13 +82,13 @@ def score_questions(
     scores_of: object,
     sentences: Sequence[Sentence],
 ) -> list[Scored]:
-    """Candidates and labels for each example (``scores_of(vector, lang)`` -> ``Scores``)."""
+    """Candidates and labels for each example (``scores_of(vector, lang, question)``)."""
     texts = [s.text for s in sentences]
     faq = np.array([is_faq(s.passage) for s in sentences], np.float32)
     out = []
     for ex, vector in zip(examples, vectors, strict=True):
         lang: Language = ex.lang
-        scores = scores_of(vector, lang)  # type: ignore[operator]
+        scores = scores_of(vector, lang, ex.question)  # type: ignore[operator]
         found = candidates(ex.question, scores, texts, faq)
         if ex.answer is not None:
             pos, neutral = answering(ex.lang, ex.answer, ex.also, sentences)
@@ -96,7 +97,9 @@ def score_questions(
         labels = np.array(
             [1 if i in pos else (-1 if i in neutral else 0) for i in found.ids], np.int64
         )
-        out.append(Scored(ex, found.ids, found.features, labels, scores.unknown, vector))
+        out.append(
+            Scored(ex, found.ids, found.features, labels, scores.unknown, vector, scores.novel)
+        )
     return out
 
 
@@ -156,7 +159,7 @@ def pick_features(
             right.append(False)
             continue
         ranked = ranker.logit(columns(s.features, ranker.names))
-        xs.append(answerability_features(s.example.question, found, ranked, s.unknown))
+        xs.append(answerability_features(s.example.question, found, ranked, s.unknown, s.novel))
         right.append(bool(s.labels[int(np.argmax(ranked))] == 1))
     return np.stack(xs), np.array(answerable), np.array(right)
 

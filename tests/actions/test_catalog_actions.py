@@ -134,3 +134,25 @@ def test_a_policy_question_naming_a_product_is_answered_from_the_documents(
     monkeypatch.setattr(actions.policy, "get_service", lambda: FakeService(score=0.7))
     (m,) = run_with(ActionProductInfo(), "空气炸锅保修多久", entities=[ent("product", "空气炸锅")])
     assert m["text"].startswith("厨悦 AF5 空气炸锅"), "below the bar: the catalog answers"
+
+
+def test_a_store_with_only_documents_says_products_and_orders_are_not_connected(  # type: ignore[no-untyped-def]
+    store, tmp_path, monkeypatch
+) -> None:
+    from actions.orders import ActionTrackOrder
+    from tests.actions.conftest import _clear
+
+    monkeypatch.setenv("KEFU_DATA_DIR", str(store))  # docs/ alone: no catalog, orders, network
+    monkeypatch.setenv("KEFU_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("KEFU_GENERATOR_MODEL", "none")
+    monkeypatch.delenv("KEFU_ORDERS_URL", raising=False)
+    _clear()
+    try:
+        (m,) = run_with(
+            ActionProductInfo(), "介绍一下空气炸锅", entities=[ent("product", "空气炸锅")]
+        )
+        assert "还没有把商品和订单系统接入" in m["text"] and "人工" in m["text"]
+        (m,) = run_with(ActionTrackOrder(), "where is my order?")
+        assert "hasn't connected its products and orders" in m["text"] and "human" in m["text"]
+    finally:
+        _clear()

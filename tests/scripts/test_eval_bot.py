@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from scripts.eval_bot import QUESTIONS, SETS, Question, grade, load, normalise, turn
+from scripts.eval_bot import QUESTIONS, SETS, Question, grade, load, normalise, store_set, turn
 
 ROOT = Path(__file__).resolve().parents[2]
 TRAINING = [ROOT / "bot" / "data", ROOT / "bot" / "tests", ROOT / "data" / "qa"]
@@ -104,3 +104,13 @@ def test_an_answer_from_the_engine_after_any_action_is_not_an_abstention() -> No
     refused = turn({"events": [events[0], events[1], {"event": "bot", "text": "sorry"}]})
     assert not refused.reached_engine and refused.abstained
     assert QUESTIONS.is_file()
+
+
+def test_a_stores_held_out_questions_become_bot_questions_graded_on_the_gold_answer() -> None:
+    questions = store_set(ROOT / "stores" / "pets")
+    assert len({q.id for q in questions}) == len(questions) >= 300
+    assert {q.lang for q in questions} == {"zh", "en", "mixed"}
+    answer = next(q for q in questions if q.expect == "answer")
+    span = answer.must[0][0]
+    assert grade(answer, f"…{span}…", False)[0] and not grade(answer, "Sorry.", True)[0]
+    assert {q.style for q in questions if q.expect == "abstain"} == {"out_of_scope"}
