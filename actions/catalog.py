@@ -14,8 +14,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import KefuAction, lang_of, shopper_of
-from actions.policy import answered_from_documents
+from actions.common import lang_of, shopper_of
+from actions.policy import StoreAction, answered_from_documents
 from actions.service import (
     get_catalog,
     get_generator,
@@ -51,8 +51,10 @@ def card(p: Product, lang: Language) -> dict[str, Any]:
             "rating": p.rating, "in_stock": p.stock > 0}  # fmt: skip
 
 
-class ActionProductInfo(KefuAction):
+class ActionProductInfo(StoreAction):
     """Details of the product the shopper names."""
+
+    needs = ("catalog",)
 
     def name(self) -> str:
         """Action name in the domain."""
@@ -95,8 +97,10 @@ def generation(g: Generated) -> dict[str, Any]:
             "seconds": round(g.seconds, 2)}  # fmt: skip
 
 
-class ActionRecommend(KefuAction):
+class ActionRecommend(StoreAction):
     """Suggest products from the shopper's history and wishes, with reasons, cards and buttons."""
+
+    needs = ("catalog", "orders")  # the shopper's history
 
     def name(self) -> str:
         """Action name in the domain."""
@@ -142,8 +146,10 @@ class ActionRecommend(KefuAction):
         return []
 
 
-class ActionPromotions(KefuAction):
+class ActionPromotions(StoreAction):
     """Promotions running today for this shopper, theirs first, with one offer made for them."""
+
+    needs = ("catalog", "orders")  # the shopper's membership and history
 
     def name(self) -> str:
         """Action name in the domain."""

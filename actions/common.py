@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
-from typing import Any
+from typing import Any, ClassVar
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.service import connected
 from actions.texts import busy_text, failure_text, not_connected_text
 from common.identity import shopper_for_sender
 from common.lang import detect_language
@@ -42,13 +43,26 @@ def shopper_of(tracker: Tracker) -> str | None:
 
 
 class KefuAction(Action, ABC):
-    """A custom action whose failures never leave the shopper without an answer."""
+    """A custom action whose failures never leave the shopper without an answer.
+
+    ``needs``: the parts of the store it works on (``actions.service.connected``); a store
+    that has not connected one gets :meth:`not_connected` instead of :meth:`act`.
+    """
+
+    needs: ClassVar[tuple[str, ...]] = ()
 
     @abstractmethod
     async def act(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         """The action's work."""
+
+    async def not_connected(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """What a store without one of ``needs`` gets: it says so and offers a person."""
+        dispatcher.utter_message(text=not_connected_text(lang_of(tracker)))
+        return []
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
@@ -62,13 +76,15 @@ class KefuAction(Action, ABC):
         down...) is an error; anything else is a bug, logged as critical.
         """
         try:
+            if not all(connected(part) for part in self.needs):
+                return await self.not_connected(dispatcher, tracker, domain)
             return await self.act(dispatcher, tracker, domain)
         except OverloadedError:
             log.warning("%s: the knowledge engine is busy; %s was asked to try again",
                         self.name(), tracker.sender_id)  # fmt: skip
             dispatcher.utter_message(text=busy_text(lang_of(tracker)))
             return []
-        except NotConnectedError as exc:  # a store that brought only its documents
+        except NotConnectedError as exc:  # a part it needs but did not declare
             log.info("%s: %s", self.name(), exc)
             dispatcher.utter_message(text=not_connected_text(lang_of(tracker)))
             return []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -12,9 +13,20 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import KefuAction
 from actions.service import get_orders
 
+log = logging.getLogger(__name__)
+
 
 class ActionRecordFeedback(KefuAction):
     """Store the latest message as feedback or, for the ``complain`` intent, a complaint."""
+
+    needs = ("orders",)  # kept beside the orders
+
+    async def not_connected(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """No order store to keep it in: it stays in the transcript agents read."""
+        log.info("feedback of %s kept in the transcript only (no order store)", tracker.sender_id)
+        return []
 
     def name(self) -> str:
         """Action name in the domain."""

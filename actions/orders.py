@@ -18,7 +18,7 @@ from rasa_sdk.forms import FormValidationAction
 
 from actions.common import lang_of, shopper_of
 from actions.policy import OrderRequestAction, answer_policy_first
-from actions.service import get_network, get_orders
+from actions.service import connected, get_network, get_orders
 from actions.texts import order_status_text, order_text, recent_orders_text, state_name
 from common.clock import beijing_date
 from knowledge.errors import KnowledgeError
@@ -80,8 +80,11 @@ class OrderFormValidation(FormValidationAction):
         tracker: Tracker,
         domain: dict[str, Any],
     ) -> list[str]:
-        """A guest has no orders: the form ends at once and its action asks them to log in."""
-        return domain_slots if shopper_of(tracker) else []
+        """A guest has no orders: the form ends at once and its action asks them to log in.
+
+        Nor does a store without orders: its action answers from the documents.
+        """
+        return domain_slots if shopper_of(tracker) and connected("orders") else []
 
     @staticmethod
     def corrects_order_id(tracker: Tracker) -> bool:

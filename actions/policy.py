@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+from abc import ABC
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -27,7 +28,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import KefuAction, lang_of
-from actions.service import get_service
+from actions.service import connected, get_service
 from actions.texts import INTENT_LABELS, REQUEST_WORDS, answer_text, pick
 from common.config import value
 from common.lang import detect_language
@@ -292,8 +293,25 @@ async def answer_the_rest(dispatcher: CollectingDispatcher, tracker: Tracker, fo
     utter_answers(dispatcher, distinct(got), [])
 
 
-class OrderRequestAction(KefuAction):
+class StoreAction(KefuAction, ABC):
+    """An action on a part of the store (``needs``) that a store may not have connected.
+
+    Without it (a store that brought only its documents), the message is a question for the
+    documents: answered from them as an ``ask_policy`` turn is, or abstained on with a person
+    offered.
+    """
+
+    async def not_connected(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """Answer the latest message from the store's documents."""
+        return await answer_question(dispatcher, tracker.latest_message.get("text") or "", tracker)
+
+
+class OrderRequestAction(StoreAction):
     """An action that ends an order form, then answers what else its request message asked."""
+
+    needs = ("orders",)
 
     #: the form whose request message this action answers the rest of
     form: ClassVar[str]
@@ -301,7 +319,15 @@ class OrderRequestAction(KefuAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        """The action's own work (``act``, at the boundary), then :func:`answer_the_rest`."""
+        """The action's own work (``act``, at the boundary), then :func:`answer_the_rest`.
+
+        A store without orders: the request message is answered from the documents, unless
+        the form's first turn answered it already (:func:`answer_policy_first`).
+        """
+        if not connected("orders"):
+            if request_message(tracker, self.form)[1]:
+                return []
+            return await super().run(dispatcher, tracker, domain)
         events = await super().run(dispatcher, tracker, domain)
         try:
             await answer_the_rest(dispatcher, tracker, self.form)

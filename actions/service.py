@@ -51,11 +51,27 @@ def get_service() -> KnowledgeService:
     return service
 
 
+def connected(part: str) -> bool:
+    """Whether the store connected ``part`` of kefu: ``catalog``, ``orders`` or ``shipping``.
+
+    A store that brings only its documents has none of them: the actions that need one
+    answer from the documents instead (``actions.policy.StoreAction``).
+    """
+    settings = get_shop_settings()
+    if part == "catalog":
+        return settings.catalog_file.exists()
+    if part == "orders":  # its own database, or the demo orders seeded into the cache
+        return bool(settings.orders_url) or settings.demo_orders.exists()
+    if part == "shipping":
+        return settings.logistics_dir.is_dir() and (settings.data_dir / "store.yaml").exists()
+    raise ValueError(f"unknown part {part!r}")
+
+
 @functools.cache
 def get_orders() -> OrderStore:
     """The order store (schema created and demo data seeded on first use)."""
     settings = get_shop_settings()
-    if not settings.orders_url and not settings.demo_orders.exists():
+    if not connected("orders"):
         raise NotConnectedError(
             f"no order store: set KEFU_ORDERS_URL, or seed one from {settings.demo_orders}"
         )
@@ -68,7 +84,7 @@ def get_orders() -> OrderStore:
 def get_catalog() -> Catalog:
     """The product catalog."""
     path = get_shop_settings().catalog_file
-    if not path.exists():
+    if not connected("catalog"):
         raise NotConnectedError(f"no product catalog at {path}")
     return Catalog.load(path)
 
@@ -92,7 +108,7 @@ def get_return_rules() -> ReturnRules:
 def get_network() -> Network:
     """The shipping network and shipping rules (``data/logistics``, ``data/store.yaml``)."""
     settings = get_shop_settings()
-    if not settings.logistics_dir.is_dir():
+    if not connected("shipping"):
         raise NotConnectedError(f"no shipping network at {settings.logistics_dir}")
     return Network.load(settings.logistics_dir, settings.data_dir / "store.yaml")
 

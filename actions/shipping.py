@@ -15,8 +15,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.catalog import entity
-from actions.common import KefuAction, lang_of, shopper_of
-from actions.policy import answer_question
+from actions.common import lang_of, shopper_of
+from actions.policy import StoreAction, answer_question
 from actions.service import get_network, get_orders
 from actions.texts import shipping_option_line, shipping_text
 from common.clock import beijing_date
@@ -26,8 +26,10 @@ from shop.money import parse_money
 from shop.orders.store import now
 
 
-class ActionShippingOptions(KefuAction):
+class ActionShippingOptions(StoreAction):
     """List standard and express delivery for the city, with fees and dates; mark the best."""
+
+    needs = ("shipping", "orders")  # the network, and the shopper's city and membership
 
     def name(self) -> str:
         """Action name in the domain."""

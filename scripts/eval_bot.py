@@ -324,6 +324,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.store:
         store = args.store.resolve()
         env["KEFU_DATA_DIR"] = str(store)
+        if not (store / "orders").is_dir():  # no demo orders: the store's orders not connected
+            env["KEFU_ORDERS_URL"] = ""
         files = {f"eval_bot_{store.name}": store / "eval"}
         sets = {name: store_set(store)[: args.limit] for name in files}
     else:

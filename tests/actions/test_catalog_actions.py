@@ -136,23 +136,32 @@ def test_a_policy_question_naming_a_product_is_answered_from_the_documents(
     assert m["text"].startswith("厨悦 AF5 空气炸锅"), "below the bar: the catalog answers"
 
 
-def test_a_store_with_only_documents_says_products_and_orders_are_not_connected(  # type: ignore[no-untyped-def]
+def test_a_store_with_only_documents_answers_product_and_order_messages_from_them(  # type: ignore[no-untyped-def]
     store, tmp_path, monkeypatch
 ) -> None:
+    import actions.policy
+    from actions.feedback import ActionRecordFeedback
     from actions.orders import ActionTrackOrder
-    from tests.actions.conftest import _clear
+    from actions.shipping import ActionShippingOptions
+    from tests.actions.conftest import FakeService, _clear
 
     monkeypatch.setenv("KEFU_DATA_DIR", str(store))  # docs/ alone: no catalog, orders, network
     monkeypatch.setenv("KEFU_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setenv("KEFU_GENERATOR_MODEL", "none")
     monkeypatch.delenv("KEFU_ORDERS_URL", raising=False)
     _clear()
     try:
+        monkeypatch.setattr(actions.policy, "get_service", lambda: FakeService())
         (m,) = run_with(
+            ActionShippingOptions(), "运费多少，几天到？", entities=[ent("city", "上海")]
+        )
+        assert "【3 个工作日内】" in m["text"] and "来源" in m["text"]  # the documents' answer
+        (m,) = run_with(ActionTrackOrder(), "退款多久到账？", sender="")
+        assert "【3 个工作日内】" in m["text"] and "log in" not in m["text"]
+        monkeypatch.setattr(actions.policy, "get_service", lambda: FakeService(abstain=True))
+        messages = run_with(
             ActionProductInfo(), "介绍一下空气炸锅", entities=[ent("product", "空气炸锅")]
         )
-        assert "还没有把商品和订单系统接入" in m["text"] and "人工" in m["text"]
-        (m,) = run_with(ActionTrackOrder(), "where is my order?")
-        assert "hasn't connected its products and orders" in m["text"] and "human" in m["text"]
+        assert "没有把握" in messages[0]["text"] and "人工" in messages[0]["text"]
+        assert run_with(ActionRecordFeedback(), "你们太慢了") == []  # kept in the transcript
     finally:
         _clear()
