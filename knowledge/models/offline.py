@@ -132,8 +132,16 @@ def adaptation_folder(settings: Settings, general: Path) -> Path:
 
 
 def adapts(settings: Settings) -> bool:
-    """Whether the store gets its own adaptation of the matcher: on, and not kefu's own."""
-    return settings.adapt and settings.data_dir.resolve() != settings.training_dir.resolve()
+    """Whether the store gets its own adaptation of the matcher: on, and not kefu's own.
+
+    kefu's own store is the one whose documents are those of ``training_dir`` (in any folder).
+    """
+    if not settings.adapt:
+        return False
+    same = settings.data_dir.resolve() == settings.training_dir.resolve()
+    return not same and store_fingerprint(settings.data_dir) != store_fingerprint(
+        settings.training_dir
+    )
 
 
 @contextmanager

@@ -212,15 +212,19 @@ def general_decision(
 
     kefu's store (``Settings.training_dir``) and its other stores with written questions
     (:data:`CALIBRATION_STORES`, whose questions the matcher never trained on) are each
-    scored as a documents-only store would be: with the matcher it would get (its own
-    adaptation), and a known-question bank holding only what documents give (its FAQ's
-    questions and the general unanswerable ones), never its written questions. The
-    calibration questions are those of :func:`calibration_scores`, of every store.
+    served as a documents-only store (:func:`documents_only`): with the matcher it would get
+    (its own adaptation, if kept) and a known-question bank holding only what documents give
+    (its FAQ's questions and the general unanswerable ones), never its written questions.
+    The calibration questions are those of :func:`calibration_scores`, of every store.
     """
     sources = resolver.sources if resolver else None
     services = []
-    for store in (settings.training_dir, *(s for s in CALIBRATION_STORES if s.is_dir())):
-        each = replace(settings, data_dir=store, reader_model="", reranker_model="")
+    stores = (settings.training_dir, *(s for s in CALIBRATION_STORES if s.is_dir()))
+    for store in stores:  # each store's documents alone, as such a store brings them
+        each = replace(
+            settings, data_dir=documents_only(store, settings.cache_dir), reader_model="",
+            reranker_model="",
+        )  # fmt: skip
         each_resolver = ModelResolver(each, sources)
         ensure_adaptation(each, each_resolver)
         services.append(KnowledgeService(each, each_resolver))
@@ -230,29 +234,41 @@ def general_decision(
     if path.exists() and not force:
         return path
     scored: list[Scored] = []
-    for service in services:
+    for service, store in zip(services, stores, strict=True):
         service.warm_up()
-        scored += calibration_scores(service, documents_only=True)
+        scored += calibration_scores(service, store / "qa")
     decision, figures = fit_decision(scored)
     decision.save(path)
     log.info("general decision fitted on %d calibration questions: %s", len(scored), figures)
     return path
 
 
-def calibration_scores(service: KnowledgeService, documents_only: bool = False) -> list[Scored]:
+def documents_only(data_dir: Path, cache_dir: Path) -> Path:
+    """A view of a store folder with its documents alone (``docs/``, ``faq/``), in the cache.
+
+    What a store that brings only documents would have: no written questions, no catalog.
+    """
+    where = hashlib.sha256(str(data_dir.resolve()).encode()).hexdigest()[:8]
+    view = cache_dir / "stores" / f"{data_dir.name}-{where}-documents-only"
+    view.mkdir(parents=True, exist_ok=True)
+    for part in ("docs", "faq"):
+        link = view / part
+        if (data_dir / part).is_dir() and not link.exists():
+            link.symlink_to((data_dir / part).resolve(), target_is_directory=True)
+    return view
+
+
+def calibration_scores(service: KnowledgeService, questions: Path | None = None) -> list[Scored]:
     """The calibration questions scored as new ones (a warm service; bank without them).
 
-    ``documents_only``: the bank holds only :meth:`KnowledgeService.document_questions`, as
-    a store without written questions has.
+    ``questions``: the folder they are in (default: the store's ``qa/``), for a store whose
+    documents are served alone (:func:`documents_only`).
     """
     index = service.graph.index
     assert index is not None and index.known is not None
-    examples = build_examples(service.settings.data_dir / "qa", variants_per_question=0)
-    held = [e for e in examples if e.split == "train" and held_for_calibration(e)]
-    keep = None
-    if documents_only:
-        keep = {k.question for k in service.document_questions(index.passages)}
-    bank = fit_bank(index.known, {e.question for e in held}, keep)
+    qa = questions or service.settings.data_dir / "qa"
+    held = [e for e in build_examples(qa, 0) if e.split == "train" and held_for_calibration(e)]
+    bank = fit_bank(index.known, {e.question for e in held})
     vectors = service.encoder.encode_queries([e.question for e in held])
     return score_questions(
         held, vectors, lambda v, lang, q: index.scores(v, lang, bank, q), index.sentences

@@ -215,13 +215,6 @@ def fit_decision(
     return Decision(ranker, answerability, threshold), figures
 
 
-def fit_bank(bank: KnownBank, held: set[str], keep: set[str] | None = None) -> KnownBank:
-    """The bank without the calibration questions (they must look new to the decision).
-
-    ``keep``: only these questions (a documents-only store's bank), when given.
-    """
-    return bank.subset(
-        np.array(
-            [k.question not in held and (keep is None or k.question in keep) for k in bank.known]
-        )
-    )
+def fit_bank(bank: KnownBank, held: set[str]) -> KnownBank:
+    """The bank without the calibration questions (they must look new to the decision)."""
+    return bank.subset(np.array([k.question not in held for k in bank.known]))

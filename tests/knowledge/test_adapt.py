@@ -82,3 +82,14 @@ def test_the_resolver_gives_a_kept_adaptation_in_the_matchers_place(
     (kept / "config.json").write_text("{}")
     assert resolver.resolve(str(general)) == kept
     assert resolver.resolve(str(general), adapted=False) == general
+
+
+def test_kefus_own_documents_are_never_adapted_wherever_they_are_served_from(
+    tmp_path: Path, store: Path
+) -> None:
+    from knowledge.train.build import documents_only
+
+    view = documents_only(store, tmp_path / "cache")
+    assert (view / "docs" / "en" / "shipping.md").exists() and not (view / "qa").exists()
+    assert not adapts(Settings(data_dir=view, training_dir=store))
+    assert documents_only(store, tmp_path / "cache") == view  # made once
