@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import hashlib
 import logging
 import time
 from collections.abc import Sequence
@@ -24,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from knowledge.batching import Stage
-from knowledge.decide import Decision, phrasing
+from knowledge.decide import ANSWERABILITY, FEATURES, PHRASING_SHARE, Decision, phrasing
 from knowledge.encode import Encoder
 from knowledge.errors import KnowledgeError, NotReadyError
 from knowledge.graph import (
@@ -51,6 +52,16 @@ from knowledge.units import split_sentences
 log = logging.getLogger(__name__)
 
 DECISION_VERSION = 2  # 2: the answerability model reads "novel"
+
+
+def decision_inputs() -> str:
+    """A short hash of what a fitted decision reads (its signals, the phrasing share).
+
+    In every decision file's name, so changing one refits the decisions instead of serving
+    one fitted on other inputs.
+    """
+    what = f"{FEATURES} {ANSWERABILITY} {PHRASING_SHARE}"
+    return hashlib.sha256(what.encode()).hexdigest()[:6]
 
 
 @functools.cache
@@ -193,7 +204,7 @@ class KnowledgeService:
 
     def decision_path(self, key: str | None = None) -> Path:
         """Where the decision fitted for this index (model, documents, questions) lives."""
-        name = f"v{DECISION_VERSION}-{key or self.current_key()}.json"
+        name = f"v{DECISION_VERSION}-{decision_inputs()}-{key or self.current_key()}.json"
         return self.settings.cache_dir / "decision" / name
 
     @property

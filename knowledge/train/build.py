@@ -21,7 +21,7 @@ from pathlib import Path
 from knowledge.decide import Decision
 from knowledge.models import ModelResolver
 from knowledge.models.offline import PACKAGED, TRAINED, Source
-from knowledge.service import DECISION_VERSION, KnowledgeService
+from knowledge.service import DECISION_VERSION, KnowledgeService, decision_inputs
 from knowledge.settings import REPO_ROOT, Settings
 from knowledge.train.adapt import ensure_adaptation
 from knowledge.train.data import build_examples
@@ -229,7 +229,8 @@ def general_decision(
         ensure_adaptation(each, each_resolver)
         services.append(KnowledgeService(each, each_resolver))
     keys = "\n".join(service.build_index().manifest["key"] for service in services)
-    name = f"general-v{DECISION_VERSION}-{hashlib.sha256(keys.encode()).hexdigest()[:16]}.json"
+    digest = hashlib.sha256(keys.encode()).hexdigest()[:16]
+    name = f"general-v{DECISION_VERSION}-{decision_inputs()}-{digest}.json"
     path = settings.cache_dir / "decision" / name
     if path.exists() and not force:
         return path
