@@ -7,7 +7,6 @@ appear in anything kefu learns from. ``stores/books`` calibrates the general dec
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from pathlib import Path
 
@@ -16,14 +15,11 @@ import pytest
 from knowledge.ingest import load_documents
 from knowledge.train.build import CALIBRATION_STORES, own_calibration
 from knowledge.train.data import QAExample, build_examples, held_out_examples
+from tests.scripts.test_eval_bot import corpus, squeeze
 
 ROOT = Path(__file__).resolve().parents[2]
 PETS = ROOT / "stores" / "pets"
 LEARNED_FROM = [ROOT / "data", ROOT / "bot" / "data", *CALIBRATION_STORES]
-
-
-def squeeze(text: str) -> str:
-    return re.sub(r"[\W_]+", "", text.lower())
 
 
 def spans_found(store: Path, examples: list[QAExample]) -> list[str]:
@@ -50,14 +46,9 @@ def test_the_second_store_is_documents_and_held_out_questions_only() -> None:
 
 
 def test_no_second_store_question_is_in_anything_kefu_learns_from() -> None:
-    corpus = "".join(
-        squeeze(path.read_text(encoding="utf-8"))
-        for folder in LEARNED_FROM
-        for path in sorted(folder.rglob("*"))
-        if path.is_file() and path.suffix in (".yml", ".yaml", ".md", ".csv", ".jsonl")
-    )
+    learnt = corpus(LEARNED_FROM)
     questions = [e.question for e in held_out_examples(PETS / "eval")]
-    same = [q for q in questions if len(squeeze(q)) >= 6 and squeeze(q) in corpus]
+    same = [q for q in questions if len(squeeze(q)) >= 6 and squeeze(q) in learnt]
     # 39 of 474 are short, generic questions ("how much is shipping", "可以货到付款吗？")
     # written word for word by the second store's writers and kefu's stores' writers,
     # independently; kefu's are about its own stores' facts. Anything more is a copy.
