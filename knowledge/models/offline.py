@@ -66,6 +66,16 @@ class OfflineSource:
         return build_once(settings.models_dir / key, self.name, build)
 
 
+def folder_digest(head: str, root: Path, folders: tuple[str, ...]) -> str:
+    """12 hex digits of ``head`` and every file under ``root``'s ``folders`` (path, content)."""
+    digest = hashlib.sha256(head.encode())
+    for folder in folders:
+        for path in sorted(p for p in (root / folder).rglob("*") if p.is_file()):
+            digest.update(path.relative_to(root).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 @dataclass(frozen=True)
 class TrainedSource:
     """A model kefu trains itself, once, from its own data (``Settings.training_dir``).
@@ -84,13 +94,8 @@ class TrainedSource:
 
     def fingerprint(self, settings: Settings) -> str:
         """Hash of the builder version and every input file (path and content)."""
-        digest = hashlib.sha256(f"{self.name}\n{self.builder_version}\n".encode())
-        for folder in self.inputs:
-            root = settings.training_dir / folder
-            for path in sorted(p for p in root.rglob("*") if p.is_file()):
-                digest.update(path.relative_to(settings.training_dir).as_posix().encode())
-                digest.update(path.read_bytes())
-        return digest.hexdigest()[:12]
+        head = f"{self.name}\n{self.builder_version}\n"
+        return folder_digest(head, settings.training_dir, self.inputs)
 
     def folder(self, settings: Settings) -> Path:
         """Where the model trained on the current data lives."""
@@ -117,13 +122,7 @@ ADAPT_VERSION = "1"
 
 def store_fingerprint(data_dir: Path) -> str:
     """Hash of a store's documents (``docs/``, ``faq/``: paths and contents)."""
-    digest = hashlib.sha256(f"adapt {ADAPT_VERSION}\n".encode())
-    for folder in ("docs", "faq"):
-        root = data_dir / folder
-        for path in sorted(p for p in root.rglob("*") if p.is_file()):
-            digest.update(path.relative_to(data_dir).as_posix().encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()[:12]
+    return folder_digest(f"adapt {ADAPT_VERSION}\n", data_dir, ("docs", "faq"))
 
 
 def adaptation_folder(settings: Settings, general: Path) -> Path:
