@@ -151,7 +151,7 @@ def _locked(path: Path) -> Iterator[None]:
         yield
 
 
-def build_once(target: Path, name: str, build: Callable[[Path], None]) -> Path:
+def build_once(target: Path, name: str, build: Callable[[Path], object]) -> Path:
     """Build into ``target`` unless a finished build (``.ok``) is there; one builder at a time."""
     if (target / ".ok").exists():
         return target

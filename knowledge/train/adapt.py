@@ -31,8 +31,10 @@ from pathlib import Path
 import numpy as np
 
 from knowledge.decide import words
+from knowledge.encode import Encoder
 from knowledge.models import ModelResolver
 from knowledge.models.offline import adaptation_folder, adapts, build_once
+from knowledge.service import KnowledgeService
 from knowledge.settings import Settings
 from knowledge.train.matcher import Item, MatcherTrainConfig, train_matcher
 from knowledge.types import Passage
@@ -137,16 +139,14 @@ def adapt_matcher(general: Path, settings: Settings, target: Path) -> dict[str, 
     Keeps the model only when it beats ``general`` on the held-out FAQ questions; returns
     (and writes, ``kefu_adaptation.json``) the report either way.
     """
-    from knowledge.encode import Encoder
-
     started = time.perf_counter()
-    resolver = ModelResolver(replace(settings, adapt=False))
-    encoder = Encoder(str(general), resolver, "cpu")
+    service = KnowledgeService(
+        replace(settings, retriever_model=str(general), adapt=False, device="cpu",
+                reader_model="", reranker_model=""),
+    )  # fmt: skip
+    encoder = service.encoder
     encoder.warm_up()
-    from knowledge.ingest import load_documents
-
-    folders = [settings.data_dir / f for f in ("docs", "faq") if (settings.data_dir / f).is_dir()]
-    passages = load_documents(*folders).passages
+    passages = service.load_passages()
     sentences = split_sentences(passages)
     pairs = adaptation_items(passages, sentences)
     held = [p for p in pairs if held_out(p)]
@@ -168,7 +168,7 @@ def adapt_matcher(general: Path, settings: Settings, target: Path) -> dict[str, 
         items = training_items(train, similarity, sentences)
         cfg = MatcherTrainConfig(epochs=2, lr=3e-5)
         report["train"] = train_matcher(general, items, sentences, target, cfg)
-        adapted = Encoder(str(target), resolver, "cpu")
+        adapted = Encoder(str(target), service.resolver, "cpu")
         adapted.warm_up()
         after = twin_mrr(
             held,
@@ -197,9 +197,7 @@ def ensure_adaptation(settings: Settings, resolver: ModelResolver) -> Path | Non
     general = resolver.resolve(settings.retriever_model, adapted=False)
     target = adaptation_folder(settings, general)
     return build_once(
-        target, "the store's adaptation of the matcher", lambda t: _adapt(general, settings, t)
+        target,
+        "the store's adaptation of the matcher",
+        lambda t: adapt_matcher(general, settings, t),
     )
-
-
-def _adapt(general: Path, settings: Settings, target: Path) -> None:
-    adapt_matcher(general, settings, target)
