@@ -45,7 +45,7 @@ from knowledge.read import Reader
 from knowledge.rerank import Reranker
 from knowledge.retrieve import Retriever
 from knowledge.settings import Settings
-from knowledge.train.data import build_examples
+from knowledge.train.data import written_examples
 from knowledge.types import Answer, Hit, Passage
 from knowledge.units import split_sentences
 
@@ -67,7 +67,7 @@ def decision_inputs() -> str:
 @functools.cache
 def question_phrasing(qa: Path) -> frozenset[str]:
     """How shoppers phrase questions: :func:`~knowledge.decide.phrasing` of kefu's train split."""
-    return phrasing([e.question for e in build_examples(qa, 0) if e.split == "train"])
+    return phrasing([e.question for e in written_examples(qa) if e.split == "train"])
 
 
 class KnowledgeService:
@@ -123,7 +123,7 @@ class KnowledgeService:
         known = self.document_questions(passages)
         qa = self.settings.data_dir / "qa"
         if qa.is_dir():
-            train = [e for e in build_examples(qa, 0) if e.split == "train"]
+            train = [e for e in written_examples(qa) if e.split == "train"]
             known += from_examples(train, split_sentences(passages))
         return unique(known)
 
@@ -134,7 +134,7 @@ class KnowledgeService:
         (:data:`~knowledge.known.GENERAL_UNANSWERABLE`).
         """
         known = from_faq(passages, split_sentences(passages))
-        return unique(known + general_unanswerable(build_examples(self.training_qa, 0)))
+        return unique(known + general_unanswerable(written_examples(self.training_qa)))
 
     @property
     def training_qa(self) -> Path:

@@ -19,6 +19,7 @@ so dev measures generalisation to new ways of asking, not memory.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import random
 from collections.abc import Iterable
@@ -143,6 +144,23 @@ def build_examples(qa_dir: Path, variants_per_question: int = 1) -> list[QAExamp
         _out_of_scope(qa_dir / "train" / "out_of_scope.yaml", "oos-train", "train", "train")
     )
     return examples
+
+
+def written_examples(qa_dir: Path) -> tuple[QAExample, ...]:
+    """:func:`build_examples` without variants, parsed once per content of ``qa_dir``.
+
+    Starting the engine reads kefu's questions for several things (the store's known
+    questions, the general unanswerable ones, how shoppers phrase questions): the files are
+    parsed once, and again only when one of them changed.
+    """
+    files = sorted(qa_dir.rglob("*.yaml")) if qa_dir.is_dir() else []
+    signature = tuple((p.as_posix(), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
+    return _parsed(qa_dir, signature)
+
+
+@functools.lru_cache(maxsize=16)
+def _parsed(qa_dir: Path, signature: tuple[tuple[str, int, int], ...]) -> tuple[QAExample, ...]:
+    return tuple(build_examples(qa_dir, 0))
 
 
 def held_out_examples(folder: Path) -> list[QAExample]:
