@@ -11,7 +11,7 @@ export TOKENIZERS_PARALLELISM = false
 # kefu_pythonpath does for the scripts.
 export PYTHONPATH := $(CURDIR)$(if $(PYTHONPATH),:$(PYTHONPATH))
 
-.PHONY: help setup models eval eval-bot eval-nlu eval-logistics eval-recommend index lookups logistics-data plan bot actions run test test-unit screenshots reliability bench bench-pipeline bench-rest bench-scale run-scaled lint lock clean-cache
+.PHONY: help setup models eval eval-bot eval-nlu eval-logistics eval-recommend index lookups logistics-data plan bot actions run test test-unit screenshots reliability bench bench-capacity bench-pipeline bench-rest bench-scale run-scaled lint lock clean-cache
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -57,6 +57,9 @@ bench: bench-pipeline ## speed figures: Rasa-side latency per turn (reports/benc
 
 bench-pipeline: setup ## hot path: naive vs micro-batched vs model-only ceiling -> reports/bench.json, bench.png
 	@$(APP_ENV)/bin/python -m knowledge prepare >/dev/null && $(APP_ENV)/bin/python -m bench.pipeline
+
+bench-capacity: setup ## shoppers one machine holds: the whole stack at rising rates (BASELINE=<rev> first) -> reports/capacity.json, .png
+	@eval "$$(scripts/prepare.sh)" && "$$KEFU_APP_ENV/bin/python" -m bench.capacity $${BASELINE:+--baseline "$$BASELINE"}
 
 bench-rest: ## full stack, SHOPPERS=32 through Rasa's REST channel (start it first: make run)
 	@$(APP_ENV)/bin/python bench/rasa_rest.py --shoppers $${SHOPPERS:-32}

@@ -74,12 +74,16 @@ class Stack:
 
 @contextmanager
 def local_stack(
-    workdir: Path, env: Mapping[str, str] | None = None, timeout: float = 420
+    workdir: Path,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 420,
+    root: Path = ROOT,
 ) -> Iterator[Stack]:
     """Start the stack on free ports (stores under ``workdir``), yield it, stop it.
 
-    ``env`` adds to or overrides the processes' environment. Raises :class:`StackError` when
-    it does not answer within ``timeout`` seconds.
+    ``env`` adds to or overrides the processes' environment; ``root``: the checkout whose
+    ``scripts/run.sh`` runs (another revision's worktree, for a benchmark's baseline). Raises
+    :class:`StackError` when it does not answer within ``timeout`` seconds.
     """
     workdir.mkdir(parents=True, exist_ok=True)
     ports = {"rasa": free_port(), "actions": free_port(), "web": free_port()}
@@ -97,8 +101,8 @@ def local_stack(
     log = workdir / "stack.log"
     with open(log, "wb") as out:
         process = subprocess.Popen(
-            ["bash", str(ROOT / "scripts" / "run.sh")],
-            cwd=ROOT,
+            ["bash", str(root / "scripts" / "run.sh")],
+            cwd=root,
             env=full_env,
             stdout=out,
             stderr=subprocess.STDOUT,
