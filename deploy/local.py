@@ -423,6 +423,9 @@ class ScaledStack:
         env = self._kefu_env() | {
             "TICKET_LOCK_LIFETIME": str(self.lock_lifetime),
             "SANIC_BACKLOG": "1024",
+            # the NLU's e5 in one thread (bot/channels/tuning.py: it runs beside the loop)
+            "OMP_NUM_THREADS": "1",
+            "OMP_WAIT_POLICY": "PASSIVE",
             "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "bot")]),  # common/, channels
         }
         return Service(name, argv, f"http://127.0.0.1:{port}/", cwd=ROOT / "bot", env=env)

@@ -21,9 +21,11 @@ from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels.admission import admission
 from channels.guard import Guard, valid_sender
 from channels.identity import bearer, verifier
 from channels.replay import deduplicated, valid_message_id
+from channels.tuning import install as tune_rasa
 from channels.watch import guarded
 from common.config import value
 
@@ -98,9 +100,12 @@ class KefuRestInput(RestInput):
         Registering it also adds :func:`reject_bad_json` to the whole Rasa server, so that
         its HTTP API answers a malformed body with 400 too (Rasa's own answer is a 500).
         """
+        tune_rasa()
         self.guard = self.guard or Guard.from_env()
         verifier()  # a bad KEFU_IDENTITY_SECRET stops start-up here, with a sentence
-        handler = deduplicated(guarded(on_new_message, self.guard, self.reply_seconds()))
+        handler = deduplicated(
+            guarded(on_new_message, self.guard, self.reply_seconds(), admission())
+        )
         bp = super().blueprint(handler)
         bp.__class__ = JsonCheckedBlueprint  # same slots; only register() differs
         return bp

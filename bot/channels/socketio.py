@@ -28,8 +28,10 @@ from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
 
+from channels.admission import admission
 from channels.guard import Guard, reply, valid_sender
 from channels.identity import Identity, verifier
+from channels.tuning import install as tune_rasa
 from channels.watch import guarded
 from common.config import value
 
@@ -69,10 +71,11 @@ class KefuSocketIOInput(SocketIOInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """Rasa's blueprint, with the message handler replaced to answer through our output."""
+        tune_rasa()
         bp = super().blueprint(on_new_message)
         sio = self.sio
         assert sio is not None
-        handle_turn = guarded(on_new_message, Guard.from_env())
+        handle_turn = guarded(on_new_message, Guard.from_env(), line=admission())
         identities = verifier()  # a bad KEFU_IDENTITY_SECRET stops start-up here
         origins = list(value("KEFU_CORS"))
         if origins:  # browsers on other sites may not open a socket (Rasa's default: any)
