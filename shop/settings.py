@@ -32,6 +32,7 @@ FIELDS: dict[str, str] = {
     "generator_tokens": "KEFU_GENERATOR_TOKENS",
     "generator_timeout": "KEFU_GENERATOR_TIMEOUT",
     "generator_int8": "KEFU_GENERATOR_INT8",
+    "generator_threads": "KEFU_GENERATOR_THREADS",
     "generator_retries": "KEFU_GENERATOR_RETRIES",
 }
 
@@ -51,6 +52,7 @@ class ShopSettings:
     generator_tokens: int = default("KEFU_GENERATOR_TOKENS")
     generator_timeout: float = default("KEFU_GENERATOR_TIMEOUT")
     generator_int8: bool = default("KEFU_GENERATOR_INT8")
+    generator_threads: int = default("KEFU_GENERATOR_THREADS")
     # KEFU_GENERATOR_RETRIES 1: 87.5 % of texts passed the guard, 2: 93.1 % (same guard)
     generator_retries: int = default("KEFU_GENERATOR_RETRIES")
 

@@ -128,10 +128,12 @@ class LocalGenerator(ModelComponent):
         device: str = "cpu",
         style: str = "auto",
         int8: bool = False,
+        threads: int | None = None,
     ) -> None:
         super().__init__(model, resolver, device)
         self.style = prompt_style(model, style)
         self.int8 = int8
+        self.threads = threads  # torch threads while writing (None: the process's setting)
         self._tokenizer: Any = None
         self._vocab: Vocabulary | None = None
         self._banned: dict[frozenset[str], list[list[int]]] = {}  # phrases -> token sequences
@@ -218,6 +220,9 @@ class LocalGenerator(ModelComponent):
             torch.manual_seed(attempt)
         sampling = {"do_sample": True, **SAMPLING} if attempt else {"do_sample": False}
         start = time.perf_counter()
+        before = torch.get_num_threads()
+        if self.threads and self.device == "cpu":  # this thread's only (OpenMP's is per thread)
+            torch.set_num_threads(self.threads)
         try:
             with torch.inference_mode():
                 out = model.generate(
@@ -227,6 +232,8 @@ class LocalGenerator(ModelComponent):
                 )  # fmt: skip
         except Exception as exc:  # the model's own failure, reported as ours
             raise GenerationError(f"{self.model_name} failed to generate: {exc}") from exc
+        finally:
+            torch.set_num_threads(before)
         seconds = time.perf_counter() - start
         new = out[0, inputs["input_ids"].shape[1] :]
         text = self._tokenizer.decode(new, skip_special_tokens=True)

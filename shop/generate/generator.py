@@ -5,13 +5,23 @@ sentences; a text that fails the guard is retried (sampled) while the time budge
 then a failing text, a backend error or no backend at all gives the template built from the
 same facts. ``Generated.source`` says which one the shopper saw and
 ``problems`` why, so agents and the evaluation can count them.
+
+Under load (a capacity question, reports/capacity.json): an in-process model writes one text
+at a time (``exclusive``); a shopper who asks while it writes for another gets the template at
+once (problem ``busy``) instead of a second model run on the same cores, which slowed every
+other conversation for seconds. A text that passed the guard is kept for its prompt (the same
+facts give the same prompt), ``CACHE_SIZE`` prompts, so a product described once is not
+written again.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import re
+import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from knowledge.models import ModelResolver
@@ -19,13 +29,14 @@ from shop.catalog import Catalog
 from shop.generate.backends import Backend, GenerationError, LocalGenerator, OpenAIBackend
 from shop.generate.facts import Facts
 from shop.generate.guard import Guard
-from shop.generate.prompt import build_prompt
+from shop.generate.prompt import Prompt, build_prompt
 from shop.generate.templates import template
 from shop.settings import ShopSettings
 
 log = logging.getLogger(__name__)
 SENTENCE_END = re.compile(r"[。！？!?.](?=\s|$)|[。！？]")
 MIN_RETRY_SECONDS = 1.5  # a retry needs at least this much of the time budget left
+CACHE_SIZE = 512  # texts kept, by prompt (least recently used dropped first)
 PREAMBLE = re.compile(
     r"^\s*(?:文案|营销短信|商品描述|推荐语|copy|message|description)\s*[:：]\s*", re.I
 )
@@ -69,12 +80,16 @@ class Generator:
         max_tokens: int = 120,
         timeout: float = 6.0,
         retries: int = 2,
+        exclusive: bool = False,
     ) -> None:
         self.backend = backend
         self.guard = guard
         self.max_tokens = max_tokens
         self.timeout = timeout
         self.retries = retries
+        self._writing = threading.Lock() if exclusive else None
+        self._written: OrderedDict[str, Generated] = OrderedDict()
+        self._cache_lock = threading.Lock()
 
     @property
     def model_name(self) -> str:
@@ -88,7 +103,30 @@ class Generator:
         """
         if self.backend is None:
             return Generated(template(facts), "template", ("no_model",))
-        prompt, start = build_prompt(facts), time.perf_counter()
+        prompt = build_prompt(facts)
+        key = json.dumps([prompt.messages, prompt.completion], ensure_ascii=False)
+        with self._cache_lock:
+            if key in self._written:
+                self._written.move_to_end(key)
+                return self._written[key]
+        if self._writing is not None and not self._writing.acquire(blocking=False):
+            return Generated(template(facts), "template", ("busy",))
+        try:
+            written = self._write(facts, prompt)
+        finally:
+            if self._writing is not None:
+                self._writing.release()
+        if written.source == "model":
+            with self._cache_lock:
+                self._written[key] = written
+                while len(self._written) > CACHE_SIZE:
+                    self._written.popitem(last=False)
+        return written
+
+    def _write(self, facts: Facts, prompt: Prompt) -> Generated:
+        """The model's attempts at ``prompt`` (see :meth:`write`)."""
+        assert self.backend is not None
+        start = time.perf_counter()
         problems: tuple[str, ...] = ()
         raw, tokens, seconds, calls = "", 0, 0.0, 0
         for attempt in range(1 + self.retries):
@@ -129,6 +167,7 @@ def build_generator(
             device,
             settings.generator_prompt,
             int8=settings.generator_int8,
+            threads=settings.generator_threads,
         )
     return Generator(
         backend,
@@ -136,4 +175,5 @@ def build_generator(
         settings.generator_tokens,
         settings.generator_timeout,
         settings.generator_retries,
+        exclusive=isinstance(backend, LocalGenerator),
     )

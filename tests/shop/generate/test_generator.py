@@ -157,8 +157,9 @@ def test_openai_compatible_backend_against_a_local_fake(
     sent = _Handler.bodies[0]
     assert sent["path"] == "/v1/chat/completions" and sent["auth"] == "Bearer k"
     assert sent["model"] == "qwen2.5-7b-instruct" and sent["max_tokens"] == 64
-    assert generator.write(facts).problems == ("backend_error",)
-    assert generator.write(facts).problems == ("backend_error",)
+    # other facts: the text for these is kept and would not be asked again
+    assert generator.write(facts_for(catalog, "P0001", "zh")).problems == ("backend_error",)
+    assert generator.write(facts_for(catalog, "P0002", "en")).problems == ("backend_error",)
 
 
 def test_openai_backend_timeout_is_a_generation_error() -> None:
@@ -189,3 +190,34 @@ def test_the_prompt_bans_the_solved_examples_features_the_product_lacks(catalog:
     prompt = build_prompt(facts_for(catalog, "P0001", "en", "pitch"))
     assert {"laptop", "backpack", "water repellent", "usb"} <= prompt.banned
     assert not any(w in "声悦 s3" for w in build_prompt(facts_for(catalog, "P0001", "zh")).banned)
+
+
+GOOD = "声悦 S3 耳机 ¥399，续航 30 小时。"
+
+
+def test_a_text_that_passed_is_kept_for_its_facts(catalog: Catalog, guard: Guard) -> None:
+    facts = facts_for(catalog, "P0001", "zh")
+    backend = Scripted(GOOD, took=0)
+    generator = Generator(backend, guard)  # type: ignore[arg-type]
+    first, again = generator.write(facts), generator.write(facts)
+    assert first.source == "model" and again == first
+    assert len(backend.attempts) == 1  # the second shopper's text was not written again
+
+
+def test_an_exclusive_model_busy_for_one_shopper_gives_another_the_template(
+    catalog: Catalog, guard: Guard
+) -> None:
+    backend = Scripted(GOOD, took=0.5)
+    generator = Generator(backend, guard, exclusive=True)  # type: ignore[arg-type]
+    first: list[object] = []
+    writing = threading.Thread(
+        target=lambda: first.append(generator.write(facts_for(catalog, "P0001", "zh")))
+    )
+    writing.start()
+    time.sleep(0.1)
+    started = time.perf_counter()
+    other = generator.write(facts_for(catalog, "P0001", "en"))
+    assert time.perf_counter() - started < 0.1  # at once, not after the first text
+    assert other.source == "template" and other.problems == ("busy",)
+    writing.join()
+    assert first[0].source == "model"  # type: ignore[attr-defined]
