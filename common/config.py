@@ -166,6 +166,14 @@ _DECLARED: list[Var] = [
         "where NLU says out of scope, unclear, a product or a promotion, the knowledge "
         "engine's answer is given instead when its confidence is at least this (0.5 is its "
         "abstention threshold; `reports/second_opinion.json` measures the bars)", minimum=0),
+    Var("KEFU_TURN_BUDGET_S", "float", "3", "bot",
+        'seconds a shopper should wait at most: a turn that cannot start in time to finish '
+        'within them is answered "busy" at once (and stored); 0 = no admission control',
+        minimum=0),
+    Var("KEFU_TURNS_AT_ONCE", "int", "8", "bot",
+        "turns one Rasa process runs at once; the others wait in line, one per shopper in "
+        "turn",
+        minimum=1),
     Var("KEFU_REST_REPLY_SECONDS", "float", "30", "bot",
         'when a slow turn gets "still working" on REST (REST answers once: that is the reply)',
         minimum=0),
@@ -304,6 +312,10 @@ _DECLARED: list[Var] = [
     Var("KEFU_GENERATOR_INT8", "bool", "1", "generator",
         "`1`: int8 dynamic quantisation of the local generator's linear layers on the CPU "
         "(≈ 2× tokens/s); `0` keeps float"),
+    Var("KEFU_GENERATOR_THREADS", "int", "1", "generator",
+        "CPU threads of the local generator while it writes one text (one at a time): 1 "
+        "leaves the other cores to the conversations (reports/capacity.json)",
+        minimum=1),
     # -- web: Web page and agent console
     Var("KEFU_PUBLIC_RASA_URL", "str", "http://localhost:$KEFU_RASA_PORT", "web",
         "where shoppers' browsers reach Rasa (socket.io)"),

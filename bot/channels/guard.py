@@ -52,6 +52,11 @@ TEXTS: dict[str, tuple[str, str]] = {
         'Still working on it, it\'s taking longer than usual. You can also type "human" for an '
         "agent.",
     ),
+    "busy": (
+        "现在咨询的人比较多，请稍等片刻再发一次；也可以输入“转人工”联系人工客服（每天 {hours}）。",
+        "We're answering a lot of shoppers right now. Please send your message again in a "
+        'moment, or type "human" to reach an agent ({hours} daily, Beijing time).',
+    ),
     "bad_message": ("无法读取这条消息。", "This message could not be read."),
     "bad_session": (
         "会话编号无效，请刷新页面后重试。",

@@ -9,17 +9,22 @@
 - if it ends without a word while kefu is not paused for an agent (the action server is down
   or an action failed: Rasa logs it and says nothing), the shopper gets an apology that offers
   a human.
+
+Before it runs, the turn takes its place in the process's line (``admission.py``): past
+capacity it is answered "busy" at once, and that message and reply are still stored.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
+from channels.admission import Admission, store_busy
 from channels.guard import Guard, reply
 
 logger = logging.getLogger(__name__)
@@ -62,10 +67,16 @@ async def _paused(sender: str) -> bool | None:
         return None
 
 
-def guarded(on_new_message: Handler, guard: Guard, slow_seconds: float | None = None) -> Handler:
-    """``on_new_message`` behind the guard and the no-reply watch (see the module docstring).
+def guarded(
+    on_new_message: Handler,
+    guard: Guard,
+    slow_seconds: float | None = None,
+    line: Admission | None = None,
+) -> Handler:
+    """``on_new_message`` behind the guard, the line and the no-reply watch (module docstring).
 
-    ``slow_seconds`` (default ``guard.slow_seconds``): when to say kefu is still working.
+    ``slow_seconds`` (default ``guard.slow_seconds``): when to say kefu is still working;
+    ``line``: the process's admission (None: every turn runs at once).
     """
     slow = guard.slow_seconds if slow_seconds is None else slow_seconds
 
@@ -77,14 +88,21 @@ def guarded(on_new_message: Handler, guard: Guard, slow_seconds: float | None = 
             await output.send_text_message(sender, verdict.reply)
             return
         message.text = verdict.text
+        if line is not None and not await line.enter(sender):
+            busy = reply("busy", verdict.text)
+            await output.send_text_message(sender, busy)
+            _keep(asyncio.ensure_future(store_busy(message, busy)), "storing a busy turn")
+            return
         counter = _Counter(output)
+        started = time.monotonic()
         turn = asyncio.ensure_future(on_new_message(message))
+        if line is not None:  # the slot is held until the turn ends, even past a REST reply
+            turn.add_done_callback(lambda _: line.leave(time.monotonic() - started))
         done, _ = await asyncio.wait({turn}, timeout=slow)
         if not done and counter.sent == 0:
             await output.send_text_message(sender, reply("slow", verdict.text))
             if isinstance(output, CollectingOutputChannel):
-                _BACKGROUND.add(turn)  # asyncio keeps only weak references to tasks
-                turn.add_done_callback(_finished)
+                _keep(turn, "a slow turn")
                 return  # REST answers now; the turn completes and is stored
         try:
             await turn
@@ -96,7 +114,13 @@ def guarded(on_new_message: Handler, guard: Guard, slow_seconds: float | None = 
     return handle
 
 
-def _finished(task: asyncio.Future[Any]) -> None:
-    _BACKGROUND.discard(task)
-    if not task.cancelled() and task.exception() is not None:
-        logger.error("a slow turn failed", exc_info=task.exception())
+def _keep(task: asyncio.Future[Any], what: str) -> None:
+    """Let ``task`` run on after the reply; log if it fails."""
+    _BACKGROUND.add(task)  # asyncio keeps only weak references to tasks
+
+    def finished(task: asyncio.Future[Any]) -> None:
+        _BACKGROUND.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("%s failed", what, exc_info=task.exception())
+
+    task.add_done_callback(finished)
