@@ -134,7 +134,7 @@ class Step:
 
         window = self.seconds * 2 / 3
         length = sum(self.conversation_seconds) / max(1, len(self.conversation_seconds))
-        kinds = sorted({t.kind for t in answered})
+        kinds = sorted({t.kind for t in counted})
         out = {
             "rate": self.rate,
             "sent_per_s": round(len(counted) / window, 2) if window else 0.0,
@@ -144,7 +144,14 @@ class Step:
             **pcts(answered),
             "lost": sum(t.lost for t in counted),
             "busy": sum(t.busy for t in counted),
-            "by_kind": {k: pcts([t for t in answered if t.kind == k]) for k in kinds},
+            "by_kind": {
+                k: {
+                    **pcts([t for t in answered if t.kind == k]),
+                    "lost": sum(t.lost for t in counted if t.kind == k),
+                    "busy": sum(t.busy for t in answered if t.kind == k),
+                }
+                for k in kinds
+            },
         }
         out["held"] = bool(
             answered
