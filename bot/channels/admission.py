@@ -83,7 +83,7 @@ class Admission:
         self._lines[sender].append(ticket)
         try:
             await asyncio.wait_for(asyncio.shield(ticket), timeout=max(0.0, patience))
-        except TimeoutError:
+        except asyncio.TimeoutError:  # noqa: UP041 (Rasa runs Python 3.10: not TimeoutError)
             if ticket.done():  # admitted just as the wait ran out: take it
                 self.admitted += 1
                 return True
@@ -142,25 +142,34 @@ def admission() -> Admission:
 async def store_busy(message: Any, reply: str) -> None:
     """Keep a message answered "busy" in its conversation (see the module docstring).
 
-    Waits for the conversation's lock as Rasa does; raises when the tracker store fails (the
-    caller logs it: the shopper has had the reply).
+    Waits for the conversation's lock as Rasa does; appends the three events without reading
+    the conversation when the store can (kefu's redacting SQL store), else reads and saves it.
+    Raises when the tracker store fails (the caller logs it: the shopper has had the reply).
     """
-    from rasa.shared.core.events import BotUttered, UserUtteranceReverted, UserUttered
+    from rasa.shared.core.events import BotUttered, UserUttered, UserUtteranceReverted
     from sanic import Sanic
 
     agent = Sanic.get_app("rasa_server").ctx.agent
     sender = message.sender_id or ""
+    events = [
+        UserUttered(
+            message.text,
+            intent={"name": None, "confidence": 0.0},
+            input_channel=message.input_channel,
+            message_id=message.message_id,
+            metadata={**(message.metadata or {}), "kefu_busy": True},
+        ),
+        BotUttered(reply, metadata={"kefu_busy": True}),
+        UserUtteranceReverted(),
+    ]
+    store = agent.tracker_store
+    while not hasattr(store, "append") and hasattr(store, "_tracker_store"):
+        store = store._tracker_store  # Rasa's fail-safe and awaitable wrappers
     async with agent.lock_store.lock(sender, wait_time_in_seconds=0.1):
+        if hasattr(store, "append"):
+            await store.append(sender, events)
+            return
         tracker = await agent.tracker_store.get_or_create_tracker(sender)
-        tracker.update(
-            UserUttered(
-                message.text,
-                intent={"name": None, "confidence": 0.0},
-                input_channel=message.input_channel,
-                message_id=message.message_id,
-                metadata={**(message.metadata or {}), "kefu_busy": True},
-            )
-        )
-        tracker.update(BotUttered(reply, metadata={"kefu_busy": True}))
-        tracker.update(UserUtteranceReverted())
+        for event in events:
+            tracker.update(event)
         await agent.tracker_store.save(tracker)

@@ -47,5 +47,19 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         self.redactor = Redactor.from_env()
 
     def _additional_events(self, session: Any, tracker: Any) -> Iterator:
-        for event in super()._additional_events(session, tracker):
+        events = tracker.events if getattr(tracker, "kefu_append", False) else None
+        for event in events or super()._additional_events(session, tracker):
             yield _Redacted(event, self.redactor)
+
+    async def append(self, sender_id: str, events: list[Any]) -> None:
+        """Write ``events`` after what ``sender_id``'s conversation holds, without reading it.
+
+        For the channels' "busy" turns (``channels/admission.py``): a save costs a read of the
+        whole conversation, which a process past capacity cannot spare. The caller holds the
+        conversation's lock, so no turn writes in between.
+        """
+        from rasa.shared.core.trackers import DialogueStateTracker
+
+        tracker = DialogueStateTracker.from_events(sender_id, events)
+        tracker.kefu_append = True  # type: ignore[attr-defined]
+        await self.save(tracker)

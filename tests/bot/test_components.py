@@ -3,6 +3,7 @@
 import json
 import subprocess
 from pathlib import Path
+from typing import Any
 
 from common.config import value
 from knowledge.settings import REPO_ROOT
@@ -40,6 +41,15 @@ def rasa_python() -> Path:
         check=True,
     ).stdout.strip()  # fmt: skip
     return Path(env) / "bin" / "python"
+
+
+def rasa_json(code: str) -> Any:
+    """Run ``code`` with the real rasa (cwd bot/); the JSON its last printed line holds."""
+    out = subprocess.run(
+        [str(rasa_python()), "-c", code], cwd=BOT, capture_output=True, text=True, timeout=300
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def test_the_entity_crf_skips_examples_marked_unannotated(tmp_path: Path) -> None:

@@ -4,11 +4,7 @@ The action reply check must accept and refuse exactly what rasa's own does, with
 the parse must give rasa's own result, computed in the NLU thread, not on the event loop.
 """
 
-import json
-import subprocess
-
-from knowledge.settings import REPO_ROOT
-from tests.bot.test_components import rasa_python
+from tests.bot.test_components import rasa_json
 
 CHECK = r"""
 import asyncio, json, threading
@@ -63,12 +59,7 @@ print(json.dumps(out, ensure_ascii=False))
 
 
 def test_tuned_rasa_checks_and_parses_as_rasa_does() -> None:
-    run = subprocess.run(
-        [str(rasa_python()), "-c", CHECK], cwd=REPO_ROOT / "bot", capture_output=True,
-        text=True, timeout=300,
-    )  # fmt: skip
-    assert run.returncode == 0, run.stderr[-3000:]
-    out = json.loads(run.stdout.strip().splitlines()[-1])
+    out = rasa_json(CHECK)
     assert out["patched"]
     for mine, theirs in out["checks"]:
         assert mine == theirs
