@@ -146,7 +146,7 @@ async def store_busy(message: Any, reply: str) -> None:
     the conversation when the store can (kefu's redacting SQL store), else reads and saves it.
     Raises when the tracker store fails (the caller logs it: the shopper has had the reply).
     """
-    from rasa.shared.core.events import BotUttered, UserUttered, UserUtteranceReverted
+    from rasa.shared.core.events import BotUttered, UserUtteranceReverted, UserUttered
     from sanic import Sanic
 
     agent = Sanic.get_app("rasa_server").ctx.agent

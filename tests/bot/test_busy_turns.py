@@ -41,7 +41,7 @@ async def store():
     tracker = await store.retrieve("s1")
     return {
         "events": [e.type_name for e in tracker.events],
-        "texts": [getattr(e, "text", None) for e in tracker.events if e.type_name in ("user", "bot")],
+        "texts": [e.text for e in tracker.events if e.type_name in ("user", "bot")],
         "applied_user_texts": [e.text for e in tracker.applied_events() if e.type_name == "user"],
     }
 
