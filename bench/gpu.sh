@@ -4,7 +4,8 @@
 #
 #   bench/gpu.sh prepare   here, in the app environment: copies the configured models'
 #                          configs and tokenizer (no weights, ~3 MB) into .gpu/models/
-#                          (ignored by git, see .gitignore; carry it)
+#                          (ignored by git, see .gitignore; carry it); `prepare DIR`: into
+#                          DIR/models (tests/bench/test_gpu_path.py)
 #   bench/gpu.sh run       there, from the repository root, with carry [".gpu"]: builds
 #                          random-weight models of the same shapes (bench/random_models.py),
 #                          checks CPU vs CUDA results (bench/devices.py), runs
@@ -21,9 +22,10 @@ cd "$(dirname "$0")/.."
 
 prepare() {
   local py="${KEFU_APP_PYTHON:-$(scripts/env.sh app)/bin/python}"
-  rm -rf .gpu/models && mkdir -p .gpu/models
+  export GPU_PREPARE_DIR="${1:-.gpu}"
+  rm -rf "$GPU_PREPARE_DIR/models" && mkdir -p "$GPU_PREPARE_DIR/models"
   "$py" - <<'EOF'
-import lzma, shutil
+import lzma, os, shutil
 from pathlib import Path
 from knowledge.models import ModelResolver
 from knowledge.settings import Settings
@@ -35,7 +37,7 @@ roles = {"retriever": settings.retriever_model, "reader": settings.reader_model,
 for role, name in roles.items():
     if not name:
         continue
-    src, dst = resolver.resolve(name), Path(".gpu/models") / role
+    src, dst = resolver.resolve(name), Path(os.environ["GPU_PREPARE_DIR"]) / "models" / role
     dst.mkdir(parents=True)
     for f in src.rglob("*"):
         if f.is_file() and f.suffix not in (".safetensors", ".bin", ".pt", ".md") and f.name != "tokenizer.json":
@@ -44,7 +46,7 @@ for role, name in roles.items():
     (dst / "tokenizer.json.xz").write_bytes(lzma.compress((src / "tokenizer.json").read_bytes()))
     print(f"{role}: {name} -> {dst}")
 EOF
-  du -sh .gpu
+  du -sh "$GPU_PREPARE_DIR"
 }
 
 run() {
@@ -63,7 +65,7 @@ run() {
 }
 
 case "${1:-}" in
-  prepare) prepare ;;
+  prepare) prepare "${2:-}" ;;
   run) run ;;
   *) echo "usage: bench/gpu.sh prepare|run" >&2; exit 2 ;;
 esac
