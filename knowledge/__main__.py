@@ -1,4 +1,4 @@
-"""Command line: ``python -m knowledge {models,index,prepare,ask,check,eval}``.
+"""Command line: ``python -m knowledge {models,index,prepare,ask,check,eval,kb-check}``.
 
 The shop's commands (recommendations, logistics, generation) are ``python -m shop``.
 """
@@ -36,6 +36,13 @@ def main(argv: list[str] | None = None) -> int:
         help="evaluate this store folder on its own questions (eval/, or the dev split of qa/) "
         "-> reports/eval-<folder name>.json",
     )
+    kb = sub.add_parser(
+        "kb-check",
+        help="contradictions, near-duplicates and one-language facts in the store's documents; "
+        "exit 1 when any is found",
+    )
+    kb.add_argument("--store", help="check this store folder (default: KEFU_DATA_DIR)")
+    kb.add_argument("--json", type=Path, help="also write the report here")
     args = parser.parse_args(argv)
     setup_logging()
 
@@ -70,6 +77,17 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "check":
             service.warm_up()
             print("ready")
+        elif args.command == "kb-check":
+            from knowledge.kbcheck import check
+
+            if args.store:
+                service = KnowledgeService(replace(settings, data_dir=Path(args.store).resolve()))
+            built = service.build_index()  # the store's sentences and their vectors
+            found = check(built.sentences, built.sentence_vectors)
+            print(found.text())
+            if args.json:
+                args.json.write_text(json.dumps(found.as_dict(), ensure_ascii=False, indent=1))
+            return 0 if found.clean else 1
     except KnowledgeError as exc:
         print(f"kefu: {exc}", file=sys.stderr)
         return 1
