@@ -1,4 +1,6 @@
-"""Command line: ``python -m knowledge {models,index,prepare,ask,check,eval,kb-check}``.
+"""Command line: ``python -m knowledge COMMAND``.
+
+Commands: models, index, prepare, ask, check, eval, kb-check, what-changes.
 
 The shop's commands (recommendations, logistics, generation) are ``python -m shop``.
 """
@@ -43,6 +45,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     kb.add_argument("--store", help="check this store folder (default: KEFU_DATA_DIR)")
     kb.add_argument("--json", type=Path, help="also write the report here")
+    wc = sub.add_parser(
+        "what-changes",
+        help="the recent shoppers' answers a document change would change (before it goes "
+        "live); exit 1 when any",
+    )
+    wc.add_argument("old", type=Path, help="the store folder as it is (docs/, faq/)")
+    wc.add_argument("new", type=Path, help="the store folder with the change")
+    wc.add_argument("--tracker", type=Path, help="SQLite tracker store (default KEFU_TRACKER_DB)")
+    wc.add_argument("--days", type=float, default=30.0, help="how far back to look (days)")
+    wc.add_argument("--json", type=Path, help="also write the report here")
     args = parser.parse_args(argv)
     setup_logging()
 
@@ -88,6 +100,16 @@ def main(argv: list[str] | None = None) -> int:
             if args.json:
                 args.json.write_text(json.dumps(found.as_dict(), ensure_ascii=False, indent=1))
             return 0 if found.clean else 1
+        elif args.command == "what-changes":
+            from common.config import value
+            from knowledge.whatchanges import what_changes
+
+            tracker = args.tracker or value("KEFU_TRACKER_DB")
+            impact = what_changes(settings, args.old, args.new, tracker, args.days)
+            print(impact.text())
+            if args.json:
+                args.json.write_text(json.dumps(impact.as_dict(), ensure_ascii=False, indent=1))
+            return 1 if impact.changes else 0
     except KnowledgeError as exc:
         print(f"kefu: {exc}", file=sys.stderr)
         return 1
