@@ -1,6 +1,6 @@
 """Command line: ``python -m knowledge COMMAND``.
 
-Commands: models, index, prepare, ask, check, eval, kb-check, what-changes.
+Commands: models, index, prepare, ask, check, eval, kb-check, what-changes, gaps.
 
 The shop's commands (recommendations, logistics, generation) are ``python -m shop``.
 """
@@ -55,6 +55,13 @@ def main(argv: list[str] | None = None) -> int:
     wc.add_argument("--tracker", type=Path, help="SQLite tracker store (default KEFU_TRACKER_DB)")
     wc.add_argument("--days", type=float, default=30.0, help="how far back to look (days)")
     wc.add_argument("--json", type=Path, help="also write the report here")
+    gaps = sub.add_parser(
+        "gaps",
+        help="questions kefu declined, got a thumbs down on or handed off, grouped by meaning",
+    )
+    gaps.add_argument("--tracker", type=Path, help="SQLite tracker store (default KEFU_TRACKER_DB)")
+    gaps.add_argument("--days", type=float, default=7.0, help="how far back to look (days)")
+    gaps.add_argument("--json", type=Path, help="also write the groups here")
     args = parser.parse_args(argv)
     setup_logging()
 
@@ -110,6 +117,18 @@ def main(argv: list[str] | None = None) -> int:
             if args.json:
                 args.json.write_text(json.dumps(impact.as_dict(), ensure_ascii=False, indent=1))
             return 1 if impact.changes else 0
+        elif args.command == "gaps":
+            from common.config import value
+            from knowledge import gaps as knowledge_gaps
+
+            service.encoder.warm_up()
+            groups = knowledge_gaps.knowledge_gaps(
+                service.encoder.encode_queries, args.tracker or value("KEFU_TRACKER_DB"), args.days
+            )
+            print(knowledge_gaps.text(groups))
+            if args.json:
+                grouped = knowledge_gaps.report(groups)
+                args.json.write_text(json.dumps(grouped, ensure_ascii=False, indent=1))
     except KnowledgeError as exc:
         print(f"kefu: {exc}", file=sys.stderr)
         return 1

@@ -1,0 +1,169 @@
+"""Knowledge gaps: what shoppers asked that kefu could not answer well, grouped by meaning.
+
+``python -m knowledge gaps [--tracker DB] [--days 7] [--json F]`` reads the conversations of
+the last days from the SQLite tracker store and keeps each shopper question that
+
+- kefu **declined** (its answer's evidence says it abstained),
+- got a **👎** (the ``answer_rating`` slot points at the answer's timestamp), or
+- was **handed off** to a person (the ``handoff`` slot; the question is the shopper's last
+  message before it that is not itself the request for a person);
+
+with, where an agent took the conversation over, the agent's first reply after it. The
+questions are encoded by kefu's matcher (query vectors) and grouped by meaning with
+scikit-learn's agglomerative clustering (average linkage on cosine distance, cut at
+``DISTANCE``). Groups are ranked by how many conversations asked; each keeps its example
+messages, its conversations and the agents' replies, from which an FAQ entry is drafted.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+DISTANCE = 0.5  # cosine distance at which two groups stop merging (matched zh and en
+# phrasings of one question are 0.3-0.6 apart: the matcher aligns the languages weakly)
+HANDOFF_INTENTS = ("human_handoff",)  # a request for a person is not the question itself
+EXAMPLES = 5
+
+
+@dataclass(frozen=True)
+class Gap:
+    """One shopper question kefu did not answer well."""
+
+    sender: str
+    timestamp: float
+    question: str
+    why: str  # declined | thumbs_down | handed_off
+    agent_reply: str = ""
+
+
+@dataclass
+class Group:
+    """Questions that mean the same thing, and what is known about them."""
+
+    questions: list[Gap] = field(default_factory=list)
+
+    @property
+    def conversations(self) -> list[str]:
+        """The conversations that asked (each once), latest first."""
+        latest: dict[str, float] = {}
+        for g in self.questions:
+            latest[g.sender] = max(latest.get(g.sender, 0.0), g.timestamp)
+        return sorted(latest, key=lambda s: -latest[s])
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready: counts, reasons, examples, conversations, the agents' replies."""
+        reasons: dict[str, int] = {}
+        for g in self.questions:
+            reasons[g.why] = reasons.get(g.why, 0) + 1
+        examples = list(dict.fromkeys(g.question for g in self.questions))[:EXAMPLES]
+        replies = list(dict.fromkeys(g.agent_reply for g in self.questions if g.agent_reply))
+        return {
+            "shoppers": len(self.conversations), "asked": len(self.questions), "why": reasons,
+            "examples": examples, "conversations": self.conversations, "agent_replies": replies,
+        }  # fmt: skip
+
+
+def gaps_in(db: Path, since: float) -> list[Gap]:
+    """The questions kefu declined, got 👎 on or handed off since ``since`` (module docstring)."""
+    by_sender: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+        try:
+            rows = conn.execute(
+                "select sender_id, type_name, data from events where timestamp >= ? and "
+                "type_name in ('user', 'bot', 'slot') order by id",
+                (since,),
+            ).fetchall()
+        except sqlite3.OperationalError:  # no conversation yet
+            return []
+    for sender, kind, raw in rows:
+        by_sender.setdefault(sender, []).append((kind, json.loads(raw or "{}")))
+    out: list[Gap] = []
+    for sender, events in by_sender.items():
+        out += _conversation_gaps(sender, events)
+    return out
+
+
+def _conversation_gaps(sender: str, events: list[tuple[str, dict[str, Any]]]) -> list[Gap]:
+    found: dict[int, str] = {}  # position of the user message -> why
+    last_user = last_question = -1
+    answered_by: dict[float, int] = {}  # a bot answer's timestamp -> the user message it answered
+    for i, (kind, data) in enumerate(events):
+        if kind == "user":
+            last_user = i
+            intent = ((data.get("parse_data") or {}).get("intent") or {}).get("name")
+            if intent not in HANDOFF_INTENTS:
+                last_question = i
+        elif kind == "bot" and last_user >= 0:
+            answered_by[float(data.get("timestamp") or 0.0)] = last_user
+            evidence = (data.get("metadata") or {}).get("evidence") or {}
+            if evidence.get("abstained"):
+                found.setdefault(last_user, "declined")
+        elif kind == "slot" and data.get("name") == "handoff" and data.get("value") is True:
+            if last_question >= 0:
+                found.setdefault(last_question, "handed_off")
+        elif kind == "slot" and data.get("name") == "answer_rating":
+            value = data.get("value") or {}
+            if isinstance(value, dict) and value.get("rating") == "down":
+                asked = answered_by.get(float(value.get("answer_ts") or -1.0))
+                if asked is not None:
+                    found[asked] = "thumbs_down"
+    out = []
+    for position, why in sorted(found.items()):
+        data = events[position][1]
+        reply = next(
+            (str(d.get("text") or "") for k, d in events[position + 1 :]
+             if k == "bot" and (d.get("metadata") or {}).get("agent")),
+            "",
+        )  # fmt: skip
+        out.append(Gap(sender, float(data.get("timestamp") or 0.0),
+                       str(data.get("text") or ""), why, reply))  # fmt: skip
+    return out
+
+
+def group(gaps: Sequence[Gap], vectors: np.ndarray, distance: float = DISTANCE) -> list[Group]:
+    """``gaps`` grouped by meaning (``vectors``: one unit vector each), most shoppers first."""
+    if not gaps:
+        return []
+    if len(gaps) == 1:
+        labels = np.zeros(1, dtype=int)
+    else:
+        from sklearn.cluster import AgglomerativeClustering
+
+        labels = AgglomerativeClustering(
+            n_clusters=None, metric="cosine", linkage="average", distance_threshold=distance
+        ).fit_predict(vectors)
+    groups: dict[int, Group] = {}
+    for gap, label in zip(gaps, labels, strict=True):
+        groups.setdefault(int(label), Group()).questions.append(gap)
+    return sorted(groups.values(), key=lambda g: (-len(g.conversations), -len(g.questions)))
+
+
+def knowledge_gaps(encode: Any, db: Path, days: float = 7.0) -> list[Group]:
+    """The gaps of the last ``days`` days, grouped (``encode``: texts -> unit query vectors)."""
+    gaps = gaps_in(db, time.time() - days * 86400)
+    vectors = encode([g.question for g in gaps]) if gaps else np.zeros((0, 1), np.float32)
+    return group(gaps, vectors)
+
+
+def report(groups: Sequence[Group]) -> dict[str, Any]:
+    """The groups as JSON, and a count."""
+    return {"groups": len(groups), "gaps": [g.as_dict() for g in groups]}
+
+
+def text(groups: Sequence[Group]) -> str:
+    """The groups as an editor reads them."""
+    lines = [f"{len(groups)} knowledge gaps"]
+    for n, g in enumerate(groups, 1):
+        d = g.as_dict()
+        lines.append(f"\n{n}. {d['shoppers']} shoppers, {d['asked']} times ({d['why']})")
+        lines += [f"   - {q}" for q in d["examples"]]
+        lines += [f"   agent: {r}" for r in d["agent_replies"][:2]]
+    return "\n".join(lines)
