@@ -13,6 +13,7 @@ import pytest
 from knowledge.gaps import gaps_in, group
 from knowledge.service import KnowledgeService
 from knowledge.settings import Settings
+from tests.knowledge.trackers import events_db
 
 #: planted paraphrase groups: questions the demo store's documents do not answer
 PLANTED = {
@@ -54,17 +55,7 @@ def test_planted_paraphrase_groups_come_out_as_groups() -> None:
 
 def tracker(path: Path, rows: list[tuple[str, str, dict]]) -> Path:
     now = time.time()
-    with sqlite3.connect(path) as db:
-        db.execute(
-            "create table events (id integer primary key, sender_id text, type_name text, "
-            "timestamp real, data text)"
-        )
-        db.executemany(
-            "insert into events (sender_id, type_name, timestamp, data) values (?, ?, ?, ?)",
-            [(s, t, now - 100 + i, json.dumps(d | {"timestamp": now - 100 + i}, ensure_ascii=False))
-             for i, (s, t, d) in enumerate(rows)],
-        )  # fmt: skip
-    return path
+    return events_db(path, [(s, t, now - 100 + i, d) for i, (s, t, d) in enumerate(rows)])
 
 
 def user(text: str, intent: str = "ask_policy") -> dict:

@@ -6,13 +6,12 @@ drives its parts; ``python -m knowledge what-changes`` was run on the demo store
 
 from __future__ import annotations
 
-import json
-import sqlite3
 import time
 from pathlib import Path
 
 from knowledge.types import Answer, Source
 from knowledge.whatchanges import Asked, asked_about, changed_documents, compare
+from tests.knowledge.trackers import events_db
 
 
 def store(root: Path, returns: str) -> Path:
@@ -30,19 +29,6 @@ def test_changed_documents_are_named_as_answers_cite_them(tmp_path: Path) -> Non
     (new / "docs" / "zh" / "gifts.md").write_text("礼品卡有效期 3 年。", encoding="utf-8")
     assert changed_documents(old, new) == ["zh/gifts.md", "zh/returns.md"]
     assert changed_documents(old, old) == []
-
-
-def events_db(path: Path, rows: list[tuple[str, str, float, dict]]) -> Path:
-    with sqlite3.connect(path) as db:
-        db.execute(
-            "create table events (id integer primary key, sender_id text, type_name text, "
-            "timestamp real, data text)"
-        )
-        db.executemany(
-            "insert into events (sender_id, type_name, timestamp, data) values (?, ?, ?, ?)",
-            [(s, t, ts, json.dumps(d, ensure_ascii=False)) for s, t, ts, d in rows],
-        )
-    return path
 
 
 def bot(text: str, doc: str = "", abstained: bool = False, passages: tuple[str, ...] = ()) -> dict:
