@@ -17,8 +17,6 @@ messages, its conversations and the agents' replies, from which an FAQ entry is 
 
 from __future__ import annotations
 
-import json
-import sqlite3
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -26,6 +24,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from knowledge.tracker import stored_events
 
 DISTANCE = 0.5  # cosine distance at which two groups stop merging (matched zh and en
 # phrasings of one question are 0.3-0.6 apart: the matcher aligns the languages weakly)
@@ -74,17 +74,8 @@ class Group:
 def gaps_in(db: Path, since: float) -> list[Gap]:
     """The questions kefu declined, got 👎 on or handed off since ``since`` (module docstring)."""
     by_sender: dict[str, list[tuple[str, dict[str, Any]]]] = {}
-    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
-        try:
-            rows = conn.execute(
-                "select sender_id, type_name, data from events where timestamp >= ? and "
-                "type_name in ('user', 'bot', 'slot') order by id",
-                (since,),
-            ).fetchall()
-        except sqlite3.OperationalError:  # no conversation yet
-            return []
-    for sender, kind, raw in rows:
-        by_sender.setdefault(sender, []).append((kind, json.loads(raw or "{}")))
+    for sender, kind, _, data in stored_events(db, since, ("user", "bot", "slot")):
+        by_sender.setdefault(sender, []).append((kind, data))
     out: list[Gap] = []
     for sender, events in by_sender.items():
         out += _conversation_gaps(sender, events)

@@ -19,8 +19,6 @@ Exit 1 when some answer would change (a reviewer's cue), 0 when none.
 from __future__ import annotations
 
 import hashlib
-import json
-import sqlite3
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -29,6 +27,7 @@ from typing import Any
 
 from knowledge.service import KnowledgeService
 from knowledge.settings import Settings
+from knowledge.tracker import stored_events
 from knowledge.types import Answer
 
 FOLDERS = ("docs", "faq")  # what answers cite, relative to these
@@ -73,26 +72,19 @@ def asked_about(db: Path, documents: Iterable[str], since: float) -> list[Asked]
     wanted = set(documents)
     found: list[Asked] = []
     last_user: dict[str, tuple[float, str]] = {}
-    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
-        rows = conn.execute(
-            "select sender_id, type_name, timestamp, data from events "
-            "where type_name in ('user', 'bot') and timestamp >= ? order by id",
-            (since,),
-        )
-        for sender, kind, ts, raw in rows:
-            data = json.loads(raw)
-            if kind == "user":
-                last_user[sender] = (float(ts), str(data.get("text") or ""))
-                continue
-            evidence = (data.get("metadata") or {}).get("evidence") or {}
-            if not evidence or sender not in last_user:
-                continue
-            source = (evidence.get("source") or {}).get("doc") or ""
-            passages = {str(p.get("id", "")).split("#")[0] for p in evidence.get("passages") or []}
-            if source in wanted or (evidence.get("abstained") and passages & wanted):
-                when, question = last_user[sender]
-                found.append(Asked(sender, when, question, str(data.get("text") or ""),
-                                   bool(evidence.get("abstained")), source))  # fmt: skip
+    for sender, kind, ts, data in stored_events(db, since, ("user", "bot")):
+        if kind == "user":
+            last_user[sender] = (ts, str(data.get("text") or ""))
+            continue
+        evidence = (data.get("metadata") or {}).get("evidence") or {}
+        if not evidence or sender not in last_user:
+            continue
+        source = (evidence.get("source") or {}).get("doc") or ""
+        passages = {str(p.get("id", "")).split("#")[0] for p in evidence.get("passages") or []}
+        if source in wanted or (evidence.get("abstained") and passages & wanted):
+            when, question = last_user[sender]
+            found.append(Asked(sender, when, question, str(data.get("text") or ""),
+                               bool(evidence.get("abstained")), source))  # fmt: skip
     by_words: dict[str, Asked] = {}  # one per wording, counting the conversations that asked
     senders: dict[str, set[str]] = {}
     for a in found:
