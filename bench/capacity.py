@@ -39,7 +39,6 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -162,19 +161,17 @@ class Step:
         return out
 
 
-def send(url: str, sender: str, text: str, token: str, timeout: float) -> tuple[float, bool, bool]:
+def send(
+    stack: Stack, sender: str, text: str, token: str, timeout: float
+) -> tuple[float, bool, bool]:
     """One REST turn: (seconds, lost, busy)."""
-    body = json.dumps({"sender": sender, "message": text, "token": token}).encode()
-    request = urllib.request.Request(url, body, {"Content-Type": "application/json"})
     start = time.perf_counter()
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            replies = json.loads(response.read() or b"[]")
+        replies = stack.post(text, sender, token=token, timeout=timeout)
     except (OSError, ValueError):
         return time.perf_counter() - start, True, False
     texts = " ".join(str(r.get("text", "")) for r in replies if isinstance(r, dict))
-    lost = not replies
-    return time.perf_counter() - start, lost, any(b in texts for b in BUSY)
+    return time.perf_counter() - start, not replies, any(b in texts for b in BUSY)
 
 
 def run_rate(
@@ -182,7 +179,6 @@ def run_rate(
     seed: int, timeout: float,
 ) -> Step:  # fmt: skip
     """Open-loop conversations at ``rate`` messages/s for ``seconds``; wait for them all."""
-    url = f"http://127.0.0.1:{stack.ports['rasa']}/webhooks/rest/webhook"
     rng = random.Random(seed)
     mean_turns = sum(map(len, scripts)) / len(scripts)
     step = Step(rate, seconds)
@@ -195,7 +191,7 @@ def run_rate(
         started = time.monotonic()
         for (text, kind), pause in zip(script, pauses, strict=True):
             sent = time.monotonic() - begin
-            took, lost, busy = send(url, sender, text, token, timeout)
+            took, lost, busy = send(stack, sender, text, token, timeout)
             with lock:
                 step.turns.append(Turn(sent, kind, took, lost, busy, sender))
             time.sleep(pause)
@@ -257,11 +253,10 @@ def ladder(
         local_stack(Path(work), env, root=root) as stack,
     ):
         token = sign(SHOPPER, SECRET, ttl_seconds=3600)
-        url = f"http://127.0.0.1:{stack.ports['rasa']}/webhooks/rest/webhook"
         firsts = {kind: s for s in reversed(scripts) for _, kind in s}
         for n, script in enumerate(firsts.values()):  # every kind once: models loaded
             for text, _ in script:
-                send(url, f"{SHOPPER}:warm{n}", text, token, 120)
+                send(stack, f"{SHOPPER}:warm{n}", text, token, 120)
         all_turns: list[Turn] = []
         failed = 0
         for i, rate in enumerate(args.rates):

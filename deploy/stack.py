@@ -45,7 +45,12 @@ class Stack:
     rasa_token: str = RASA_TOKEN
 
     def post(
-        self, text: str, sender: str, message_id: str | None = None, token: str | None = None
+        self,
+        text: str,
+        sender: str,
+        message_id: str | None = None,
+        token: str | None = None,
+        timeout: float = 60,
     ) -> list[dict[str, Any]]:
         """Rasa's REST reply to ``text`` from ``sender`` (a signed shopper with ``token``)."""
         payload: dict[str, str] = {"sender": sender, "message": text}
@@ -58,7 +63,7 @@ class Stack:
             data=json.dumps(payload).encode(),
             headers={"Content-Type": "application/json"},
         )
-        with urllib.request.urlopen(request, timeout=60) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             replies: list[dict[str, Any]] = json.loads(response.read())
             return replies
 
