@@ -11,7 +11,7 @@
   a human.
 
 Before it runs, the turn takes its place in the process's line (``admission.py``): past
-capacity it is answered "busy" at once, and that message and reply are still stored.
+capacity it is answered "busy" at once, and that message and reply are stored first.
 """
 
 from __future__ import annotations
@@ -90,8 +90,8 @@ def guarded(
         message.text = verdict.text
         if line is not None and not await line.enter(sender):
             busy = reply("busy", verdict.text)
+            await _kept_first(store_busy(message, busy), line.budget_s)
             await output.send_text_message(sender, busy)
-            _keep(asyncio.ensure_future(store_busy(message, busy)), "storing a busy turn")
             return
         counter = _Counter(output)
         started = time.monotonic()
@@ -112,6 +112,22 @@ def guarded(
             await output.send_text_message(sender, reply("no_reply", verdict.text))
 
     return handle
+
+
+async def _kept_first(storing: Awaitable[None], wait_s: float) -> None:
+    """Store a busy turn before the shopper hears back.
+
+    A process killed after the reply would otherwise lose it, and the client, answered, would
+    not send it again. Waits at most ``wait_s`` (the conversation's own turn may hold its
+    lock): then the store goes on after the reply. A store that fails is logged; the shopper
+    still hears back.
+    """
+    task = asyncio.ensure_future(storing)
+    done, _ = await asyncio.wait({task}, timeout=max(wait_s, 1.0))
+    if not done:
+        _keep(task, "storing a busy turn")
+    elif task.exception() is not None:
+        logger.error("storing a busy turn failed", exc_info=task.exception())
 
 
 def _keep(task: asyncio.Future[Any], what: str) -> None:

@@ -78,11 +78,18 @@ def test_budget_zero_turns_admission_control_off() -> None:
     asyncio.run(scenario())
 
 
-def test_a_busy_turn_is_answered_at_once_and_stored(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_busy_turn_is_stored_then_answered_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
     stored: list[tuple[str, str]] = []
     ran: list[str] = []
+    stored_before_reply: list[bool] = []
+
+    class Output(CollectingOutputChannel):
+        async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+            stored_before_reply.append(bool(stored))
+            await super().send_text_message(recipient_id, text, **kwargs)
 
     async def store_busy(message: UserMessage, text: str) -> None:
+        await asyncio.sleep(0.01)  # a write takes a moment
         stored.append((message.text, text))
 
     async def turn(message: UserMessage) -> None:
@@ -93,16 +100,18 @@ def test_a_busy_turn_is_answered_at_once_and_stored(monkeypatch: pytest.MonkeyPa
     async def scenario() -> list[Any]:
         line = Admission(budget_s=1.0, running=1, mean_turn_s=2.0)  # no time to wait at all
         assert await line.enter("someone-else")
-        output = CollectingOutputChannel()
+        output = Output()
         handle = guarded(turn, Guard(per_minute=0), slow_seconds=5.0, line=line)
+        started = time.monotonic()
         await handle(UserMessage("退货要几天？", output, "shopper-1"))
-        await asyncio.sleep(0.01)  # the store runs after the reply
+        assert time.monotonic() - started < 0.5  # at once
         return output.messages
 
     replies = asyncio.run(scenario())
     busy = reply("busy", "退货要几天？")
     assert [m["text"] for m in replies] == [busy] and "人工" in busy
     assert stored == [("退货要几天？", busy)]
+    assert stored_before_reply == [True]  # kept before the shopper heard back
     assert ran == []  # not run later either: answered once
 
 
