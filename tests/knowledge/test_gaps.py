@@ -28,29 +28,57 @@ PLANTED = {
 }  # fmt: skip
 
 
-def test_planted_paraphrase_groups_come_out_as_groups() -> None:
-    service = KnowledgeService(Settings())
-    service.encoder.warm_up()
-    labels = [name for name, qs in PLANTED.items() for _ in qs]
-    questions = [q for qs in PLANTED.values() for q in qs]
+#: where ``TWIN_GROUPS`` was chosen (never PLANTED): zh and en phrasings of other questions
+DEV = {
+    "giftwrap": ["可以礼品包装吗", "有礼品包装服务吗", "do you offer gift wrapping?",
+                 "can you gift wrap my order"],
+    "bulk": ["买一百件有批发价吗", "大量购买有折扣吗", "do you give discounts for bulk orders",
+             "wholesale price for 100 units?"],
+    "warranty": ["可以买延保吗", "有延长保修服务吗", "can I buy an extended warranty",
+                 "is there an extended warranty"],
+    "cod": ["可以货到付款吗", "支持货到付款吗", "can I pay cash on delivery",
+            "is cash on delivery available"],
+    "invoice": ["能开公司抬头的发票吗", "发票可以写公司名吗",
+                "can the invoice show my company name", "do you issue company invoices"],
+    "giftcard": ["有礼品卡卖吗", "可以买购物卡送人吗", "do you sell gift cards",
+                 "can I buy a gift card"],
+}  # fmt: skip
+
+
+def purities(planted: dict[str, list[str]]) -> tuple[float, float, list[list[str]]]:
+    """Purity and inverse purity of grouping ``planted``'s questions with kefu's matcher."""
     from knowledge.gaps import Gap
 
+    service = KnowledgeService(Settings())
+    service.encoder.warm_up()
+    labels = [name for name, qs in planted.items() for _ in qs]
+    questions = [q for qs in planted.values() for q in qs]
     gaps = [Gap(f"s{i}", float(i), q, "declined") for i, q in enumerate(questions)]
     groups = group(gaps, service.encoder.encode_queries(questions))
     label_of = dict(zip(questions, labels, strict=True))
-    majority = sum(
-        max(sum(label_of[g.question] == name for g in grp.questions) for name in PLANTED)
-        for grp in groups
-    )
-    purity = majority / len(gaps)
-    # each planted group mostly in one group (inverse purity)
-    inverse = sum(
-        max(sum(label_of[g.question] == name for g in grp.questions) for grp in groups)
-        for name in PLANTED
-    ) / len(gaps)
+
+    def most(names: list[str], of: str) -> int:
+        return sum(n == of for n in names)
+
+    named = [[label_of[g.question] for g in grp.questions] for grp in groups]
+    purity = sum(max(most(names, p) for p in planted) for names in named) / len(gaps)
+    # each planted group in one group (inverse purity)
+    inverse = sum(max(most(names, p) for names in named) for p in planted) / len(gaps)
+    return purity, inverse, [[g.question for g in grp.questions] for grp in groups]
+
+
+def test_planted_paraphrase_groups_come_out_as_groups() -> None:
+    """Measured once the zh and en twins' joining was chosen on DEV: 1.0 and 1.0 (0.7 without)."""
+    purity, inverse, groups = purities(PLANTED)
     print(json.dumps({"groups": len(groups), "purity": purity, "inverse_purity": inverse}))
-    assert purity >= 0.9 and inverse >= 0.6, (purity, inverse, [
-        [g.question for g in grp.questions] for grp in groups])  # fmt: skip
+    assert purity >= 0.9 and inverse >= 0.9, (purity, inverse, groups)
+
+
+def test_zh_and_en_twin_groups_join_on_the_development_set() -> None:
+    """0.92 / 0.88 (0.5 inverse purity before joining): en gift wrap and gift cards cluster
+    together before the languages are joined, so gift cards' zh stays alone."""
+    purity, inverse, groups = purities(DEV)
+    assert purity >= 0.9 and inverse >= 0.85, (purity, inverse, groups)
 
 
 def tracker(path: Path, rows: list[tuple[str, str, dict]]) -> Path:
@@ -80,6 +108,16 @@ def test_declined_thumbs_down_and_handed_off_questions_with_the_agents_reply(
         ("c", "user", user("转人工", intent="human_handoff")),
         ("c", "slot", {"name": "handoff", "value": True}),
         ("c", "bot", bot("暂时只发中国大陆。", agent="bob")),
+        ("d", "user", user("the parcel arrived broken", intent="complain")),
+        ("d", "user", user("yes", intent="affirm")),
+        ("d", "slot", {"name": "handoff", "value": True}),  # a complaint handed off: no gap
+        # e's first question is declined; the agent is called for the second, and answers it
+        ("e", "user", user("do you gift wrap?")),
+        ("e", "bot", bot("I'm not sure.", abstained=True)),
+        ("e", "user", user("can I pay with PayPal?")),
+        ("e", "bot", bot("I'm not sure.", abstained=True)),
+        ("e", "pause", {}),
+        ("e", "bot", bot("Not PayPal, sorry: Alipay or cards.", agent="carol")),
     ])  # fmt: skip
     # b rates the answer down: the rating points at the answer's timestamp
     with sqlite3.connect(db) as conn:
@@ -97,6 +135,8 @@ def test_declined_thumbs_down_and_handed_off_questions_with_the_agents_reply(
         ("a", "能用 PayPal 付款吗？", "declined", "目前不支持 PayPal，可以用支付宝。"),
         ("b", "退货要几天？", "thumbs_down", ""),
         ("c", "能寄到日本吗？", "handed_off", "暂时只发中国大陆。"),
+        ("e", "do you gift wrap?", "declined", ""),
+        ("e", "can I pay with PayPal?", "declined", "Not PayPal, sorry: Alipay or cards."),
     }
 
 
