@@ -326,7 +326,10 @@ _DECLARED: list[Var] = [
         "`python -m web.auth HASH-ME`",
         shown="one agent `agent`, password made once in `$KEFU_CACHE/console-password`"),
     Var("KEFU_CONSOLE_DB", "path", "$KEFU_CACHE/console.db", "web",
-        "agents' corrections (SQLite)"),
+        "agents' corrections and FAQ drafts (SQLite)"),
+    Var("KEFU_INSIGHTS_DB", "path", "$KEFU_CACHE/insights.db", "web",
+        "the console Overview's summary of the conversations (SQLite; rebuilt from the "
+        "tracker store if deleted)"),
     Var("KEFU_TRACKER_URL", "str", "sqlite:///$KEFU_TRACKER_DB", "web",
         "where the console reads conversations (any SQLAlchemy URL; match your tracker store)"),
     Var("KEFU_SECURE_COOKIES", "bool", "0", "web",
