@@ -1,4 +1,7 @@
-"""The agents' console: login, conversation list and transcript, takeover, corrections.
+"""The agents' console: login, conversations, takeover, corrections, and the store's insights.
+
+Insights: the Overview (``web/insights.py``), knowledge gaps with FAQ drafts and the
+knowledge-base checks (``web/knowledge_views.py``).
 
 Everything under ``/console`` but the login page needs a session cookie (HttpOnly, SameSite
 Strict, expiring; see ``web/auth.py``). API calls that change something must be JSON posts,
@@ -7,21 +10,31 @@ which a page on another site cannot send with the agent's cookie.
 
 from __future__ import annotations
 
+import logging
 import urllib.parse
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any, Protocol
 
+import sqlalchemy as sa
+
+from knowledge.errors import KnowledgeError
 from web.auth import SESSION_SECONDS, Sessions
 from web.corrections import CorrectionError, Corrections
 from web.http import COOKIE, SENDER, JsonHandler
+from web.insights import Overview, last_week
+from web.knowledge_views import KnowledgeViews
 from web.rasa_api import RasaAPI, RasaUnavailable
 from web.transcripts import Filters, Transcripts, conversation_identity, paused
 
 CONSOLE = Path(__file__).resolve().parent / "console"
 MAX_REPLY = 2000
-PAGES = {"/console": "index.html", "/console/app.js": "app.js", "/console/app.css": "app.css"}
+PAGES = {"/console": "index.html", "/console/app.js": "app.js", "/console/app.css": "app.css",
+         "/console/insights.js": "insights.js"}  # fmt: skip
+MAX_DAYS = 366  # the longest Overview period
+OVERVIEW_WAIT_S = 3.0  # how long a page view waits for the summary to catch up
+log = logging.getLogger("kefu.web")
 
 
 class ConsoleConfig(Protocol):
@@ -53,7 +66,15 @@ class ConsoleApp(Protocol):
 
     @property
     def corrections(self) -> Corrections:
-        """Agents' corrections."""
+        """Agents' corrections and FAQ drafts."""
+
+    @property
+    def overview(self) -> Overview:
+        """How kefu did, per day and language."""
+
+    @property
+    def knowledge(self) -> KnowledgeViews:
+        """Knowledge gaps and knowledge-base checks."""
 
     def intents(self) -> list[str]:
         """The bot's intents, for the correction form."""
@@ -113,6 +134,11 @@ def handle_console(
         h.fail(HTTPStatus.BAD_GATEWAY, f"Rasa did not take it: {exc}")
     except CorrectionError as exc:
         h.fail(HTTPStatus.BAD_REQUEST, str(exc))
+    except KnowledgeError as exc:  # the gaps and checks pages: no model or index built yet
+        h.fail(HTTPStatus.SERVICE_UNAVAILABLE, f"the knowledge engine is not ready: {exc}")
+    except sa.exc.SQLAlchemyError as exc:  # the tracker store is down or unreachable
+        log.warning("tracker store unavailable: %s", type(exc).__name__)
+        h.fail(HTTPStatus.SERVICE_UNAVAILABLE, "the conversations cannot be read now; try again")
 
 
 def _api(
@@ -152,6 +178,22 @@ def _api(
             agent=agent,
         )
         h.send_json(201, c.__dict__)
+    elif parts[0] in ("overview", "overview.csv") and method == "GET" and len(parts) == 1:
+        _overview(h, app.overview, parts[0], query)
+    elif route == ("GET", "gaps", 1):
+        days = _number(query.get("days"), 7.0, 1.0, 90.0)
+        h.send_json(200, app.knowledge.gaps(days))
+    elif route == ("GET", "kb-check", 1):
+        h.send_json(200, app.knowledge.kb_check())
+    elif route == ("GET", "faq-drafts", 1):
+        h.send_json(200, {"drafts": [d.__dict__ for d in app.corrections.drafts()]})
+    elif route == ("POST", "faq-drafts", 1):
+        h.send_json(201, app.corrections.save_draft(data, agent).__dict__)
+    elif route == ("POST", "faq-drafts", 2):
+        if not parts[1].isdigit():
+            h.fail(HTTPStatus.BAD_REQUEST, "bad draft id")
+            return
+        h.send_json(200, app.corrections.save_draft(data, agent, int(parts[1])).__dict__)
     elif route == ("GET", "export", 2):
         body = app.corrections.export(parts[1]).encode()
         ctype = "text/csv" if parts[1].endswith(".csv") else "text/yaml"
@@ -178,6 +220,37 @@ def _act(
         h.fail(HTTPStatus.NOT_FOUND, "not found")
         return
     h.send_json(200, {"done": action})
+
+
+def _overview(h: JsonHandler, overview: Overview, name: str, query: dict[str, str]) -> None:
+    default = last_week()
+    try:
+        first = date.fromisoformat(query.get("since") or default[0])
+        last = date.fromisoformat(query.get("until") or default[1])
+    except ValueError:
+        h.fail(HTTPStatus.BAD_REQUEST, "since and until are days: YYYY-MM-DD")
+        return
+    if last < first or (last - first).days >= MAX_DAYS:
+        h.fail(HTTPStatus.BAD_REQUEST, f"until must be on or after since, at most {MAX_DAYS} days")
+        return
+    lang = query.get("lang") if query.get("lang") in ("zh", "en", "?") else None
+    complete = overview.refresh(budget_s=OVERVIEW_WAIT_S)
+    if name == "overview.csv":
+        body = overview.csv(first.isoformat(), last.isoformat(), lang).encode()
+        filename = f"kefu-overview-{first}-{last}.csv"
+        headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
+        h.send(200, body, "text/csv; charset=utf-8", headers=headers)
+    else:
+        figures = overview.figures(first.isoformat(), last.isoformat(), lang)
+        h.send_json(200, figures | {"complete": complete})
+
+
+def _number(text: str | None, default: float, low: float, high: float) -> float:
+    try:
+        found = float(text) if text else default
+    except ValueError:
+        return default
+    return min(max(found, low), high) if found == found else default
 
 
 def filters_from(query: dict[str, str]) -> Filters:

@@ -5,10 +5,11 @@ library HTTP server, one thread per request. Routes:
 
 - shoppers: ``/`` (demo store page; ``?shopper=u1001`` signs in a demo shopper the way a
   store's backend would: the page carries a token signed here with ``KEFU_IDENTITY_SECRET``),
-  ``/widget.js`` (the one script tag), ``/vendor/*`` (the socket.io client from npm, vendored
-  in the cache), ``/api/history`` and ``/api/rating`` (the widget's history after a reload or
-  reconnect; thumbs up / down). A signed-in shopper's conversation answers only to that
-  shopper's token (``Authorization: Bearer``); a widget guest's (``web-<random>``) to its id;
+  ``/widget.js`` (the one script tag), ``/vendor/*`` (the socket.io client and Chart.js from
+  npm, vendored in the cache), ``/api/history`` and ``/api/rating`` (the widget's history
+  after a reload or reconnect; thumbs up / down). A signed-in shopper's conversation answers
+  only to that shopper's token (``Authorization: Bearer``); a widget guest's
+  (``web-<random>``) to its id;
 - agents, behind a login: ``/console`` and ``/console/api/*`` (see ``web/console_api.py``).
 """
 
@@ -18,6 +19,8 @@ import argparse
 import json
 import logging
 import sys
+import threading
+import time
 import urllib.parse
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -35,11 +38,18 @@ from web.auth import Sessions, parse_agents
 from web.console_api import handle_console
 from web.corrections import Corrections
 from web.http import SENDER, JsonHandler
+from web.insights import Overview
+from web.knowledge_views import Engine, KnowledgeViews, tracker_source
 from web.rasa_api import RasaAPI, RasaUnavailable
 from web.transcripts import Transcripts
 
 ROOT = Path(__file__).resolve().parent
 STATIC = ROOT / "static"
+OVERVIEW_EVERY_S = 60.0
+VENDORED = {  # npm packages (web/package-lock.json) served from the cache: no CDN
+    "/vendor/socket.io.min.js": "socket.io-client/dist/socket.io.min.js",  # the widget's
+    "/vendor/chart.umd.min.js": "chart.js/dist/chart.umd.min.js",  # the console's plots
+}
 WIDGET_GUEST = "web-"  # the widget's guest conversation ids: web-<random> (static/widget.js)
 log = logging.getLogger("kefu.web")
 
@@ -58,6 +68,7 @@ class WebConfig:
     rasa_token: str = ""
     tracker_url: str = ""
     console_db: Path = field(default_factory=lambda: _cache() / "console.db")
+    insights_db: Path = field(default_factory=lambda: _cache() / "insights.db")
     vendor_dir: Path | None = None  # the npm folder from scripts/web_env.sh
     agents: str = ""  # KEFU_AGENTS: "name:scrypt$... ..."
     domain: Path = ROOT.parent / "bot" / "domain.yml"
@@ -76,6 +87,7 @@ class WebConfig:
             rasa_token=setting("KEFU_RASA_TOKEN"),
             tracker_url=setting("KEFU_TRACKER_URL"),
             console_db=setting("KEFU_CONSOLE_DB"),
+            insights_db=setting("KEFU_INSIGHTS_DB"),
             vendor_dir=setting("KEFU_WEB_ENV"),
             agents=setting("KEFU_AGENTS"),
             secure_cookies=setting("KEFU_SECURE_COOKIES"),
@@ -86,14 +98,16 @@ class WebConfig:
 
 
 class App:
-    """What the request handlers share: config, sessions, tracker reader, Rasa, corrections."""
+    """What the request handlers share: config, sessions, tracker readers, Rasa, corrections."""
 
-    def __init__(self, config: WebConfig) -> None:
+    def __init__(self, config: WebConfig, engine: Engine | None = None) -> None:
         self.config = config
         self.sessions = Sessions(parse_agents(config.agents))
         self.transcripts = Transcripts(config.tracker_url)
         self.rasa = RasaAPI(config.rasa_api, config.rasa_token)
         self.corrections = Corrections(config.console_db, intents=set(self.intents()))
+        self.overview = Overview(tracker_source(config.tracker_url), config.insights_db)
+        self.knowledge = KnowledgeViews(tracker_source(config.tracker_url), engine)
 
     def intents(self) -> list[str]:
         """The bot's intents (from its domain), for the correction form."""
@@ -182,12 +196,12 @@ class Handler(JsonHandler):
             self.send(200, self.app.store_page(query.get("shopper", "")), "text/html")
         elif path == "/widget.js":
             self.send(200, self.app.widget_js(), "text/javascript")
-        elif path == "/vendor/socket.io.min.js":
+        elif path in VENDORED:
             vendor = self.app.config.vendor_dir
             if vendor is None:
-                self.fail(HTTPStatus.NOT_FOUND, "no socket.io client: run scripts/web_env.sh")
+                self.fail(HTTPStatus.NOT_FOUND, "no npm packages: run scripts/web_env.sh")
             else:
-                self.file(vendor / "node_modules/socket.io-client/dist/socket.io.min.js")
+                self.file(vendor / "node_modules" / VENDORED[path])
         elif path == "/api/history":
             self.history(query.get("sender", ""))
         elif path == "/console" or path.startswith("/console/"):
@@ -247,12 +261,31 @@ class Handler(JsonHandler):
             self.send_json(200, {"recorded": rating}, headers=self.cors())
 
 
-def make_server(config: WebConfig, host: str = "127.0.0.1", port: int = 0) -> ThreadingHTTPServer:
-    """A server bound to ``host:port`` (port 0 picks a free one)."""
-    handler = type("ConfiguredHandler", (Handler,), {"app": App(config)})
+def make_server(
+    config: WebConfig, host: str = "127.0.0.1", port: int = 0, engine: Engine | None = None
+) -> ThreadingHTTPServer:
+    """A server bound to ``host:port`` (port 0 picks a free one).
+
+    ``engine``: the knowledge pages' engine (default: this process's ``knowledge`` settings).
+    """
+    handler = type("ConfiguredHandler", (Handler,), {"app": App(config, engine)})
     server = ThreadingHTTPServer((host, port), handler)
     server.daemon_threads = True
     return server
+
+
+def keep_overview_fresh(overview: Overview, every_s: float = OVERVIEW_EVERY_S) -> None:
+    """Fold new conversations into the Overview's summary in the background, every ``every_s``."""
+
+    def loop() -> None:
+        while True:
+            try:
+                overview.refresh()
+            except Exception:  # a tracker store briefly down: try again next time
+                log.exception("the Overview's summary could not be refreshed")
+            time.sleep(every_s)
+
+    threading.Thread(target=loop, name="overview", daemon=True).start()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -273,6 +306,7 @@ def main(argv: list[str] | None = None) -> int:
     if not config.agents:
         log.warning("KEFU_AGENTS is not set: nobody can log in to the agent console")
     server = make_server(config, args.host, args.port)
+    keep_overview_fresh(server.RequestHandlerClass.app.overview)  # type: ignore[attr-defined]
     log.info("serving on http://%s:%d (console: /console)", args.host, args.port)
     try:
         server.serve_forever()

@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from common.identity import shopper_for_sender
+from knowledge.tracker import EVENTS, no_events_yet
 
 EVENT_TYPES = ("user", "bot", "slot", "pause", "resume", "action")
 MAX_CONVERSATIONS = 200
@@ -174,14 +175,7 @@ class Transcripts:
         self.url = url
         self.low_confidence = low_confidence
         self._engine: sa.Engine | None = None
-        self._events = sa.table(
-            "events",
-            sa.column("id", sa.Integer),
-            sa.column("sender_id", sa.String),
-            sa.column("type_name", sa.String),
-            sa.column("timestamp", sa.Float),
-            sa.column("data", sa.Text),
-        )
+        self._events = EVENTS
 
     @property
     def engine(self) -> sa.Engine:
@@ -200,8 +194,8 @@ class Transcripts:
         try:
             with self.engine.connect() as conn:
                 rows = conn.execute(query).all()
-        except sa.exc.OperationalError as exc:
-            if "no such table" in str(exc):  # nothing said to Rasa yet
+        except (sa.exc.OperationalError, sa.exc.ProgrammingError) as exc:
+            if no_events_yet(exc):  # nothing said to Rasa yet
                 return []
             raise
         out = []

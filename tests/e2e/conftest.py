@@ -7,8 +7,6 @@ test stops it with Ctrl-C.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +16,7 @@ import pytest
 from common.config import value
 from common.identity import sign
 from deploy import stack as local
+from deploy.browser import NoBrowser, chromium
 from deploy.local import answers as answers  # re-exported for the tests
 from deploy.local import free_port as free_port
 from web.auth import hash_password
@@ -79,25 +78,12 @@ def write_report(section: str, figures: object) -> None:
     path.write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n")
 
 
-CHROMIUM_FLAGS = [  # what Debian's chromium needs here (see the environment notes)
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     """Debian's headless chromium driven by Playwright, one for the whole session."""
-    sync_api = pytest.importorskip("playwright.sync_api")
-    chromium = shutil.which("chromium") or "/usr/bin/chromium"
-    if not os.path.exists(chromium):
-        pytest.fail("Chromium is needed for the browser tests: apt-get install chromium")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS, headless=True)
-        yield b
-        b.close()
+    pytest.importorskip("playwright.sync_api")
+    try:
+        with chromium() as b:
+            yield b
+    except NoBrowser as exc:
+        pytest.fail(str(exc))

@@ -198,3 +198,73 @@ def test_agent_finds_the_conversation_sees_evidence_corrects_and_takes_over(
     page.get_by_role("button", name="Take over").wait_for()
     assert "不客气" in shopper.ask("谢谢").inner_text(), "kefu answers again after the handback"
     context.close()
+
+
+def test_agent_sees_how_kefu_did_the_gaps_with_a_drafted_fix_and_the_checks(
+    browser: object, shopper: Shopper, stack: Stack
+) -> None:
+    """After the shopper's 👎 and the agent's reply (the tests above): the insight pages."""
+    base = f"http://127.0.0.1:{stack.ports['web']}"
+    viewport = {"width": 1280, "height": 900}
+    context = browser.new_context(accept_downloads=True, viewport=viewport)  # type: ignore[attr-defined]
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT)
+    page.goto(base + "/console/login")
+    page.fill("#name", AGENT)
+    page.fill("#password", AGENT_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(base + "/console")
+
+    page.click("#views a[data-view=overview]")
+    cards = page.locator("#headline .card")
+    expect(cards.first).to_contain_text("Conversations")
+    # Every message the shopper sent (the tests above) counts, once folded: events younger
+    # than a few seconds wait (a commit may still be in flight), so ask again until they do.
+    sent = shopper.page.locator(".kefu-user").count()
+    for _ in range(20):
+        conversations = int(cards.first.locator("b").inner_text())
+        messages = int(cards.first.locator(".meta").inner_text().split()[0])
+        if messages >= sent:
+            break
+        page.wait_for_timeout(1500)
+        page.click("#overview-form button[type=submit]")
+    assert conversations == 1 and messages == sent, (conversations, messages, sent)
+    assert "中文" in page.locator("#by-language").inner_text()
+    assert page.evaluate("!!window.Chart"), "the plots' library loaded from /vendor"
+    assert page.locator("#chart-conversations").bounding_box()["height"] > 50  # type: ignore[index]
+    shot(page, "console-overview")
+    with page.expect_download() as download:
+        page.click("#overview-csv")
+    rows = Path(download.value.path()).read_text(encoding="utf-8").splitlines()
+    assert rows[0].startswith("day,lang,conversations") and len(rows) >= 2
+
+    page.click("#views a[data-view=gaps]")
+    gap = page.locator("#gap-list li.gap").filter(has_text="退货政策是什么")
+    expect(gap).to_have_count(1, timeout=TIMEOUT)  # the 👎 answer's question
+    assert "thumbs down" in gap.locator("h3").inner_text()
+    draft = gap.locator("form.draft")
+    assert draft.locator("textarea[name=question_zh]").input_value() == "退货政策是什么？"
+    # the agent took over later, after other questions: that reply answered those, not this
+    assert draft.locator("textarea[name=answer_zh]").input_value() == ""
+    taken = page.locator("#gap-list li.gap").filter(has_text="window.__xss")
+    assert "我是客服小王" in taken.locator("textarea[name=answer_zh]").input_value(), (
+        "the last question before the takeover is drafted with the agent's reply"
+    )
+    answer_zh = "签收后 7 天内可以无理由退货，详见《退货与退款政策》。"
+    draft.locator("textarea[name=answer_zh]").fill(answer_zh)
+    draft.locator("textarea[name=question_en]").fill("What is the return policy?")
+    draft.locator("textarea[name=answer_en]").fill("You can return within 7 days of delivery.")
+    shot(page, "console-gaps")
+    draft.get_by_role("button", name="Approve for export").click()
+    expect(draft.locator("[role=status]")).to_contain_text("approved")
+    with page.expect_download() as download:
+        page.click("#gaps-form a[href$='faq.csv']")
+    exported = Path(download.value.path()).read_text(encoding="utf-8")
+    assert "faq-zh-gap-1,zh,退货政策是什么？" in exported
+    assert "faq-en-gap-1,en,What is the return policy?" in exported
+
+    page.click("#views a[data-view=checks]")
+    page.get_by_role("button", name="Check the store's documents").click()
+    expect(page.locator("#checks-status")).to_contain_text("no problem found", timeout=TIMEOUT)
+    shot(page, "console-checks")
+    context.close()

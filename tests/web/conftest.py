@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from common.identity import sign
+from knowledge.errors import ModelNotBuiltError
+from tests.knowledge.trackers import events_db
 from web.auth import hash_password
 from web.server import WebConfig, make_server
 
@@ -92,22 +94,53 @@ def signed_in(shopper: str, secret: str = SECRET, ttl: int = 600) -> dict[str, s
 
 @pytest.fixture
 def tracker_db(tmp_path: Path) -> Path:
-    path = tmp_path / "tracker.db"
-    with sqlite3.connect(path) as db:
-        db.execute(
-            "create table events (id integer primary key, sender_id text, type_name text,"
-            " timestamp real, intent_name text, action_name text, data text)"
-        )
-        rows = [
-            (sender, e["event"], e["timestamp"], json.dumps(e, ensure_ascii=False))
-            for sender, events in CONVERSATIONS.items()
-            for e in events
-        ]
-        rows.sort(key=lambda r: r[2])
-        db.executemany(
-            "insert into events (sender_id, type_name, timestamp, data) values (?, ?, ?, ?)", rows
-        )
-    return path
+    rows = [(sender, e["event"], e["timestamp"], e)
+            for sender, events in CONVERSATIONS.items() for e in events]  # fmt: skip
+    return events_db(tmp_path / "tracker.db", sorted(rows, key=lambda r: r[2]))
+
+
+class FakeEngine:
+    """The knowledge pages' engine without models: questions sharing a keyword are alike."""
+
+    TOPICS = ("gift", "礼品", "invoice", "发票")
+
+    def __init__(self) -> None:
+        self.encoded: list[str] = []
+        self.checks = 0
+        self.missing = ""  # set: no model built, as KnowledgeService says it
+
+    def _ready(self) -> None:
+        if self.missing:
+            raise ModelNotBuiltError(self.missing)
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        self._ready()
+        self.encoded += texts
+        out = np.zeros((len(texts), len(self.TOPICS) + len(texts)), np.float32)
+        for i, text in enumerate(texts):
+            topic = next((t for t, word in enumerate(self.TOPICS) if word in text.lower()), None)
+            out[i, topic // 2 if topic is not None else len(self.TOPICS) + i] = 1.0
+        return out
+
+    def check_documents(self) -> dict[str, Any]:
+        self._ready()
+        self.checks += 1
+        place = {
+            "doc": "zh/returns.md",
+            "section": "无理由退货",
+            "lang": "zh",
+            "text": "签收后 10 天内",
+        }
+        return {"sentences": 2, "clean": False,
+                "counts": {"contradiction": 1, "duplicate": 0, "one_language": 0},
+                "problems": [{"kind": "contradiction", "detail": "10 days against 7 days",
+                              "places": [place, place | {"doc": "en/returns.md", "lang": "en",
+                                                         "text": "within 7 days"}]}]}  # fmt: skip
+
+
+@pytest.fixture
+def engine() -> FakeEngine:
+    return FakeEngine()
 
 
 class FakeRasa:
@@ -144,7 +177,7 @@ def rasa() -> Iterator[FakeRasa]:
 
 
 @pytest.fixture
-def web(tmp_path: Path, tracker_db: Path, rasa: FakeRasa) -> Iterator[str]:
+def web(tmp_path: Path, tracker_db: Path, rasa: FakeRasa, engine: FakeEngine) -> Iterator[str]:
     vendor = tmp_path / "vendor"
     (vendor / "node_modules/socket.io-client/dist").mkdir(parents=True)
     (vendor / "node_modules/socket.io-client/dist/socket.io.min.js").write_text("/* io */")
@@ -154,13 +187,14 @@ def web(tmp_path: Path, tracker_db: Path, rasa: FakeRasa) -> Iterator[str]:
         rasa_token="t0ken",
         tracker_url=f"sqlite:///{tracker_db}",
         console_db=tmp_path / "console.db",
+        insights_db=tmp_path / "insights.db",
         vendor_dir=vendor,
         agents="alice:" + hash_password(PASSWORD),
         cors_origins=("http://shop.test",),
         identity_secret=SECRET,
         demo_login=True,
     )
-    server = make_server(config)
+    server = make_server(config, engine=engine)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()

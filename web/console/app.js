@@ -187,6 +187,9 @@
     }, 3000);
   }
 
+  // What the insight pages (insights.js) share: the helpers, and opening a conversation
+  // (from a knowledge gap).
+  window.kefuConsole = { el: el, api: api, open: open };
   filters.addEventListener("submit", function (event) { event.preventDefault(); loadList(); });
   api("me").then(function (me) {
     intents = me.intents;
