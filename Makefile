@@ -61,6 +61,9 @@ bench-pipeline: setup ## hot path: naive vs micro-batched vs model-only ceiling 
 bench-capacity: setup ## shoppers one machine holds: the whole stack at rising rates (BASELINE=<rev> first) -> reports/capacity.json, .png
 	@eval "$$(scripts/prepare.sh)" && "$$KEFU_APP_ENV/bin/python" -m bench.capacity $${BASELINE:+--baseline "$$BASELINE"}
 
+bench-insights: setup ## the console's insights on 100,000 generated conversations: fold, query and page times -> reports/insights.json
+	@eval "$$(scripts/prepare.sh)" && scripts/browser.sh && "$$KEFU_APP_ENV/bin/python" -m bench.insights --pages
+
 bench-rest: ## full stack, SHOPPERS=32 through Rasa's REST channel (start it first: make run)
 	@$(APP_ENV)/bin/python bench/rasa_rest.py --shoppers $${SHOPPERS:-32}
 
