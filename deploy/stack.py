@@ -101,6 +101,7 @@ def local_stack(
         "KEFU_RASA_TOKEN": RASA_TOKEN,
         "KEFU_ORDERS_URL": f"sqlite:///{workdir / 'orders.db'}",  # a fresh demo store per run
         "KEFU_CONSOLE_DB": str(workdir / "console.db"),
+        "KEFU_INSIGHTS_DB": str(workdir / "insights.db"),
         **(env or {}),
     }
     log = workdir / "stack.log"

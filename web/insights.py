@@ -2,7 +2,8 @@
 
 Rasa's tracker store has one row per event; a store's year is millions of them, and grouping
 them per conversation on every page view would not stay fast. So the events are read once,
-in the order written (``events.id`` past a watermark), and folded into a small summary
+in the order written (``events.id`` past a watermark; a summary of another tracker store, or
+of one since recreated, is emptied and built again), and folded into a small summary
 (SQLite, next to the console's corrections), which the Overview then aggregates in SQL:
 
 - ``conversations``: one row per conversation (a Rasa session: it starts at
@@ -28,6 +29,7 @@ Definitions (what the page and the CSV say):
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import sqlite3
@@ -72,7 +74,7 @@ create table if not exists replies (
 create table if not exists intents (
   day text not null, lang text not null, intent text not null, n integer not null,
   primary key (day, lang, intent));
-create table if not exists watermark (id integer not null);
+create table if not exists folded (tracker text not null, id integer not null);
 """
 COUNTS = ("conversations", "messages", "answered", "handed_off", "handoff_asked",
           "handoff_abstained", "handoff_complaint", "handoff_agent", "abstained",
@@ -366,8 +368,8 @@ class Overview:
         """
         began = time.monotonic()
         with self._lock, self._connect() as conn:
+            mark = self._watermark(conn)
             while True:
-                mark = conn.execute("select max(id) from watermark").fetchone()[0] or 0
                 rows = self._events_after(mark)
                 if not rows:
                     return True
@@ -375,13 +377,45 @@ class Overview:
                 for _, sender, kind, ts, intent, action, raw in rows:
                     fold.event(sender, kind, float(ts or 0.0), intent, action, raw)
                 fold.flush()
-                conn.execute("delete from watermark")
-                conn.execute("insert into watermark (id) values (?)", (rows[-1][0],))
+                mark = rows[-1][0]
+                conn.execute("delete from folded")
+                conn.execute("insert into folded (tracker, id) values (?, ?)", (self._key, mark))
                 conn.commit()
                 if len(rows) < CHUNK:
                     return True
                 if budget_s is not None and time.monotonic() - began > budget_s:
                     return False
+
+    @property
+    def _key(self) -> str:
+        """Which tracker store the summary is of (hashed: a URL may hold a password)."""
+        return hashlib.sha256(str(self.tracker).encode()).hexdigest()[:16]
+
+    def _watermark(self, conn: sqlite3.Connection) -> int:
+        """The last event folded into the summary.
+
+        0, the summary emptied, when it is of another store or of one since recreated (its
+        events end before the watermark).
+        """
+        found = conn.execute("select tracker, id from folded").fetchone()
+        if found is None:
+            return 0
+        tracker, mark = found
+        if tracker == self._key and self._last_event_id() >= mark:
+            return int(mark)
+        for table in ("conversations", "open_conversations", "replies", "intents", "folded"):
+            conn.execute(f"delete from {table}")
+        conn.commit()
+        return 0
+
+    def _last_event_id(self) -> int:
+        try:
+            with self.engine.connect() as conn:
+                return int(conn.execute(sa.select(sa.func.max(EVENTS.c.id))).scalar() or 0)
+        except (sa.exc.OperationalError, sa.exc.ProgrammingError) as exc:
+            if no_events_yet(exc):
+                return 0
+            raise
 
     def _events_after(self, mark: int) -> list[Any]:
         e = EVENTS

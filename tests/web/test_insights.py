@@ -232,3 +232,20 @@ def test_quantile_of_a_histogram() -> None:
     assert 300 <= (quantile(one_bucket, 0.5) or 0) <= 400
     assert quantile([0] * len(one_bucket), 0.5) is None
     assert sorted(REPLIES_MS)[4:6] == [250, 320]
+
+
+def test_a_summary_of_another_or_a_recreated_store_is_built_again(tmp_path: Path) -> None:
+    summary = tmp_path / "insights.db"
+    first = events_db(tmp_path / "one.db", EVENTS)
+    Overview(first, summary, settle_s=0).refresh()
+    # another store: its two conversations only, not the first store's six
+    other = events_db(tmp_path / "two.db", EVENTS[:12])
+    found = Overview(other, summary, settle_s=0)
+    assert found.refresh()
+    assert found.figures("2025-11-29", "2025-11-30")["total"]["conversations"] == 2
+    # that store deleted and started again (its ids restart below the watermark)
+    other.unlink()
+    events_db(other, EVENTS[:5])
+    again = Overview(other, summary, settle_s=0)
+    assert again.refresh()
+    assert again.figures("2025-11-29", "2025-11-30")["total"]["messages"] == 1
