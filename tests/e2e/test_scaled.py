@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -17,7 +18,9 @@ from common.config import value
 from common.identity import sign
 from deploy.load import SCRIPT, run_load, send, summary
 from deploy.local import ScaledStack
+from knowledge.gaps import gaps_in
 from tests.e2e.conftest import write_report
+from web.insights import Overview, day_of
 
 pytestmark = [pytest.mark.e2e, pytest.mark.scaled]
 CONVERSATIONS: int = value("KEFU_SCALED_CONVERSATIONS")
@@ -102,3 +105,20 @@ def test_a_replica_killed_mid_run_loses_and_doubles_nothing(
     doubled = {k: n for k, n in stored.items() if n != 1}
     assert not doubled, f"stored more than once: {doubled}"
     assert scaled.services[victim].running
+
+
+def test_the_console_insights_read_the_postgres_tracker_store(
+    scaled: ScaledStack, tmp_path: Path
+) -> None:
+    """The Overview's fold and the knowledge gaps' reader on Postgres, not only SQLite."""
+    url = scaled.postgres_url()
+    before = scaled.psql("select count(*) from events where type_name = 'user'")
+    overview = Overview(url, tmp_path / "insights.db", settle_s=0)
+    assert overview.refresh()
+    after = scaled.psql("select count(*) from events where type_name = 'user'")
+    now = time.time()
+    total = overview.figures(day_of(now - 86400), day_of(now + 86400))["total"]
+    assert total["conversations"] >= 1 and total["reply_p50_ms"] is not None
+    if before == after:  # nothing still arriving: every shopper message counted once
+        assert total["messages"] == int(before or 0)
+    assert isinstance(gaps_in(url, now - 86400), list)
