@@ -329,7 +329,7 @@ CATALOG_TEXTS: dict[str, tuple[str, str]] = {
                       "Which product would you like to know about? Just tell me its name."),
     "no_product": ("抱歉，本店没有找到“{words}”相关的商品。",
                    "Sorry, I couldn't find anything matching \"{words}\" in our store."),
-    "details": ("详情：{type}", "Details: {type}"),
+    "details": ("详情：{name}", "Details: {name}"),
     "no_picks": ("抱歉，没有找到符合条件的有货商品。可以放宽预算或换个品类试试。",
                  "Sorry, nothing in stock matches that. Try a higher budget or another "
                  "category."),
@@ -357,9 +357,12 @@ def product_text(p: Product, lang: Language) -> str:
 
 
 def details_button(p: Product, lang: Language) -> dict[str, Any]:
-    """A quick reply asking for the product's details (its payload names it)."""
+    """A quick reply asking for the product's details; its title and payload name it.
+
+    Three recommended speakers get three buttons a shopper can tell apart.
+    """
     payload = json.dumps({"product": p.name(lang)}, ensure_ascii=False)
-    return {"title": catalog_text(lang, "details", type=pick(lang, p.type_zh, p.type_en)),
+    return {"title": catalog_text(lang, "details", name=p.name(lang)),
             "payload": f"/ask_product{payload}"}  # fmt: skip
 
 

@@ -45,7 +45,7 @@ def test_recommendations_come_with_reasons_cards_and_buttons(shop_env, monkeypat
     assert [c["id"] for c in m["products"]] == ["P0001"]
     assert m["buttons"] == [
         {
-            "title": "详情：蓝牙耳机",
+            "title": "详情：声悦 S3 主动降噪蓝牙耳机",
             "payload": '/ask_product{"product": "声悦 S3 主动降噪蓝牙耳机"}',
         }
     ]
@@ -165,3 +165,19 @@ def test_a_store_with_only_documents_answers_product_and_order_messages_from_the
         assert run_with(ActionRecordFeedback(), "你们太慢了") == []  # kept in the transcript
     finally:
         _clear()
+
+
+def test_each_details_button_names_its_product(shop_env) -> None:  # type: ignore[no-untyped-def]
+    """Products of one type (three recommended speakers) get buttons a shopper can tell apart."""
+    from dataclasses import replace
+
+    from actions.service import get_catalog
+    from actions.texts import details_button
+
+    first = get_catalog().products[0]
+    alike = [first] + [replace(first, id=f"P9{i}", name_zh=f"{first.name_zh} {i} 代",
+                               name_en=f"{first.name_en} gen {i}") for i in (2, 3)]  # fmt: skip
+    for lang in ("zh", "en"):
+        titles = [details_button(p, lang)["title"] for p in alike]
+        assert len(set(titles)) == 3
+        assert all(p.name(lang) in t for p, t in zip(alike, titles, strict=True))
