@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from shop.catalog import Catalog
 from shop.generate.facts import Facts
 from shop.generate.prompt import EXAMPLE_ONLY, low_text
-from shop.generate.quantities import misplaced, numbers
+from shop.generate.quantities import NUMBER, misplaced, numbers
 from shop.money import chinese_number, plain_number
 
 LIMITS = {  # (zh characters, en words)
@@ -49,7 +49,8 @@ CN_NUMBER = re.compile(r"([零一二两三四五六七八九十百千万]+)\s*(?
 
 #: The problems that state something the facts do not (the others are of form: length,
 #: language, repetition, no product named).
-FACT_PROBLEMS = ("number", "price", "deal", "unit", "example", "name", "value", "promise", "stock")
+FACT_PROBLEMS = ("number", "price", "deal", "unit", "example", "name", "value", "promise", "stock",
+                 "feature")  # fmt: skip
 
 
 def invented(problems: Iterable[str]) -> list[str]:
@@ -92,6 +93,7 @@ class Guard:
         out += [f"number:{n}" for n in sorted(self._unsupported_numbers(text, source))]
         out += misplaced(text, source, facts.amounts())
         out += quality(text, facts.lang)
+        out += readable(text, facts)
         plain, plain_source = low_text(text), low_text(source)
         out += [f"example:{w}" for w in EXAMPLE_ONLY[facts.lang] if w in plain
                 and w not in plain_source]  # fmt: skip
@@ -258,3 +260,104 @@ def quality(text: str, lang: str) -> list[str]:
 
 
 CJK_OR_WORD = {"zh": re.compile(r"[\u4e00-\u9fff]|[a-z0-9]+"), "en": re.compile(r"[a-z0-9]+")}
+
+
+# -- what a shopper would not want to read, though every fact in it is right
+ENDS = ("。", "！", "？", "!", "?", ".", "…", "」", "』", "）", ")", "”", '"', "~", "～")
+DANGLING = re.compile(  # a last word that needs more after it ("with a 1."), or a colon
+    r"(?:\b(?:a|an|the)(?:\s+\d+)?\.?|\b(?:with|and|or|of|to|for|its|is|are)\.?|[:：,，、;；])\s*$",
+    re.I,
+)
+DOUBLED = {
+    "zh": re.compile(r"([\u4e00-\u9fff]{2,4})\1"),
+    "en": re.compile(r"\b([a-z]+)\s+\1\b", re.I),
+}
+CLAUSES = re.compile(r"[，。；;!?！？\n、]|,(?!\d)|\.(?!\d)")  # not 4.2 or 1,299
+SENTENCE_END = {"zh": re.compile(r"[。！？!?]"), "en": re.compile(r"(?<!\d)[.!?](?!\d)")}
+LEADING = re.compile(r"^\s*(?:and|with|plus|以及|和)\s+", re.I)
+
+
+def readable(text: str, facts: Facts) -> list[str]:
+    """Problems a fact check does not see, each found in the small model's shown texts.
+
+    - ``unfinished``: it stops mid-thought: a colon, comma or article last ("该产品具有以下
+      特点：", "with a 1."), or a description without its closing punctuation (cut off);
+    - ``doubled``: a word written twice in a row ("以下以下", "the the");
+    - ``field_list``: three or more clauses that are only a feature and its value, and most
+      of the text ("降噪 20 毫秒；重量 4.2 克；颜色 白/粉/蓝"): the facts, not copy;
+    - ``one_clause``: a description of a single sentence;
+    - ``feature:<name>``: a number given to a feature whose value it is not, though another
+      feature's ("30 小时降噪" when 30 hours is the battery): an invented fact.
+    """
+    out = []
+    lang = facts.lang
+    body = text.strip()
+    if DANGLING.search(body) or (facts.kind == "description" and not body.endswith(ENDS)):
+        out.append("unfinished")
+    if DOUBLED[lang].search(body):
+        out.append("doubled")
+    rest = body
+    for p in facts.products:
+        rest = rest.replace(p.name, " ")
+    clauses = [c.strip() for c in CLAUSES.split(rest) if c.strip()]
+    keys = [low_key(k) for p in facts.products for k, _ in p.attributes if low_key(k)]
+    bare = [c for c in clauses if _is_field(c, keys, lang)]
+    if len(bare) >= 3 and len(bare) >= 0.6 * len(clauses):  # a spec line in prose is fine
+        out.append("field_list")
+    if facts.kind == "description" and len(SENTENCE_END[lang].findall(body + ".")) < 2 + (
+        not body.endswith(ENDS)
+    ):
+        out.append("one_clause")
+    out += [f"feature:{k}" for k in _misattached(clauses, facts)]
+    return out
+
+
+def low_key(key: str) -> str:
+    """A feature's name as clauses are compared (lower case; "colours" also matches "colour")."""
+    key = key.strip().lower()
+    return key[:-1] if key.endswith("s") and len(key) > 4 else key
+
+
+def _is_field(clause: str, keys: list[str], lang: str) -> bool:
+    """A clause that is only a feature's name and a short value."""
+    clause = LEADING.sub("", clause).lower()
+    short = len(clause) <= 14 if lang == "zh" else len(clause.split()) <= 6
+    return short and any(clause.startswith(k) for k in keys)
+
+
+def _misattached(clauses: list[str], facts: Facts) -> list[str]:
+    """Features given another feature's number.
+
+    The number is written next to the feature's name (only a unit or a word between, no
+    "with" / "and"), in a clause that names only that feature.
+    """
+    found = []
+    for p in facts.products:
+        values = {low_key(k): numbers(v) for k, v in p.attributes if low_key(k)}
+        not_features = numbers(f"{p.price} {p.rating}")  # ¥399, rated 4.0: not 4K
+        for clause in clauses:
+            low = clause.lower()
+            named = [k for k in values if k in low]
+            if len(named) != 1:
+                continue
+            key = named[0]
+            others = set().union(*(v for k, v in values.items() if k != key))
+            for m in NUMBER.finditer(low):
+                n = plain_number(m.group(1).replace(",", ""))
+                if n in values[key] or n not in others or n in not_features:
+                    continue
+                if _next_to(low, key, m.start(), m.end(), facts.lang):
+                    found.append(key)
+    return sorted(set(found))
+
+
+JOINING = re.compile(r"\b(?:with|and|plus)\b|[和及与并]")
+
+
+def _next_to(low: str, key: str, start: int, end: int, lang: str) -> bool:
+    """Whether the number at ``start:end`` is written next to ``key`` in ``low``."""
+    at = low.find(key)
+    between = low[end:at] if at >= end else low[at + len(key) : start]
+    if JOINING.search(between):
+        return False
+    return len(between.strip()) <= 4 if lang == "zh" else len(between.split()) <= 2
