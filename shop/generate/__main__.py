@@ -6,6 +6,8 @@
 - ``evaluate``: guardrail pass rate, tokens/s and latency per reply on a fixed sample ->
   ``reports/generate.json``.
 - ``try``: one product, one kind, one language, printed.
+- ``review make`` / ``review score``: a blind review of the model's texts against the
+  templates' (``shop/generate/review.py``).
 """
 
 from __future__ import annotations
@@ -23,9 +25,10 @@ from knowledge.logs import setup_logging
 from knowledge.models import ModelResolver
 from knowledge.settings import REPO_ROOT, Settings
 from shop.catalog import Catalog, Product
+from shop.generate import review
 from shop.generate.facts import KINDS, Facts, ProductFacts
 from shop.generate.generator import Generated, Generator, build_generator
-from shop.generate.guard import invented
+from shop.generate.guard import Guard, invented
 from shop.promotions import Promotion, load_promotions
 from shop.settings import ShopSettings
 
@@ -143,15 +146,33 @@ def main(argv: list[str] | None = None) -> int:
     t.add_argument("product")
     t.add_argument("--kind", choices=KINDS, default="description")
     t.add_argument("--lang", choices=("zh", "en"), default="zh")
+    r = sub.add_parser("review", help="blind review of the model's texts against the templates")
+    rsub = r.add_subparsers(dest="step", required=True)
+    rm = rsub.add_parser("make", help="pairs to label -> DIR/blind.csv (and key.json, items.jsonl)")
+    rm.add_argument("--per-category", type=int, default=10)
+    rm.add_argument("--out", type=Path, default=REPO_ROOT / "eval" / "generate")
+    rs = rsub.add_parser("score", help="the editor's labels -> reports/generate_review.json")
+    rs.add_argument("labels", type=Path)
+    rs.add_argument("--dir", type=Path, default=REPO_ROOT / "eval" / "generate")
     args = parser.parse_args(argv)
     setup_logging()
+    if args.command == "review" and args.step == "score":
+        return review_score(
+            args.dir, args.labels, Catalog.load(ShopSettings.from_env().catalog_file)
+        )
     try:
         settings, engine = ShopSettings.from_env(), Settings.from_env()
         catalog = Catalog.load(settings.catalog_file)
         generator = build_generator(settings, ModelResolver(engine), catalog, engine.device)
         if generator.backend is not None:
             generator.backend.warm_up()
-        if args.command == "describe":
+        if args.command == "review":
+            promos = load_promotions(settings.data_dir / "promotions.yaml")
+            pairs = review.make(generator, review.review_sample(catalog, args.per_category),
+                                promos, args.out)  # fmt: skip
+            print(f"wrote {pairs} pairs to {args.out / 'blind.csv'} (which side is the model's: "
+                  f"{args.out / 'key.json'}, not for the labeller)")  # fmt: skip
+        elif args.command == "describe":
             products = [catalog.by_id[i] for i in args.ids] if args.ids else catalog.products
             products = products[: args.limit] if args.limit else products
             n = describe(generator, products, args.lang, args.out)
@@ -176,6 +197,21 @@ def main(argv: list[str] | None = None) -> int:
     except (KnowledgeError, KeyError) as exc:
         print(f"kefu: {exc}", file=sys.stderr)
         return 1
+    return 0
+
+
+def review_score(folder: Path, labels: Path, catalog: Catalog) -> int:
+    """Score the editor's labels against ``folder``'s pairs -> reports/generate_review.json.
+
+    What the shopper is shown is judged by the guard as it is now (``review.rejudge``).
+    """
+    items = [json.loads(line) for line in (folder / "items.jsonl").read_text().splitlines()]
+    key = json.loads((folder / "key.json").read_text())
+    review.rejudge(items, catalog, Guard(catalog))
+    report = review.score(items, key, labels)
+    target = REPO_ROOT / "reports" / "generate_review.json"
+    target.write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(json.dumps(report["by_language"], indent=1))
     return 0
 
 

@@ -1,0 +1,177 @@
+"""A blind review of generated copy: is it worth showing, and is it better than the template?
+
+``python -m shop.generate review make`` writes, for a sample of products from every category
+(``--per-category``, distinct product types first), each kind and language, the model's text
+and the template's text as a pair in random order (``A`` / ``B``) to ``blind.csv``, with the
+product's facts so a copy editor can judge them. Which side is the model's goes to
+``key.json`` beside it; the labeller never opens it. ``items.jsonl`` keeps everything (the
+guard's findings, the raw model text) for scoring.
+
+``python -m shop.generate review score LABELS`` reads the editor's labels (``pair``,
+``a_publishable``, ``b_publishable``, ``better``: A, B or same) and reports, per language and
+kind: the share of shown texts judged publishable (the model's when the guard passed it, else
+the template's), and how often the model's text was preferred over the template's.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from shop.catalog import Catalog, Product
+from shop.generate.facts import KINDS, Facts, ProductFacts
+from shop.generate.generator import Generator
+from shop.generate.guard import Guard
+from shop.generate.templates import template
+from shop.promotions import Promotion
+
+LANGS = ("zh", "en")
+
+
+def review_sample(catalog: Catalog, per_category: int) -> list[Product]:
+    """``per_category`` products of every category, one of each product type first."""
+    by_category: dict[str, list[Product]] = {}
+    for p in catalog.products:
+        by_category.setdefault(p.category, []).append(p)
+    out: list[Product] = []
+    for products in by_category.values():
+        firsts = list({p.type_zh: p for p in reversed(products)}.values())[::-1]
+        rest = [p for p in products if p not in firsts]
+        out += (firsts + rest)[:per_category]
+    return out
+
+
+def _facts_line(p: ProductFacts) -> str:
+    attrs = "; ".join(f"{k}: {v}" for k, v in p.attributes)
+    return f"{p.name} | {p.brand} | {p.type} | ¥{p.price} | {p.rating} | {p.stock} | {attrs}"
+
+
+def make(
+    generator: Generator, products: Iterable[Product], promotions: list[Promotion], out: Path,
+    seed: int = 26,
+) -> int:  # fmt: skip
+    """Write ``items.jsonl``, ``blind.csv`` and ``key.json`` to ``out``; the number of pairs."""
+    from tqdm import tqdm
+
+    rng = random.Random(seed)
+    out.mkdir(parents=True, exist_ok=True)
+    items, key = [], {}
+    products = list(products)
+    for p in tqdm(products, desc="reviewing", unit="product"):
+        fitting = [x for x in promotions if x.category == p.category]
+        promo = next(iter(fitting or [x for x in promotions if x.category == "all"]), None)
+        for lang in LANGS:
+            for kind in KINDS:
+                words = promo.text(lang) if promo and kind == "marketing" else ""
+                facts = Facts(kind, lang, (ProductFacts.of(p, lang),), promotion=words)
+                g = generator.write(facts)
+                pair = f"{p.id}-{lang}-{kind}"
+                model_side = rng.choice("AB")
+                key[pair] = model_side
+                items.append({
+                    "pair": pair, "product": p.id, "category": p.category, "lang": lang,
+                    "kind": kind, "facts": _facts_line(facts.products[0]),
+                    "promotion": words, "model": g.model_text.strip(), "template": template(facts),
+                    "guard_passed": g.source == "model", "problems": list(g.problems),
+                })  # fmt: skip
+    with (out / "items.jsonl").open("w", encoding="utf-8") as f:
+        for item in items:
+            f.write(json.dumps(item, ensure_ascii=False) + "\n")
+    with (out / "blind.csv").open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["pair", "lang", "kind", "facts", "promotion", "A", "B"])
+        for item in items:
+            a, b = ((item["model"], item["template"]) if key[item["pair"]] == "A"
+                    else (item["template"], item["model"]))  # fmt: skip
+            writer.writerow([item["pair"], item["lang"], item["kind"], item["facts"],
+                             item["promotion"], a, b])  # fmt: skip
+    (out / "key.json").write_text(json.dumps(key, indent=0) + "\n", encoding="utf-8")
+    return len(items)
+
+
+def rejudge(items: list[dict[str, Any]], catalog: Catalog, guard: Guard) -> None:
+    """Set each item's ``guard_passed`` (what the shopper is shown) by the guard as it is now.
+
+    The pairs keep the model text written under the guard of the day they were made; a later
+    check can only reject more of them (the model would then have had a retry, not counted).
+    """
+    for item in items:
+        p = catalog.by_id[item["product"]]
+        facts = Facts(item["kind"], item["lang"], (ProductFacts.of(p, item["lang"]),),
+                      promotion=item["promotion"])  # fmt: skip
+        problems = guard.problems(item["model"], facts) if item["model"] else ["empty"]
+        item.setdefault("guard_passed_when_made", item["guard_passed"])
+        item["guard_passed"] = item["guard_passed_when_made"] and not problems
+        item["problems_now"] = problems
+
+
+def score(items: list[dict[str, Any]], key: dict[str, str], labels: Path) -> dict[str, Any]:
+    """Publishable rates and the model-vs-template preference, from the editor's ``labels``."""
+    judged: dict[str, dict[str, str]] = {}
+    with labels.open(encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            judged[row["pair"]] = row
+    cells: dict[tuple[str, str], dict[str, int]] = {}
+    for item in items:
+        label = judged.get(item["pair"])
+        if label is None:
+            continue
+        side = key[item["pair"]]
+        other = "B" if side == "A" else "A"
+        model_ok = label[f"{side.lower()}_publishable"].strip().lower() == "yes"
+        template_ok = label[f"{other.lower()}_publishable"].strip().lower() == "yes"
+        better = label["better"].strip().upper()
+        passed = bool(item["guard_passed"])
+        c = cells.setdefault((item["lang"], item["kind"]), dict.fromkeys(
+            ("pairs", "model_publishable", "template_publishable", "shown_publishable",
+             "guard_passed", "model_preferred", "template_preferred", "same",
+             "shown_model_preferred"), 0))  # fmt: skip
+        c["pairs"] += 1
+        c["model_publishable"] += model_ok
+        c["template_publishable"] += template_ok
+        c["shown_publishable"] += model_ok if passed else template_ok
+        c["guard_passed"] += passed
+        c["model_preferred"] += better == side
+        c["template_preferred"] += better == other
+        c["same"] += better not in ("A", "B")
+        c["shown_model_preferred"] += passed and better == side
+    return _report(cells)
+
+
+def _rates(c: dict[str, int]) -> dict[str, Any]:
+    n = max(1, c["pairs"])
+    return {
+        **c,
+        "shown_publishable_rate": round(c["shown_publishable"] / n, 3),
+        "model_publishable_rate": round(c["model_publishable"] / n, 3),
+        "template_publishable_rate": round(c["template_publishable"] / n, 3),
+        "model_preferred_rate": round(c["model_preferred"] / n, 3),
+        "shown_model_preferred_rate": round(
+            c["shown_model_preferred"] / max(1, c["guard_passed"]), 3
+        ),
+    }
+
+
+def _sum(cells: Iterable[dict[str, int]]) -> dict[str, int]:
+    total: dict[str, int] = {}
+    for c in cells:
+        for k, v in c.items():
+            total[k] = total.get(k, 0) + v
+    return total
+
+
+def _report(cells: dict[tuple[str, str], dict[str, int]]) -> dict[str, Any]:
+    by_language = {
+        lang: _rates(_sum(c for (lg, _), c in cells.items() if lg == lang)) for lang in LANGS
+    }
+    by_kind = {
+        f"{kind}/{lang}": _rates(cells[(lang, kind)])
+        for lang in LANGS
+        for kind in KINDS
+        if (lang, kind) in cells
+    }
+    return {"by_language": by_language, "by_kind_and_language": by_kind}
