@@ -34,6 +34,7 @@ FIELDS: dict[str, str] = {
     "generator_int8": "KEFU_GENERATOR_INT8",
     "generator_threads": "KEFU_GENERATOR_THREADS",
     "generator_retries": "KEFU_GENERATOR_RETRIES",
+    "generator_use": "KEFU_GENERATOR_USE",
 }
 
 
@@ -55,6 +56,7 @@ class ShopSettings:
     generator_threads: int = default("KEFU_GENERATOR_THREADS")
     # KEFU_GENERATOR_RETRIES 1: 87.5 % of texts passed the guard, 2: 93.1 % (same guard)
     generator_retries: int = default("KEFU_GENERATOR_RETRIES")
+    generator_use: tuple[str, ...] = default("KEFU_GENERATOR_USE")
 
     @property
     def catalog_file(self) -> Path:

@@ -22,12 +22,14 @@ import re
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+from knowledge.errors import ConfigError
 from knowledge.models import ModelResolver
 from shop.catalog import Catalog
 from shop.generate.backends import Backend, GenerationError, LocalGenerator, OpenAIBackend
-from shop.generate.facts import Facts
+from shop.generate.facts import KINDS, Facts
 from shop.generate.guard import Guard
 from shop.generate.prompt import Prompt, build_prompt
 from shop.generate.templates import template
@@ -81,8 +83,10 @@ class Generator:
         timeout: float = 6.0,
         retries: int = 2,
         exclusive: bool = False,
+        use: Iterable[str] = ("all",),
     ) -> None:
         self.backend = backend
+        self.use = model_use(use)
         self.guard = guard
         self.max_tokens = max_tokens
         self.timeout = timeout
@@ -103,6 +107,8 @@ class Generator:
         """
         if self.backend is None:
             return Generated(template(facts), "template", ("no_model",))
+        if (facts.kind, facts.lang) not in self.use:
+            return Generated(template(facts), "template", ("template_chosen",))
         prompt = build_prompt(facts)
         key = json.dumps([prompt.messages, prompt.completion], ensure_ascii=False)
         with self._cache_lock:
@@ -176,4 +182,23 @@ def build_generator(
         settings.generator_timeout,
         settings.generator_retries,
         exclusive=isinstance(backend, LocalGenerator),
+        use=settings.generator_use,
     )
+
+
+def model_use(use: Iterable[str]) -> frozenset[tuple[str, str]]:
+    """``KEFU_GENERATOR_USE`` as ``(kind, lang)`` pairs; raises ``ConfigError`` for a bad one."""
+    every = {(k, lang) for k in KINDS for lang in ("zh", "en")}
+    chosen: set[tuple[str, str]] = set()
+    for entry in use:
+        if entry == "all":
+            chosen |= every
+        elif entry != "none":
+            kind, _, lang = entry.partition("/")
+            if (kind, lang) not in every:
+                raise ConfigError(
+                    f"KEFU_GENERATOR_USE: {entry!r} is not kind/lang (kinds {KINDS}; zh, en), "
+                    "all or none"
+                )
+            chosen.add((kind, lang))
+    return frozenset(chosen)

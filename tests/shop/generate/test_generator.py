@@ -7,6 +7,7 @@ from typing import ClassVar
 
 import pytest
 
+from knowledge.errors import ConfigError
 from shop.catalog import Catalog
 from shop.generate.backends import Completion, GenerationError, OpenAIBackend
 from shop.generate.generator import Generator, tidy
@@ -221,3 +222,19 @@ def test_an_exclusive_model_busy_for_one_shopper_gives_another_the_template(
     assert other.source == "template" and other.problems == ("busy",)
     writing.join()
     assert first[0].source == "model"  # type: ignore[attr-defined]
+
+
+def test_the_model_writes_only_the_kinds_and_languages_chosen(
+    catalog: Catalog, guard: Guard
+) -> None:
+    """``KEFU_GENERATOR_USE``: elsewhere the template, without asking the model."""
+    backend = Scripted("声悦 S3 耳机 ¥399，续航 30 小时。", took=0)
+    generator = Generator(backend, guard, use=("pitch/zh",))
+    assert generator.write(facts_for(catalog, "P0001", "zh", "pitch")).source == "model"
+    chosen = generator.write(facts_for(catalog, "P0001", "en", "pitch"))
+    assert (chosen.source, chosen.problems) == ("template", ("template_chosen",))
+    assert len(backend.seen) == 1
+    assert Generator(backend, guard, use=("none",)).use == frozenset()
+    assert len(Generator(backend, guard).use) == 6  # all: 3 kinds × zh, en
+    with pytest.raises(ConfigError, match="kind/lang"):
+        Generator(backend, guard, use=("pitch/fr",))
