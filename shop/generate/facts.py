@@ -24,6 +24,7 @@ class ProductFacts:
     stock: str  # "in stock" / "only 3 left" / "out of stock" (or zh)
     attributes: tuple[tuple[str, str], ...]
     reason: str = ""  # why it was picked for this shopper, if any
+    category: str = ""  # the catalog's (books: a title, not "the ...")
 
     @classmethod
     def of(cls, p: Product, lang: str, reason: str = "") -> ProductFacts:
@@ -37,6 +38,7 @@ class ProductFacts:
             stock=p.stock_text(lang),
             attributes=tuple(p.attributes(lang)),
             reason=reason,
+            category=p.category,
         )
 
 

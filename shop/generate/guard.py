@@ -21,7 +21,7 @@ import re
 from collections.abc import Iterable
 
 from shop.catalog import Catalog
-from shop.generate.facts import Facts
+from shop.generate.facts import Facts, ProductFacts
 from shop.generate.prompt import EXAMPLE_ONLY, low_text
 from shop.generate.quantities import NUMBER, misplaced, numbers
 from shop.money import chinese_number, plain_number
@@ -273,7 +273,6 @@ DOUBLED = {
     "en": re.compile(r"\b([a-z]+)\s+\1\b", re.I),
 }
 CLAUSES = re.compile(r"[，。；;!?！？\n、]|,(?!\d)|\.(?!\d)")  # not 4.2 or 1,299
-SENTENCE_END = {"zh": re.compile(r"[。！？!?]"), "en": re.compile(r"(?<!\d)[.!?](?!\d)")}
 LEADING = re.compile(r"^\s*(?:and|with|plus|以及|和)\s+", re.I)
 
 
@@ -285,7 +284,7 @@ def readable(text: str, facts: Facts) -> list[str]:
     - ``doubled``: a word written twice in a row ("以下以下", "the the");
     - ``field_list``: three or more clauses that are only a feature and its value, and most
       of the text ("降噪 20 毫秒；重量 4.2 克；颜色 白/粉/蓝"): the facts, not copy;
-    - ``one_clause``: a description of a single sentence;
+    - ``one_clause``: a description that is a single clause beyond the product's name;
     - ``feature:<name>``: a number given to a feature whose value it is not, though another
       feature's ("30 小时降噪" when 30 hours is the battery): an invented fact.
     """
@@ -304,9 +303,7 @@ def readable(text: str, facts: Facts) -> list[str]:
     bare = [c for c in clauses if _is_field(c, keys, lang)]
     if len(bare) >= 3 and len(bare) >= 0.6 * len(clauses):  # a spec line in prose is fine
         out.append("field_list")
-    if facts.kind == "description" and len(SENTENCE_END[lang].findall(body + ".")) < 2 + (
-        not body.endswith(ENDS)
-    ):
+    if facts.kind == "description" and len(clauses) < 2:
         out.append("one_clause")
     out += [f"feature:{k}" for k in _misattached(clauses, facts)]
     return out
@@ -337,7 +334,9 @@ def _misattached(clauses: list[str], facts: Facts) -> list[str]:
         not_features = numbers(f"{p.price} {p.rating}")  # ¥399, rated 4.0: not 4K
         for clause in clauses:
             low = clause.lower()
-            named = [k for k in values if k in low]
+            inside = _value_spans(low, p)  # "fabric" in "12 fabrics to choose from" is a value
+            named = [k for k in values if any(not _within(m.start(), inside)
+                                              for m in re.finditer(re.escape(k), low))]  # fmt: skip
             if len(named) != 1:
                 continue
             key = named[0]
@@ -349,6 +348,19 @@ def _misattached(clauses: list[str], facts: Facts) -> list[str]:
                 if _next_to(low, key, m.start(), m.end(), facts.lang):
                     found.append(key)
     return sorted(set(found))
+
+
+def _value_spans(low: str, p: ProductFacts) -> list[tuple[int, int]]:
+    """Where ``low`` quotes one of the product's feature values whole."""
+    spans = []
+    for _, value in p.attributes:
+        v = value.strip().lower()
+        spans += [(m.start(), m.end()) for m in re.finditer(re.escape(v), low)] if v else []
+    return spans
+
+
+def _within(at: int, spans: list[tuple[int, int]]) -> bool:
+    return any(start <= at < end for start, end in spans)
 
 
 JOINING = re.compile(r"\b(?:with|and|plus)\b|[和及与并]")

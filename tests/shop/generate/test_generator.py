@@ -87,7 +87,7 @@ def test_failing_texts_and_errors_fall_back_to_the_template(catalog: Catalog, gu
     assert (
         bad.source == "template" and "number:99" in bad.problems and "promise:包邮" in bad.problems
     )
-    assert bad.model_text.startswith("声悦") and bad.text.startswith("推荐声悦的「声悦 S3")
+    assert bad.model_text.startswith("声悦") and bad.text.startswith("推荐「声悦 S3")
     down = Generator(Scripted("", error=True), guard).write(facts)
     assert down.source == "template" and down.problems == ("backend_error",)
     none = Generator(None, guard).write(facts)
