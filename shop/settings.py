@@ -75,8 +75,12 @@ class ShopSettings:
 
     @property
     def generator(self) -> str:
-        """The local generator model to build and load ("" when an API or nothing writes)."""
-        return "" if self.generator_url else self.generator_model
+        """The local generator model to build and load ("" when an API or nothing writes).
+
+        Nothing with ``KEFU_GENERATOR_USE=none`` (the default): no model writes anywhere.
+        """
+        writes = any(use != "none" for use in self.generator_use)
+        return "" if self.generator_url or not writes else self.generator_model
 
     @property
     def orders_db_url(self) -> str:

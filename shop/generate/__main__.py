@@ -17,6 +17,7 @@ import csv
 import json
 import statistics
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -151,17 +152,27 @@ def main(argv: list[str] | None = None) -> int:
     rm = rsub.add_parser("make", help="pairs to label -> DIR/blind.csv (and key.json, items.jsonl)")
     rm.add_argument("--per-category", type=int, default=10)
     rm.add_argument("--out", type=Path, default=REPO_ROOT / "eval" / "generate")
+    rt = rsub.add_parser("templates", help="the reviewed templates against today's, as pairs")
+    rt.add_argument("--dir", type=Path, default=REPO_ROOT / "eval" / "generate")
     rs = rsub.add_parser("score", help="the editor's labels -> reports/generate_review.json")
     rs.add_argument("labels", type=Path)
     rs.add_argument("--dir", type=Path, default=REPO_ROOT / "eval" / "generate")
     args = parser.parse_args(argv)
     setup_logging()
+    if args.command == "review" and args.step == "templates":
+        catalog = Catalog.load(ShopSettings.from_env().catalog_file)
+        items = [json.loads(x) for x in (args.dir / "items.jsonl").read_text().splitlines()]
+        n = review.template_pairs(items, catalog, args.dir)
+        print(f"wrote {n} pairs to {args.dir / 'blind-templates.csv'}")
+        return 0
     if args.command == "review" and args.step == "score":
         return review_score(
             args.dir, args.labels, Catalog.load(ShopSettings.from_env().catalog_file)
         )
     try:
         settings, engine = ShopSettings.from_env(), Settings.from_env()
+        # these commands measure or use the model itself, wherever the store shows it
+        settings = replace(settings, generator_use=("all",))
         catalog = Catalog.load(settings.catalog_file)
         generator = build_generator(settings, ModelResolver(engine), catalog, engine.device)
         if generator.backend is not None:

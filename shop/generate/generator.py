@@ -158,9 +158,14 @@ class Generator:
 def build_generator(
     settings: ShopSettings, resolver: ModelResolver, catalog: Catalog, device: str = "cpu"
 ) -> Generator:
-    """The configured generator: an OpenAI-compatible server, a local model, or templates only."""
+    """The configured generator: an OpenAI-compatible server, a local model, or templates only.
+
+    With ``KEFU_GENERATOR_USE=none`` (the default) no model is loaded at all.
+    """
     backend: Backend | None = None
-    if settings.generator_url:
+    if not model_use(settings.generator_use):
+        pass  # templates everywhere: no model loaded (KEFU_GENERATOR_USE=none)
+    elif settings.generator_url:
         backend = OpenAIBackend(
             settings.generator_url,
             settings.generator_model or "default",

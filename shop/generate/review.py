@@ -175,3 +175,28 @@ def _report(cells: dict[tuple[str, str], dict[str, int]]) -> dict[str, Any]:
         if (lang, kind) in cells
     }
     return {"by_language": by_language, "by_kind_and_language": by_kind}
+
+
+def template_pairs(items: list[dict[str, Any]], catalog: Catalog, out: Path, seed: int = 27) -> int:
+    """Pairs of the templates as reviewed (``items``) and as they are now, blind, to ``out``.
+
+    ``blind-templates.csv`` and ``key-templates.json`` (which side is the current template).
+    """
+    rng = random.Random(seed)
+    key: dict[str, str] = {}
+    with (out / "blind-templates.csv").open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["pair", "lang", "kind", "facts", "promotion", "A", "B"])
+        for item in items:
+            p = catalog.by_id[item["product"]]
+            facts = Facts(item["kind"], item["lang"], (ProductFacts.of(p, item["lang"]),),
+                          promotion=item["promotion"])  # fmt: skip
+            now, before = template(facts), item["template"]
+            side = rng.choice("AB")
+            key[item["pair"]] = side
+            a, b = (now, before) if side == "A" else (before, now)
+            writer.writerow([item["pair"], item["lang"], item["kind"], item["facts"],
+                             item["promotion"], a, b])  # fmt: skip
+            item["template_now"] = now
+    (out / "key-templates.json").write_text(json.dumps(key, indent=0) + "\n", encoding="utf-8")
+    return len(key)

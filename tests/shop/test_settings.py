@@ -35,7 +35,9 @@ def test_read_from_the_environment(tmp_path: Path) -> None:
     assert shop.catalog_file == tmp_path / "catalog" / "products.csv"
     assert shop.generator_retries == 3
     assert shop.generator == "", "an API writes: no local generator to build"
-    assert ShopSettings.from_env({}).generator == default("KEFU_GENERATOR_MODEL")
+    assert ShopSettings.from_env({}).generator == "", "by default templates write: no model"
+    chosen = ShopSettings.from_env({"KEFU_GENERATOR_USE": "pitch/zh"})
+    assert chosen.generator == default("KEFU_GENERATOR_MODEL")
 
 
 def test_a_bad_value_names_its_variable() -> None:
