@@ -156,6 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     rt.add_argument("--dir", type=Path, default=REPO_ROOT / "eval" / "generate")
     rs = rsub.add_parser("score", help="the editor's labels -> reports/generate_review.json")
     rs.add_argument("labels", type=Path)
+    rs.add_argument("--templates", type=Path, help="the labels of `review templates`' pairs")
     rs.add_argument("--dir", type=Path, default=REPO_ROOT / "eval" / "generate")
     args = parser.parse_args(argv)
     setup_logging()
@@ -166,9 +167,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wrote {n} pairs to {args.dir / 'blind-templates.csv'}")
         return 0
     if args.command == "review" and args.step == "score":
-        return review_score(
-            args.dir, args.labels, Catalog.load(ShopSettings.from_env().catalog_file)
-        )
+        catalog = Catalog.load(ShopSettings.from_env().catalog_file)
+        return review_score(args.dir, args.labels, catalog, args.templates)
     try:
         settings, engine = ShopSettings.from_env(), Settings.from_env()
         # these commands measure or use the model itself, wherever the store shows it
@@ -211,7 +211,9 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def review_score(folder: Path, labels: Path, catalog: Catalog) -> int:
+def review_score(
+    folder: Path, labels: Path, catalog: Catalog, templates: Path | None = None
+) -> int:
     """Score the editor's labels against ``folder``'s pairs -> reports/generate_review.json.
 
     What the shopper is shown is judged by the guard as it is now (``review.rejudge``).
@@ -220,6 +222,10 @@ def review_score(folder: Path, labels: Path, catalog: Catalog) -> int:
     key = json.loads((folder / "key.json").read_text())
     review.rejudge(items, catalog, Guard(catalog))
     report = review.score(items, key, labels)
+    report["labels"] = labels.name
+    if templates is not None:
+        key_now = json.loads((folder / "key-templates.json").read_text())
+        report["templates_now"] = review.score_templates(items, key_now, templates)
     target = REPO_ROOT / "reports" / "generate_review.json"
     target.write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     print(json.dumps(report["by_language"], indent=1))

@@ -200,3 +200,33 @@ def template_pairs(items: list[dict[str, Any]], catalog: Catalog, out: Path, see
             item["template_now"] = now
     (out / "key-templates.json").write_text(json.dumps(key, indent=0) + "\n", encoding="utf-8")
     return len(key)
+
+
+def score_templates(
+    items: list[dict[str, Any]], key: dict[str, str], labels: Path
+) -> dict[str, Any]:
+    """Today's templates against the reviewed ones (``key``: which side is today's)."""
+    judged = {row["pair"]: row for row in csv.DictReader(labels.open(encoding="utf-8"))}
+    cells: dict[str, dict[str, int]] = {}
+    for item in items:
+        label = judged.get(item["pair"])
+        if label is None:
+            continue
+        now = key[item["pair"]]
+        before = "B" if now == "A" else "A"
+        better = label["better"].strip().upper()
+        for name in (f"{item['kind']}/{item['lang']}", item["lang"]):
+            c = cells.setdefault(name, dict.fromkeys(
+                ("pairs", "now_publishable", "before_publishable", "now_preferred",
+                 "before_preferred", "same"), 0))  # fmt: skip
+            c["pairs"] += 1
+            c["now_publishable"] += label[f"{now.lower()}_publishable"].strip().lower() == "yes"
+            c["before_publishable"] += (
+                label[f"{before.lower()}_publishable"].strip().lower() == "yes"
+            )
+            c["now_preferred"] += better == now
+            c["before_preferred"] += better == before
+            c["same"] += better not in ("A", "B")
+    for c in cells.values():
+        c["now_publishable_rate"] = round(c["now_publishable"] / max(1, c["pairs"]), 3)  # type: ignore[assignment]
+    return cells
