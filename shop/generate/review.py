@@ -111,20 +111,13 @@ def rejudge(items: list[dict[str, Any]], catalog: Catalog, guard: Guard) -> None
 
 def score(items: list[dict[str, Any]], key: dict[str, str], labels: Path) -> dict[str, Any]:
     """Publishable rates and the model-vs-template preference, from the editor's ``labels``."""
-    judged: dict[str, dict[str, str]] = {}
-    with labels.open(encoding="utf-8") as f:
-        for row in csv.DictReader(f):
-            judged[row["pair"]] = row
+    judged = _labels(labels)
     cells: dict[tuple[str, str], dict[str, int]] = {}
     for item in items:
-        label = judged.get(item["pair"])
-        if label is None:
+        if item["pair"] not in judged:
             continue
-        side = key[item["pair"]]
-        other = "B" if side == "A" else "A"
-        model_ok = label[f"{side.lower()}_publishable"].strip().lower() == "yes"
-        template_ok = label[f"{other.lower()}_publishable"].strip().lower() == "yes"
-        better = label["better"].strip().upper()
+        model_ok, template_ok, better = _verdict(judged[item["pair"]], key[item["pair"]])
+        side, other = "mine", "theirs"
         passed = bool(item["guard_passed"])
         c = cells.setdefault((item["lang"], item["kind"]), dict.fromkeys(
             ("pairs", "model_publishable", "template_publishable", "shown_publishable",
@@ -137,7 +130,7 @@ def score(items: list[dict[str, Any]], key: dict[str, str], labels: Path) -> dic
         c["guard_passed"] += passed
         c["model_preferred"] += better == side
         c["template_preferred"] += better == other
-        c["same"] += better not in ("A", "B")
+        c["same"] += better == "same"
         c["shown_model_preferred"] += passed and better == side
     return _report(cells)
 
@@ -206,27 +199,42 @@ def score_templates(
     items: list[dict[str, Any]], key: dict[str, str], labels: Path
 ) -> dict[str, Any]:
     """Today's templates against the reviewed ones (``key``: which side is today's)."""
-    judged = {row["pair"]: row for row in csv.DictReader(labels.open(encoding="utf-8"))}
+    judged = _labels(labels)
     cells: dict[str, dict[str, int]] = {}
     for item in items:
-        label = judged.get(item["pair"])
-        if label is None:
+        if item["pair"] not in judged:
             continue
-        now = key[item["pair"]]
-        before = "B" if now == "A" else "A"
-        better = label["better"].strip().upper()
+        now_ok, before_ok, better = _verdict(judged[item["pair"]], key[item["pair"]])
+        now, before = "mine", "theirs"
         for name in (f"{item['kind']}/{item['lang']}", item["lang"]):
             c = cells.setdefault(name, dict.fromkeys(
                 ("pairs", "now_publishable", "before_publishable", "now_preferred",
                  "before_preferred", "same"), 0))  # fmt: skip
             c["pairs"] += 1
-            c["now_publishable"] += label[f"{now.lower()}_publishable"].strip().lower() == "yes"
-            c["before_publishable"] += (
-                label[f"{before.lower()}_publishable"].strip().lower() == "yes"
-            )
+            c["now_publishable"] += now_ok
+            c["before_publishable"] += before_ok
             c["now_preferred"] += better == now
             c["before_preferred"] += better == before
-            c["same"] += better not in ("A", "B")
+            c["same"] += better == "same"
     for c in cells.values():
         c["now_publishable_rate"] = round(c["now_publishable"] / max(1, c["pairs"]), 3)  # type: ignore[assignment]
     return cells
+
+
+def _labels(path: Path) -> dict[str, dict[str, str]]:
+    """The editor's labels by pair."""
+    with path.open(encoding="utf-8") as f:
+        return {row["pair"]: row for row in csv.DictReader(f)}
+
+
+def _verdict(label: dict[str, str], side: str) -> tuple[bool, bool, str]:
+    """What the editor said of the text on ``side`` (A or B).
+
+    Whether it is publishable, whether the other is, and which was better: ``mine``,
+    ``theirs`` or ``same``.
+    """
+    other = "B" if side == "A" else "A"
+    mine = label[f"{side.lower()}_publishable"].strip().lower() == "yes"
+    theirs = label[f"{other.lower()}_publishable"].strip().lower() == "yes"
+    better = label["better"].strip().upper()
+    return mine, theirs, "mine" if better == side else "theirs" if better == other else "same"
