@@ -41,6 +41,12 @@ def load_promotions(path: Path) -> list[Promotion]:
     return promos
 
 
+def promotion_for(category: str, promos: list[Promotion]) -> Promotion | None:
+    """The promotion a product's marketing text carries: its category's, else a store-wide one."""
+    fitting = [x for x in promos if x.category == category]
+    return next(iter(fitting or [x for x in promos if x.category == "all"]), None)
+
+
 def active_promotions(
     promos: list[Promotion], today: dt.date, membership: str | None, category: str | None = None
 ) -> list[Promotion]:

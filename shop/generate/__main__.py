@@ -27,15 +27,11 @@ from knowledge.models import ModelResolver
 from knowledge.settings import REPO_ROOT, Settings
 from shop.catalog import Catalog, Product
 from shop.generate import review
-from shop.generate.facts import KINDS, Facts, ProductFacts
+from shop.generate.facts import KINDS, Facts
 from shop.generate.generator import Generated, Generator, build_generator
 from shop.generate.guard import Guard, invented
-from shop.promotions import Promotion, load_promotions
+from shop.promotions import Promotion, load_promotions, promotion_for
 from shop.settings import ShopSettings
-
-
-def _facts(p: Product, kind: str, lang: str, promotion: str = "") -> Facts:
-    return Facts(kind, lang, (ProductFacts.of(p, lang),), promotion=promotion)
 
 
 def sample(catalog: Catalog, per_category: int) -> list[Product]:
@@ -60,7 +56,7 @@ def describe(generator: Generator, products: list[Product], langs: list[str], ou
         writer.writerow(["product", "lang", "name", "text", "source", "problems", "model_text"])
         for p in tqdm(products, desc="describing", unit="product"):
             for lang in langs:
-                g = generator.write(_facts(p, "description", lang))
+                g = generator.write(Facts.of(p, "description", lang))
                 from_model += g.source == "model"
                 writer.writerow([p.id, lang, p.name(lang), g.text, g.source, " ".join(g.problems),
                                  g.model_text])  # fmt: skip
@@ -90,12 +86,11 @@ def evaluate(
     rows: list[tuple[str, str, Generated]] = []
     wrong = 0  # shown texts (the model's or the template's) that state what the facts do not
     for p in tqdm(products, desc="evaluating", unit="product"):
-        fitting = [x for x in promotions if x.category == p.category]
-        promo = next(iter(fitting or [x for x in promotions if x.category == "all"]), None)
+        promo = promotion_for(p.category, promotions)
         for lang in ("zh", "en"):
             for kind in KINDS:
                 words = promo.text(lang) if promo and kind == "marketing" else ""
-                facts = _facts(p, kind, lang, words)
+                facts = Facts.of(p, kind, lang, words)
                 shown = generator.write(facts)
                 wrong += bool(invented(generator.guard.problems(shown.text, facts)))
                 rows.append((lang, kind, shown))
@@ -200,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
             )
             print(json.dumps({k: v for k, v in report.items() if k != "examples"}, indent=2))
         else:
-            g = generator.write(_facts(catalog.by_id[args.product], args.kind, args.lang))
+            g = generator.write(Facts.of(catalog.by_id[args.product], args.kind, args.lang))
             shown = {"text": g.text, "source": g.source, "problems": g.problems,
                      "model_text": g.model_text, "tokens": g.tokens,
                      "seconds": round(g.seconds, 2)}  # fmt: skip

@@ -53,6 +53,11 @@ class Facts:
     shopper_words: str = ""  # what the shopper asked, quoted as data (never an instruction)
     extra: dict[str, str] = field(default_factory=dict)
 
+    @classmethod
+    def of(cls, p: Product, kind: str, lang: str, promotion: str = "") -> Facts:
+        """One catalog product's facts for a text of ``kind`` in ``lang``."""
+        return cls(kind, lang, (ProductFacts.of(p, lang),), promotion=promotion)
+
     def text(self) -> str:
         """Every fact as plain text, one per line: what a generated text may draw on."""
         parts: list[str] = [self.promotion, *self.extra.values()]

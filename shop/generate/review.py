@@ -27,7 +27,7 @@ from shop.generate.facts import KINDS, Facts, ProductFacts
 from shop.generate.generator import Generator
 from shop.generate.guard import Guard
 from shop.generate.templates import template
-from shop.promotions import Promotion
+from shop.promotions import Promotion, promotion_for
 
 LANGS = ("zh", "en")
 
@@ -57,40 +57,54 @@ def make(
     """Write ``items.jsonl``, ``blind.csv`` and ``key.json`` to ``out``; the number of pairs."""
     from tqdm import tqdm
 
-    rng = random.Random(seed)
     out.mkdir(parents=True, exist_ok=True)
-    items, key = [], {}
-    products = list(products)
-    for p in tqdm(products, desc="reviewing", unit="product"):
-        fitting = [x for x in promotions if x.category == p.category]
-        promo = next(iter(fitting or [x for x in promotions if x.category == "all"]), None)
+    items = []
+    for p in tqdm(list(products), desc="reviewing", unit="product"):
+        promo = promotion_for(p.category, promotions)
         for lang in LANGS:
             for kind in KINDS:
                 words = promo.text(lang) if promo and kind == "marketing" else ""
-                facts = Facts(kind, lang, (ProductFacts.of(p, lang),), promotion=words)
+                facts = Facts.of(p, kind, lang, words)
                 g = generator.write(facts)
-                pair = f"{p.id}-{lang}-{kind}"
-                model_side = rng.choice("AB")
-                key[pair] = model_side
                 items.append({
-                    "pair": pair, "product": p.id, "category": p.category, "lang": lang,
-                    "kind": kind, "facts": _facts_line(facts.products[0]),
+                    "pair": f"{p.id}-{lang}-{kind}", "product": p.id, "category": p.category,
+                    "lang": lang, "kind": kind, "facts": _facts_line(facts.products[0]),
                     "promotion": words, "model": g.model_text.strip(), "template": template(facts),
                     "guard_passed": g.source == "model", "problems": list(g.problems),
                 })  # fmt: skip
     with (out / "items.jsonl").open("w", encoding="utf-8") as f:
         for item in items:
             f.write(json.dumps(item, ensure_ascii=False) + "\n")
-    with (out / "blind.csv").open("w", encoding="utf-8", newline="") as f:
+    pairs = [(item["model"], item["template"]) for item in items]
+    _write_blind(items, pairs, random.Random(seed), out / "blind.csv", out / "key.json")
+    return len(items)
+
+
+def _write_blind(
+    items: list[dict[str, Any]], pairs: list[tuple[str, str]], rng: random.Random,
+    table: Path, key_file: Path,
+) -> None:  # fmt: skip
+    """Each item's pair (the text under review first), in random order, as A / B to ``table``.
+
+    Which side is the text under review goes to ``key_file``, never to the labeller.
+    """
+    key: dict[str, str] = {}
+    with table.open("w", encoding="utf-8", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(["pair", "lang", "kind", "facts", "promotion", "A", "B"])
-        for item in items:
-            a, b = ((item["model"], item["template"]) if key[item["pair"]] == "A"
-                    else (item["template"], item["model"]))  # fmt: skip
+        for item, (mine, other) in zip(items, pairs, strict=True):
+            side = rng.choice("AB")
+            key[item["pair"]] = side
+            a, b = (mine, other) if side == "A" else (other, mine)
             writer.writerow([item["pair"], item["lang"], item["kind"], item["facts"],
                              item["promotion"], a, b])  # fmt: skip
-    (out / "key.json").write_text(json.dumps(key, indent=0) + "\n", encoding="utf-8")
-    return len(items)
+    key_file.write_text(json.dumps(key, indent=0) + "\n", encoding="utf-8")
+
+
+def _facts_of(item: dict[str, Any], catalog: Catalog) -> Facts:
+    """The facts a reviewed item was written from."""
+    p = catalog.by_id[item["product"]]
+    return Facts.of(p, item["kind"], item["lang"], item["promotion"])
 
 
 def rejudge(items: list[dict[str, Any]], catalog: Catalog, guard: Guard) -> None:
@@ -100,9 +114,7 @@ def rejudge(items: list[dict[str, Any]], catalog: Catalog, guard: Guard) -> None
     check can only reject more of them (the model would then have had a retry, not counted).
     """
     for item in items:
-        p = catalog.by_id[item["product"]]
-        facts = Facts(item["kind"], item["lang"], (ProductFacts.of(p, item["lang"]),),
-                      promotion=item["promotion"])  # fmt: skip
+        facts = _facts_of(item, catalog)
         problems = guard.problems(item["model"], facts) if item["model"] else ["empty"]
         item.setdefault("guard_passed_when_made", item["guard_passed"])
         item["guard_passed"] = item["guard_passed_when_made"] and not problems
@@ -175,24 +187,13 @@ def template_pairs(items: list[dict[str, Any]], catalog: Catalog, out: Path, see
 
     ``blind-templates.csv`` and ``key-templates.json`` (which side is the current template).
     """
-    rng = random.Random(seed)
-    key: dict[str, str] = {}
-    with (out / "blind-templates.csv").open("w", encoding="utf-8", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(["pair", "lang", "kind", "facts", "promotion", "A", "B"])
-        for item in items:
-            p = catalog.by_id[item["product"]]
-            facts = Facts(item["kind"], item["lang"], (ProductFacts.of(p, item["lang"]),),
-                          promotion=item["promotion"])  # fmt: skip
-            now, before = template(facts), item["template"]
-            side = rng.choice("AB")
-            key[item["pair"]] = side
-            a, b = (now, before) if side == "A" else (before, now)
-            writer.writerow([item["pair"], item["lang"], item["kind"], item["facts"],
-                             item["promotion"], a, b])  # fmt: skip
-            item["template_now"] = now
-    (out / "key-templates.json").write_text(json.dumps(key, indent=0) + "\n", encoding="utf-8")
-    return len(key)
+    now = [template(_facts_of(item, catalog)) for item in items]
+    for item, text in zip(items, now, strict=True):
+        item["template_now"] = text
+    pairs = [(text, item["template"]) for item, text in zip(items, now, strict=True)]
+    _write_blind(items, pairs, random.Random(seed), out / "blind-templates.csv",
+                 out / "key-templates.json")  # fmt: skip
+    return len(items)
 
 
 def score_templates(
