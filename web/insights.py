@@ -38,7 +38,7 @@ import time
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -48,6 +48,7 @@ import sqlalchemy as sa
 from common.clock import BEIJING
 from knowledge.tracker import EVENTS, engine_for, no_events_yet
 
+STORE_OFFSET_S = int(BEIJING.utcoffset(None).total_seconds())  # common/clock.py's store days
 CHUNK = 20_000  # events read and folded per transaction
 SETTLE_S = 5.0  # events younger than this wait for the next refresh (a commit still in flight)
 RECENT = 3  # shopper turns within which a complaint or a declined answer explains a handoff
@@ -89,12 +90,7 @@ def _day_of(number: int) -> str:
 
 def day_of(ts: float) -> str:
     """The store's calendar day (Beijing) of a Unix time."""
-    return _day_of(int((ts + 8 * 3600) // 86400))
-
-
-def day_start(day: str) -> float:
-    """The Unix time a store's day (``YYYY-MM-DD``, Beijing) begins."""
-    return datetime.fromisoformat(day).replace(tzinfo=BEIJING).timestamp()
+    return _day_of(int((ts + STORE_OFFSET_S) // 86400))
 
 
 @dataclass
@@ -117,6 +113,12 @@ class Conversation:
     complained: int = -99  # turn of the latest complaint
     declined: int = -99  # turn of kefu's latest declined answer
     paused: bool = False  # an agent has the conversation
+
+    def decline(self) -> None:
+        """The turn's question was declined (counted once, from the evidence or the slot)."""
+        if self.declined != self.turn:
+            self.declined = self.turn
+            self.abstained += 1
 
     def state(self) -> str:
         """What the next refresh needs to go on with this conversation."""
@@ -142,7 +144,8 @@ class Fold:
 
     def conversation(self, sender: str, ts: float) -> Conversation:
         """The sender's open conversation (from this refresh, the summary, or a new one)."""
-        return self.open.get(sender) or self._load(sender) or self.start(sender, ts)
+        found = self.open.get(sender) or self._load(sender)
+        return found or self._begin(sender, ts)
 
     def _load(self, sender: str) -> Conversation | None:
         row = self.conn.execute(
@@ -169,6 +172,9 @@ class Fold:
         if previous is not None:
             self.settle(previous)
             self.save(previous)
+        return self._begin(sender, ts)
+
+    def _begin(self, sender: str, ts: float) -> Conversation:
         c = Conversation(None, sender, ts, day_of(ts))
         self.open[sender] = c
         return c
@@ -208,9 +214,8 @@ class Fold:
             if meta.get("agent"):
                 return
             c.answers += 1
-            if (meta.get("evidence") or {}).get("abstained") and c.declined != c.turn:
-                c.declined = c.turn
-                c.abstained += 1
+            if (meta.get("evidence") or {}).get("abstained"):
+                c.decline()
             self.settle(c, reply_at=ts)
         elif kind == "pause":
             c.paused = True
@@ -226,9 +231,8 @@ class Fold:
             return  # slots a new session carries over from the last: not this conversation's
         if name == "language" and value in ("zh", "en") and c.lang == "?":
             c.lang = str(value)
-        elif name == "kefu_abstained" and value is True and c.declined != c.turn:
-            c.declined = c.turn
-            c.abstained += 1
+        elif name == "kefu_abstained" and value is True:
+            c.decline()
         elif name == "handoff" and value is True and c.handoff is None:
             if c.turn - c.complained < RECENT:
                 c.handoff = "complaint"
