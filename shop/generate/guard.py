@@ -342,8 +342,8 @@ def _misattached(clauses: list[str], facts: Facts) -> list[str]:
             key = named[0]
             others = set().union(*(v for k, v in values.items() if k != key))
             for m in NUMBER.finditer(low):
-                n = plain_number(m.group(1).replace(",", ""))
-                if n in values[key] or n not in others or n in not_features:
+                said = numbers(m.group(1))  # as quantities.py reads it: 1,299 is 1299
+                if said & values[key] or not said & others or said & not_features:
                     continue
                 if _next_to(low, key, m.start(), m.end(), facts.lang):
                     found.append(key)
