@@ -139,11 +139,16 @@ class Guard:
         low = plain
         for p in facts.products:  # "English Grammar Illustrated by ..." names no illustrator
             low = low.replace(low_text(p.name), " | ")
+            for _, value in p.attributes:  # "激光 + 3D 结构光导航" is not "激光导航"'s 光导
+                for part in re.split(r"[/、，,+]", low_text(value)):
+                    if len(part.strip()) > 1:
+                        low = low.replace(part.strip(), " | ")
         values = self.values[facts.lang]
         keys = {low_text(k).strip() for p in facts.products for k, _ in p.attributes}
+        own_stems = _stems(own)
         for key in sorted(keys & values.keys()):
             for value, pattern in values[key].items():
-                if value not in own and pattern.search(low):
+                if value not in own and _stems(value) not in own_stems and pattern.search(low):
                     yield value
 
 
@@ -189,12 +194,43 @@ def _phrases(part: str) -> set[str]:
     if CJK.search(part):
         for run in re.findall(r"[\u4e00-\u9fff]{2,}", part):
             out |= {run[i:j] for i in range(len(run)) for j in range(i + 2, len(run) + 1)}
-        return out
+        return out - ZH_GLUE
     for phrase in re.findall(r"[a-z]+(?:[ '][a-z]+)*", re.sub(r"\S*\d\S*", " ", part)):
         words = phrase.split()
         spans = (words[i:j] for i in range(len(words)) for j in range(i + 1, len(words) + 1))
-        out |= {" ".join(w) for w in spans if len(w) > 1 or len(w[0]) >= 5}
+        out |= {" ".join(w) for w in spans if (len(w) > 1 or len(w[0]) >= 5)
+                and w[0] not in GLUE and w[-1] not in GLUE}  # fmt: skip
     return out
+
+
+# A value's phrase neither starts nor ends with one of these ("keeps for", "by the" are not
+# values: they are how any copy says one).
+GLUE = {
+    "a",
+    "an",
+    "the",
+    "for",
+    "by",
+    "of",
+    "to",
+    "at",
+    "in",
+    "on",
+    "if",
+    "and",
+    "or",
+    "with",
+    "keeps",
+    "is",
+    "are",
+}
+# Chinese words any copy uses around a value (支持 of 支持浮潜, 肌肤 of 干裂肌肤)
+ZH_GLUE = {"支持", "肌肤", "适合", "适用", "可选", "采用"}
+
+
+def _stems(text: str) -> str:
+    """English words without their -ed / -d / -s ending: "refrigerated" is "refrigerate"."""
+    return re.sub(r"(?:ed|d|s)\b", "", text)
 
 
 def _chinese_numbers(text: str) -> set[str]:

@@ -123,3 +123,18 @@ def test_another_value_of_the_products_own_feature_is_caught(
     # battery, not a jacket's.
     text = f"The {duck.name_en}, ¥{duck.price}, warm with 90% white duck down, rechargeable."
     assert not [p for p in guard.problems(text, en) if p.startswith("value:")]
+
+
+def test_words_any_copy_uses_are_not_another_products_value(catalog: Catalog, guard: Guard) -> None:
+    """ "keeps for" (of "keeps for years if stored dry"), "支持" (of 支持浮潜) and a run that
+    only joins the product's own value to a word ("结构光导航", not 激光导航's 光导) are copy."""
+    milk = facts_for(catalog, "P0242", "en")
+    text = ("The Pasturo Whole Fresh Milk 950 ml comes from Inner Mongolia. It keeps for 7 days "
+            "and should be kept refrigerated at 2-6°C. It costs ¥19.9.")  # fmt: skip
+    assert guard.problems(text, milk) == []
+    robot = facts_for(catalog, "P0063", "zh")
+    assert guard.problems("净界 R9 Max 全能基站扫地机器人支持激光 + 3D 结构光导航，售价 ¥4599。",
+                          robot) == []  # fmt: skip
+    # the real thing is still caught: a value of another product's feature, not glue
+    said = guard.problems("净界 R9 Max 全能基站扫地机器人采用陀螺仪导航，售价 ¥4599。", robot)
+    assert "value:陀螺仪" in said
