@@ -51,10 +51,15 @@ def _facts_line(p: ProductFacts) -> str:
 
 
 def make(
-    generator: Generator, products: Iterable[Product], promotions: list[Promotion], out: Path,
-    seed: int = 26,
+    generator: Generator | None, products: Iterable[Product], promotions: list[Promotion],
+    out: Path, seed: int = 26, reuse: dict[str, dict[str, Any]] | None = None,
 ) -> int:  # fmt: skip
-    """Write ``items.jsonl``, ``blind.csv`` and ``key.json`` to ``out``; the number of pairs."""
+    """Write ``items.jsonl``, ``blind.csv`` and ``key.json`` to ``out``; the number of pairs.
+
+    ``reuse``: an earlier round's items by pair, whose model texts are paired again (with the
+    templates as they are now) instead of asking ``generator``: a new round on the templates
+    without running the model again.
+    """
     from tqdm import tqdm
 
     out.mkdir(parents=True, exist_ok=True)
@@ -65,19 +70,36 @@ def make(
             for kind in KINDS:
                 words = promo.text(lang) if promo and kind == "marketing" else ""
                 facts = Facts.of(p, kind, lang, words)
-                g = generator.write(facts)
+                pair = f"{p.id}-{lang}-{kind}"
+                if reuse is not None:
+                    old = reuse[pair]
+                    model, passed, problems = old["model"], old["guard_passed"], old["problems"]
+                else:
+                    assert generator is not None
+                    g = generator.write(facts)
+                    model, passed = g.model_text.strip(), g.source == "model"
+                    problems = list(g.problems)
                 items.append({
-                    "pair": f"{p.id}-{lang}-{kind}", "product": p.id, "category": p.category,
+                    "pair": pair, "product": p.id, "category": p.category,
                     "lang": lang, "kind": kind, "facts": _facts_line(facts.products[0]),
-                    "promotion": words, "model": g.model_text.strip(), "template": template(facts),
-                    "guard_passed": g.source == "model", "problems": list(g.problems),
+                    "promotion": words, "model": model, "template": template(facts),
+                    "guard_passed": passed, "problems": problems,
                 })  # fmt: skip
     with (out / "items.jsonl").open("w", encoding="utf-8") as f:
         for item in items:
             f.write(json.dumps(item, ensure_ascii=False) + "\n")
     pairs = [(item["model"], item["template"]) for item in items]
     _write_blind(items, pairs, random.Random(seed), out / "blind.csv", out / "key.json")
+    for lang in LANGS:  # one file per language, for an editor of that language
+        _split(out / "blind.csv", out / f"blind-{lang}.csv", lang)
     return len(items)
+
+
+def _split(table: Path, part: Path, lang: str) -> None:
+    with table.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))
+    with part.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows([rows[0], *(r for r in rows[1:] if r[1] == lang)])
 
 
 def _write_blind(
@@ -121,8 +143,16 @@ def rejudge(items: list[dict[str, Any]], catalog: Catalog, guard: Guard) -> None
         item["problems_now"] = problems
 
 
-def score(items: list[dict[str, Any]], key: dict[str, str], labels: Path) -> dict[str, Any]:
-    """Publishable rates and the model-vs-template preference, from the editor's ``labels``."""
+def score(
+    items: list[dict[str, Any]], key: dict[str, str], labels: Path | list[Path],
+    use: frozenset[tuple[str, str]] = frozenset(),
+) -> dict[str, Any]:  # fmt: skip
+    """Publishable rates and the model-vs-template preference, from the editor's ``labels``.
+
+    ``use``: the (kind, language) pairs where kefu shows the model's text by default
+    (``KEFU_GENERATOR_USE``); ``default_shown`` counts what a shopper sees with it.
+    ``shown`` counts what a shopper would see with the model on everywhere.
+    """
     judged = _labels(labels)
     cells: dict[tuple[str, str], dict[str, int]] = {}
     for item in items:
@@ -131,14 +161,16 @@ def score(items: list[dict[str, Any]], key: dict[str, str], labels: Path) -> dic
         model_ok, template_ok, better = _verdict(judged[item["pair"]], key[item["pair"]])
         side, other = "mine", "theirs"
         passed = bool(item["guard_passed"])
+        on = (item["kind"], item["lang"]) in use
         c = cells.setdefault((item["lang"], item["kind"]), dict.fromkeys(
             ("pairs", "model_publishable", "template_publishable", "shown_publishable",
-             "guard_passed", "model_preferred", "template_preferred", "same",
-             "shown_model_preferred"), 0))  # fmt: skip
+             "default_shown_publishable", "guard_passed", "model_preferred",
+             "template_preferred", "same", "shown_model_preferred"), 0))  # fmt: skip
         c["pairs"] += 1
         c["model_publishable"] += model_ok
         c["template_publishable"] += template_ok
         c["shown_publishable"] += model_ok if passed else template_ok
+        c["default_shown_publishable"] += model_ok if passed and on else template_ok
         c["guard_passed"] += passed
         c["model_preferred"] += better == side
         c["template_preferred"] += better == other
@@ -147,11 +179,54 @@ def score(items: list[dict[str, Any]], key: dict[str, str], labels: Path) -> dic
     return _report(cells)
 
 
+def agreement(
+    items: list[dict[str, Any]], key: dict[str, str], first: list[Path], second: list[Path]
+) -> dict[str, Any]:
+    """How far two editors' labels agree, per language.
+
+    On each text's publishable verdict (the share of the same verdicts, and Cohen's kappa),
+    and on which of a pair is better.
+    """
+    one, two = _labels(first), _labels(second)
+    out: dict[str, Any] = {}
+    for lang in LANGS:
+        verdicts: list[tuple[bool, bool]] = []
+        same_better = pairs = 0
+        for item in items:
+            pair = item["pair"]
+            if item["lang"] != lang or pair not in one or pair not in two:
+                continue
+            a = _verdict(one[pair], key[pair])
+            b = _verdict(two[pair], key[pair])
+            verdicts += [(a[0], b[0]), (a[1], b[1])]
+            same_better += a[2] == b[2]
+            pairs += 1
+        if pairs:
+            out[lang] = {
+                "pairs": pairs,
+                "publishable_agreement": round(sum(x == y for x, y in verdicts) / len(verdicts), 3),
+                "publishable_kappa": _kappa(verdicts),
+                "better_agreement": round(same_better / pairs, 3),
+            }
+    return out
+
+
+def _kappa(verdicts: list[tuple[bool, bool]]) -> float | None:
+    """Cohen's kappa of two raters' yes/no verdicts (None when chance agreement is total)."""
+    n = len(verdicts)
+    observed = sum(a == b for a, b in verdicts) / n
+    yes_a = sum(a for a, _ in verdicts) / n
+    yes_b = sum(b for _, b in verdicts) / n
+    chance = yes_a * yes_b + (1 - yes_a) * (1 - yes_b)
+    return None if chance == 1 else round((observed - chance) / (1 - chance), 3)
+
+
 def _rates(c: dict[str, int]) -> dict[str, Any]:
     n = max(1, c["pairs"])
     return {
         **c,
         "shown_publishable_rate": round(c["shown_publishable"] / n, 3),
+        "default_shown_publishable_rate": round(c.get("default_shown_publishable", 0) / n, 3),
         "model_publishable_rate": round(c["model_publishable"] / n, 3),
         "template_publishable_rate": round(c["template_publishable"] / n, 3),
         "model_preferred_rate": round(c["model_preferred"] / n, 3),
@@ -171,7 +246,9 @@ def _sum(cells: Iterable[dict[str, int]]) -> dict[str, int]:
 
 def _report(cells: dict[tuple[str, str], dict[str, int]]) -> dict[str, Any]:
     by_language = {
-        lang: _rates(_sum(c for (lg, _), c in cells.items() if lg == lang)) for lang in LANGS
+        lang: _rates(_sum(c for (lg, _), c in cells.items() if lg == lang))
+        for lang in LANGS
+        if any(lg == lang for lg, _ in cells)
     }
     by_kind = {
         f"{kind}/{lang}": _rates(cells[(lang, kind)])
@@ -222,10 +299,13 @@ def score_templates(
     return cells
 
 
-def _labels(path: Path) -> dict[str, dict[str, str]]:
-    """The editor's labels by pair."""
-    with path.open(encoding="utf-8") as f:
-        return {row["pair"]: row for row in csv.DictReader(f)}
+def _labels(paths: Path | list[Path]) -> dict[str, dict[str, str]]:
+    """The editor's labels by pair (one file, or one per language)."""
+    out: dict[str, dict[str, str]] = {}
+    for path in [paths] if isinstance(paths, Path) else paths:
+        with path.open(encoding="utf-8") as f:
+            out |= {row["pair"]: row for row in csv.DictReader(f)}
+    return out
 
 
 def _verdict(label: dict[str, str], side: str) -> tuple[bool, bool, str]:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from shop.catalog import Catalog
-from shop.generate.review import review_sample, score
+from shop.generate.review import agreement, make, review_sample, score
 
 
 def test_the_sample_has_every_category_and_different_product_types(catalog: Catalog) -> None:
@@ -47,3 +48,54 @@ def test_scores_count_what_the_shopper_was_shown(tmp_path: Path) -> None:
     assert zh["shown_model_preferred_rate"] == 0.5  # of the 2 model texts shown, 1 preferred
     en = found["by_kind_and_language"]["description/en"]
     assert en["same"] == 1 and en["shown_publishable_rate"] == 1.0
+
+
+def test_what_the_shopper_sees_by_default_is_the_template_where_the_model_is_off(
+    tmp_path: Path,
+) -> None:
+    items = [item("p1", "zh", "pitch", True), item("p2", "zh", "description", True)]
+    key = {"p1": "A", "p2": "A"}
+    labels = tmp_path / "labels.csv"
+    labels.write_text("pair,a_publishable,b_publishable,better\np1,no,yes,B\np2,no,yes,B\n",
+                      encoding="utf-8")  # fmt: skip
+    off = score(items, key, labels)["by_language"]["zh"]
+    assert off["default_shown_publishable"] == 2 and off["shown_publishable"] == 0
+    on = score(items, key, labels, use=frozenset({("pitch", "zh")}))["by_language"]["zh"]
+    assert on["default_shown_publishable"] == 1  # p1's model text, not publishable
+
+
+def test_two_editors_agreement_counts_each_text_and_each_preference(tmp_path: Path) -> None:
+    items = [item("p1", "en", "pitch", True), item("p2", "en", "pitch", True)]
+    key = {"p1": "A", "p2": "B"}
+    one, two = tmp_path / "one.csv", tmp_path / "two.csv"
+    one.write_text("pair,a_publishable,b_publishable,better\np1,yes,no,A\np2,yes,yes,same\n",
+                   encoding="utf-8")  # fmt: skip
+    two.write_text("pair,a_publishable,b_publishable,better\np1,yes,yes,A\np2,yes,yes,B\n",
+                   encoding="utf-8")  # fmt: skip
+    found = agreement(items, key, [one], [two])["en"]
+    assert found["pairs"] == 2
+    assert found["publishable_agreement"] == 0.75  # 3 of the 4 texts' verdicts agree
+    assert found["better_agreement"] == 0.5
+
+
+def test_a_new_round_pairs_the_earlier_model_texts_with_the_templates_of_today(
+    tmp_path: Path, catalog: Catalog
+) -> None:
+    from shop.generate.facts import Facts
+    from shop.generate.templates import template
+
+    products = [catalog.by_id["P0001"]]
+    earlier = {
+        f"P0001-{lang}-{kind}": {
+            "model": f"old {lang} {kind}", "guard_passed": False, "problems": ["fragmentary"]
+        }
+        for lang in ("zh", "en")
+        for kind in ("pitch", "marketing", "description")
+    }  # fmt: skip
+    assert make(None, products, [], tmp_path, reuse=earlier) == 6
+    rows = [json.loads(x) for x in (tmp_path / "items.jsonl").read_text().splitlines()]
+    first = rows[0]
+    assert first["model"] == "old zh pitch" and first["problems"] == ["fragmentary"]
+    assert first["template"] == template(Facts.of(products[0], "pitch", "zh"))
+    zh = (tmp_path / "blind-zh.csv").read_text(encoding="utf-8").splitlines()
+    assert len(zh) == 4 and all(",zh," in line for line in zh[1:])
