@@ -296,9 +296,10 @@ _DECLARED: list[Var] = [
     Var("KEFU_GENERATOR_API_KEY", "str", "", "generator",
         "the key of `KEFU_GENERATOR_URL`"),
     Var("KEFU_GENERATOR_PROMPT", "choice", "auto", "generator",
-        "`chat` (instruction-tuned models), `completion` (few-shot, base models) or `auto` "
-        "(by the model's name)",
-        choices=("auto", "chat", "completion"), what="prompt style"),
+        "`chat` (instruction-tuned models), `completion` (few-shot, base models), `tuned` "
+        "(the data and the task only: a model from `python -m shop.generate tune`) or `auto` "
+        "(a tuned model's folder says so, else by the model's name)",
+        choices=("auto", "chat", "completion", "tuned"), what="prompt style"),
     Var("KEFU_GENERATOR_TOKENS", "int", "100", "generator",
         "token budget per generated text",
         minimum=1),

@@ -28,7 +28,7 @@ from knowledge.settings import REPO_ROOT, Settings
 from shop.catalog import Catalog, Product
 from shop.generate import review
 from shop.generate.facts import KINDS, Facts
-from shop.generate.generator import Generated, Generator, build_generator
+from shop.generate.generator import Generated, Generator, build_generator, model_use
 from shop.generate.guard import Guard, invented
 from shop.promotions import Promotion, load_promotions, promotion_for
 from shop.settings import ShopSettings
@@ -142,16 +142,31 @@ def main(argv: list[str] | None = None) -> int:
     t.add_argument("product")
     t.add_argument("--kind", choices=KINDS, default="description")
     t.add_argument("--lang", choices=("zh", "en"), default="zh")
+    tn = sub.add_parser("tune", help="tune the local model on approved copy -> a model folder")
+    tn.add_argument("copy", type=Path, help="JSON Lines: product, lang, kind, text")
+    tn.add_argument("--out", type=Path, required=True, help="the tuned model's folder")
+    tn.add_argument("--epochs", type=int, default=2)
+    tn.add_argument("--lr", type=float, default=1e-4)
     r = sub.add_parser("review", help="blind review of the model's texts against the templates")
     rsub = r.add_subparsers(dest="step", required=True)
     rm = rsub.add_parser("make", help="pairs to label -> DIR/blind.csv (and key.json, items.jsonl)")
     rm.add_argument("--per-category", type=int, default=10)
     rm.add_argument("--out", type=Path, default=REPO_ROOT / "eval" / "generate")
+    rm.add_argument("--reuse", type=Path, help="an earlier round's items.jsonl: its model texts "
+                    "against today's templates, without running the model")  # fmt: skip
     rt = rsub.add_parser("templates", help="the reviewed templates against today's, as pairs")
     rt.add_argument("--dir", type=Path, default=REPO_ROOT / "eval" / "generate")
     rs = rsub.add_parser("score", help="the editor's labels -> reports/generate_review.json")
-    rs.add_argument("labels", type=Path)
+    rs.add_argument("labels", type=Path, nargs="+", help="an editor's labels (a file per language)")
+    rs.add_argument(
+        "--second",
+        type=Path,
+        nargs="*",
+        default=[],
+        help="a second editor's labels of the same pairs: their figures and agreement",
+    )
     rs.add_argument("--templates", type=Path, help="the labels of `review templates`' pairs")
+    rs.add_argument("--report", type=Path, default=REPO_ROOT / "reports" / "generate_review.json")
     rs.add_argument("--dir", type=Path, default=REPO_ROOT / "eval" / "generate")
     args = parser.parse_args(argv)
     setup_logging()
@@ -161,9 +176,23 @@ def main(argv: list[str] | None = None) -> int:
         n = review.template_pairs(items, catalog, args.dir)
         print(f"wrote {n} pairs to {args.dir / 'blind-templates.csv'}")
         return 0
+    if args.command == "tune":
+        return tune_model(args.copy, args.out, args.epochs, args.lr)
     if args.command == "review" and args.step == "score":
         catalog = Catalog.load(ShopSettings.from_env().catalog_file)
-        return review_score(args.dir, args.labels, catalog, args.templates)
+        return review_score(args.dir, args.labels, catalog, args.templates, args.second,
+                            args.report)  # fmt: skip
+    if args.command == "review" and args.step == "make" and args.reuse:
+        settings = ShopSettings.from_env()
+        catalog = Catalog.load(settings.catalog_file)
+        promos = load_promotions(settings.data_dir / "promotions.yaml")
+        earlier = [json.loads(x) for x in args.reuse.read_text(encoding="utf-8").splitlines()]
+        products = list(dict.fromkeys(catalog.by_id[i["product"]] for i in earlier))
+        pairs = review.make(None, products, promos, args.out, seed=len(earlier),
+                            reuse={i["pair"]: i for i in earlier})  # fmt: skip
+        print(f"wrote {pairs} pairs to {args.out / 'blind.csv'} (and blind-zh/en.csv; which side "
+              f"is the model's: {args.out / 'key.json'}, not for the labeller)")  # fmt: skip
+        return 0
     try:
         settings, engine = ShopSettings.from_env(), Settings.from_env()
         # these commands measure or use the model itself, wherever the store shows it
@@ -206,24 +235,53 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def review_score(
-    folder: Path, labels: Path, catalog: Catalog, templates: Path | None = None
-) -> int:
-    """Score the editor's labels against ``folder``'s pairs -> reports/generate_review.json.
+def tune_model(copy: Path, out: Path, epochs: int, lr: float) -> int:
+    """``tune``: the guard-passed texts of ``copy`` -> a tuned model in ``out``."""
+    from shop.generate.tune import examples, tune
 
-    What the shopper is shown is judged by the guard as it is now (``review.rejudge``).
+    settings, engine = ShopSettings.from_env(), Settings.from_env()
+    catalog = Catalog.load(settings.catalog_file)
+    promos = load_promotions(settings.data_dir / "promotions.yaml")
+    rows = [json.loads(line) for line in copy.read_text(encoding="utf-8").splitlines() if line]
+    train, dropped = examples(rows, catalog, promos, Guard(catalog))
+    for row in dropped:
+        print(f"left out {row['product']} {row['lang']} {row['kind']}: {row['problems']}")
+    base = ModelResolver(engine).resolve(settings.generator_model)
+    done = tune(base, train, out, epochs, lr, threads=settings.generator_threads or None)
+    print(json.dumps(done, indent=1))
+    return 0
+
+
+def review_score(
+    folder: Path, labels: list[Path], catalog: Catalog, templates: Path | None = None,
+    second: list[Path] | None = None, target: Path | None = None,
+) -> int:  # fmt: skip
+    """Score the editors' labels against ``folder``'s pairs -> reports/generate_review.json.
+
+    What the shopper is shown is judged by the guard as it is now (``review.rejudge``), and
+    by kefu's default ``KEFU_GENERATOR_USE`` (``default_shown``). With ``second``: the second
+    editor's figures and how far the two agree.
     """
     items = [json.loads(line) for line in (folder / "items.jsonl").read_text().splitlines()]
     key = json.loads((folder / "key.json").read_text())
     review.rejudge(items, catalog, Guard(catalog))
-    report = review.score(items, key, labels)
-    report["labels"] = labels.name
+    use = model_use(ShopSettings.from_env().generator_use)
+    report = review.score(items, key, labels, use)
+    report["labels"] = [str(p.relative_to(REPO_ROOT) if p.is_relative_to(REPO_ROOT) else p)
+                        for p in labels]  # fmt: skip
+    report["model_by_default"] = sorted(f"{k}/{lg}" for k, lg in use)
+    if second:
+        report["second_editor"] = review.score(items, key, second, use)
+        report["agreement"] = review.agreement(items, key, labels, second)
     if templates is not None:
         key_now = json.loads((folder / "key-templates.json").read_text())
         report["templates_now"] = review.score_templates(items, key_now, templates)
-    target = REPO_ROOT / "reports" / "generate_review.json"
+    target = target or REPO_ROOT / "reports" / "generate_review.json"
     target.write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     print(json.dumps(report["by_language"], indent=1))
+    if second:
+        print(json.dumps({"second": report["second_editor"]["by_language"],
+                          "agreement": report["agreement"]}, indent=1))  # fmt: skip
     return 0
 
 

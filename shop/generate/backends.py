@@ -105,13 +105,22 @@ SAMPLING = {"temperature": 0.7, "top_p": 0.9}  # a retry samples instead of deco
 STOPS = ("\n",)  # a completion prompt's copy is one line; the next line is the next example
 
 
-def prompt_style(model: str, style: str) -> str:
-    """``chat`` for instruction-tuned models, ``completion`` (few-shot) for base models.
+TUNED_MARK = "kefu-tuned.json"  # in a model folder written by ``python -m shop.generate tune``
 
-    ``auto`` decides by the model's name: instruct / chat / ``-it`` models chat.
+
+def prompt_style(model: str, style: str, folder: Path | None = None) -> str:
+    """The prompt style for ``model``: ``chat``, ``completion`` or ``tuned``.
+
+    ``chat`` for instruction-tuned models, ``completion`` (few-shot) for base models,
+    ``tuned`` (the data and the task, no examples) for a model kefu tuned on its copy.
+
+    ``auto`` decides by the model's folder (kefu's tuning leaves a mark in it), then by its
+    name: instruct / chat / ``-it`` models chat.
     """
     if style != "auto":
         return style
+    if folder is not None and (folder / TUNED_MARK).exists():
+        return "tuned"
     name = model.lower()
     return "chat" if any(k in name for k in ("instruct", "chat", "-it")) else "completion"
 
@@ -131,7 +140,8 @@ class LocalGenerator(ModelComponent):
         threads: int | None = None,
     ) -> None:
         super().__init__(model, resolver, device)
-        self.style = prompt_style(model, style)
+        self.asked_style = style
+        self.style = prompt_style(model, style)  # until the folder is known (``_load``)
         self.int8 = int8
         self.threads = threads  # torch threads while writing (None: the process's setting)
         self._tokenizer: Any = None
@@ -142,6 +152,7 @@ class LocalGenerator(ModelComponent):
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
+        self.style = prompt_style(self.model_name, self.asked_style, folder)
         self._tokenizer = AutoTokenizer.from_pretrained(str(folder))
         self._vocab = Vocabulary(self._tokenizer)
         dtype = torch.float16 if self.device == "cuda" else torch.float32
@@ -154,11 +165,18 @@ class LocalGenerator(ModelComponent):
         return model
 
     def _completing(self) -> bool:
-        """Few-shot completion (a base model, or a tokenizer without a chat template)."""
-        return self.style == "completion" or not getattr(self._tokenizer, "chat_template", None)
+        """Whether the prompt is a completion, whose copy is one line.
+
+        Few-shot (a base model, or a tokenizer without a chat template) or ``tuned``.
+        """
+        return self.style in ("completion", "tuned") or not getattr(
+            self._tokenizer, "chat_template", None
+        )
 
     def _text(self, prompt: Prompt) -> str:
         tok = self._tokenizer
+        if self.style == "tuned":
+            return prompt.brief
         if self._completing():
             return prompt.completion
         return str(
@@ -199,7 +217,7 @@ class LocalGenerator(ModelComponent):
 
         model = self.model
         completing = self._completing()
-        lead = prompt.lead if completing else ""
+        lead = prompt.lead if completing and self.style != "tuned" else ""
         inputs = self._tokenizer(self._text(prompt), return_tensors="pt").to(self.device)
         stops = {"stop_strings": list(STOPS), "tokenizer": self._tokenizer}
         extra = stops if completing else {}

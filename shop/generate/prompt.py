@@ -57,6 +57,7 @@ class Prompt:
     measures: frozenset[tuple[str, str]] = frozenset()
     banned: frozenset[str] = frozenset()  # the solved examples' features this product lacks
     roles: tuple[tuple[str, frozenset[str]], ...] = ()  # a deal's threshold / reduction
+    brief: str = ""  # the data and the task alone, for a model tuned on them (``tune.py``)
 
 
 def build_prompt(facts: Facts) -> Prompt:
@@ -67,7 +68,7 @@ def build_prompt(facts: Facts) -> Prompt:
     return Prompt(
         messages(facts), completion(facts) + first, first, frozenset(numbers(known)),
         frozenset(facts.amounts()), frozenset(measures(known)), banned,
-        tuple((role, frozenset(a)) for role, a in deal_amounts(known).items()),
+        tuple((role, frozenset(a)) for role, a in deal_amounts(known).items()), brief(facts),
     )  # fmt: skip
 
 
@@ -198,4 +199,17 @@ def completion(facts: Facts) -> str:
     product = facts.products[0]
     parts += [data, _block(product, lang, facts.promotion, facts.shopper_words), task,
               TASKS[(kind, lang)], copy]  # fmt: skip
+    return "\n".join(parts) + "\n"
+
+
+def brief(facts: Facts) -> str:
+    """The completion prompt without solved examples: what a tuned model learnt to continue.
+
+    The copy follows on the next line and ends at the end of its line.
+    """
+    lang, kind = facts.lang, facts.kind
+    _, data, task, copy, _ = _LABELS[lang]
+    product = facts.products[0]
+    parts = [data, _block(product, lang, facts.promotion, facts.shopper_words), task,
+             TASKS[(kind, lang)], copy]  # fmt: skip
     return "\n".join(parts) + "\n"
