@@ -23,7 +23,8 @@ import re
 
 Phrase = str | tuple[tuple[str, str], ...]  # one phrase, or (value pattern, phrase) pairs
 
-NONE = {"none", "无", "no", "n/a"}
+NONE = {"none", "无", "no", "n/a", "否", "不支持"}
+YES = {"yes", "是", "支持", "有"}
 
 EN: dict[str, Phrase] = {
     "battery": ((r"mAh", "has {a} {v} battery"), (r"AA|rechargeable", "runs for {v}"),
@@ -110,6 +111,12 @@ EN: dict[str, Phrase] = {
     "longevity": "lasts {v}",
     "net weight": "has a net weight of {v}",
     "pack size": "is sold as a pack of {v}",
+    "quantity": ((r"^1$", "comes as a single piece"), (r"^[\d]+$", "comes as a set of {v}"),
+                 (r"", "comes as {v}")),
+    "pages": ((r"^\d+$", "has {v} pages"), (r"^\d+ per ", "has {lead} pages {tail}"),
+              (r"", "has {v} pages")),
+    "suitable age": "is for ages {v}",
+    "age": "is for ages {v}",
     "protection": "offers {v} sun protection",
     "scent": ((r"\d", "comes in {v}"), (r"", "has {a} {v} scent")),
     "shade": ((r"/", "comes in shades {v}"), (r"", "comes in shade {v}")),
@@ -123,7 +130,7 @@ EN: dict[str, Phrase] = {
     "fill": "is filled with {v}",
     "fill weight": "has a fill weight of {v}",
     "fit": ((r"^to ", "is made {v}"), (r"", "has {a} {v} fit")),
-    "length": ((r"length$", "is {v}"), (r"", "is {v} length")),
+    "length": ((r"length$", "is {v}"), (r"\d", "is {v} long"), (r"", "is {v} length")),
     "midsole": "has {a} {v} midsole",
     "sizes": ((r"^(waist|collar|EU|UK|US) ", "comes in {lead} sizes {tail}"),
               (r"", "comes in sizes {v}")),
@@ -293,12 +300,35 @@ def en_phrase(key: str, value: str, many: bool = False) -> str:
     if value.strip().lower() in NONE:
         return ""
     pattern = _pattern(EN, key, value)
-    if pattern is None:  # a feature the table does not know: "has a warranty of 2 years"
-        name = key if any(c.isupper() for c in key) else key.lower()
-        many_keys = name.endswith("s") and not name.endswith("ss")
-        pattern = f"has {'' if many_keys else 'a '}{name} of {{v}}"
+    if pattern is None:  # a feature the table does not know
+        pattern = _en_general(key, value)
     phrase = _fill(pattern, value, many)
     return plural(phrase) if many else phrase
+
+
+def _en_general(key: str, value: str) -> str:
+    """A feature the table does not know, by the shape of its value.
+
+    yes: "is stackable"; a count: "has 520 pieces"; a measure: "has a warranty of 2 years";
+    a word: "has strong clumping", "has spiral binding".
+    """
+    name = key if any(c.isupper() for c in key) else key.lower()
+    low = value.strip().lower()
+    head, _, last = name.rpartition(" ")
+    if low in YES:
+        return f"is {name}"
+    if head and last == "material":  # blade material: SK5 steel
+        return f"has {article(head)} {head} made of {{v}}"
+    if head and last in ("colour", "color"):  # ink colour: black
+        return f"has {{v}} {head}"
+    if name.startswith("suitable ") and head:  # suitable weight: 10-25 kg
+        return f"suits {article(name[9:])} {name[9:]} of {{v}}"
+    if re.fullmatch(r"[\d.,]+", low):
+        return f"has {{v}} {name}"
+    if re.match(r"[\d.]", low):
+        many_keys = name.endswith("s") and not name.endswith("ss")
+        return f"has {'' if many_keys else article(name) + ' '}{name} of {{v}}"
+    return f"has {{v}} {name}"
 
 
 def zh_phrase(key: str, value: str) -> str:
@@ -309,6 +339,8 @@ def zh_phrase(key: str, value: str) -> str:
     """
     if value.strip().lower() in NONE:
         return ""
+    if value.strip() in YES:  # 可叠放: 是 -> 可叠放
+        return key
     pattern = _pattern(ZH, key, value)
     if pattern is not None:
         return _spaced(_fill(pattern, value, False))
@@ -320,4 +352,4 @@ def zh_phrase(key: str, value: str) -> str:
 def _spaced(text: str) -> str:
     """A space between Chinese and Latin letters or figures, as the catalog writes them."""
     text = re.sub(r"(?<=[\u4e00-\u9fff])(?=[A-Za-z0-9#¥+-])", " ", text)
-    return re.sub(r"(?<=[A-Za-z0-9%+])(?=[\u4e00-\u9fff])", " ", text)
+    return re.sub(r"(?<=[A-Za-z+])(?=[\u4e00-\u9fff])", " ", text)  # 25升 stays as written

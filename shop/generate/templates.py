@@ -155,7 +155,7 @@ def _en_intro(p: ProductFacts) -> str:
         return f"{cap(_named(p))} {words['is']} from {p.brand}."
     kind = _kind(p)
     if not _plural(p) and _plural_word(kind.split(" ")[-1]):  # a "Gift Tin" of biscuits
-        return f"{cap(_named(p))} holds {kind} from {p.brand}."
+        return f"{cap(_named(p))} is from {p.brand} ({kind})."
     return f"{cap(_named(p))} {words['is']} {kind} from {p.brand}."
 
 

@@ -35,6 +35,29 @@ def test_english_features_read_as_verb_phrases(key: str, value: str, phrase: str
     assert en_phrase(key, value) == phrase
 
 
+@pytest.mark.parametrize(
+    ("key", "value", "phrase"),
+    [  # keys no table knows (another store's catalog): read by the value's shape
+        ("stackable", "yes", "is stackable"),
+        ("pieces", "520", "has 520 pieces"),
+        ("clumping", "strong", "has strong clumping"),
+        ("top speed", "25 km/h", "has a top speed of 25 km/h"),
+        ("blade material", "SK5 steel", "has a blade made of SK5 steel"),
+        ("ink colour", "black", "has black ink"),
+        ("suitable weight", "10-25 kg", "suits a weight of 10-25 kg"),
+        ("assembled size", "32×18×9 cm", "has an assembled size of 32×18×9 cm"),
+    ],
+)
+def test_a_feature_no_table_knows_reads_as_a_phrase(key: str, value: str, phrase: str) -> None:
+    assert en_phrase(key, value) == phrase
+
+
+def test_chinese_yes_and_no_and_units_as_written() -> None:
+    assert zh_phrase("可叠放", "是") == "可叠放"
+    assert zh_phrase("可折叠", "否") == ""
+    assert zh_phrase("容量", "25升") == "容量 25升"  # the catalog's own spacing is kept
+
+
 def test_a_feature_the_product_lacks_is_left_out() -> None:
     assert en_phrase("noise cancelling", "none") == ""
     assert zh_phrase("降噪", "无") == ""
