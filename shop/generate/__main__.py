@@ -154,6 +154,11 @@ def main(argv: list[str] | None = None) -> int:
     rm.add_argument("--out", type=Path, default=REPO_ROOT / "eval" / "generate")
     rm.add_argument("--reuse", type=Path, help="an earlier round's items.jsonl: its model texts "
                     "against today's templates, without running the model")  # fmt: skip
+    rm.add_argument(
+        "--exclude", type=Path, nargs="*", default=[],
+        help="JSON Lines files (earlier rounds' items, the tuning copy) whose products the "
+        "sample leaves out: a round on products nothing was tuned or fixed on",
+    )  # fmt: skip
     rt = rsub.add_parser("templates", help="the reviewed templates against today's, as pairs")
     rt.add_argument("--dir", type=Path, default=REPO_ROOT / "eval" / "generate")
     rs = rsub.add_parser("score", help="the editor's labels -> reports/generate_review.json")
@@ -203,7 +208,10 @@ def main(argv: list[str] | None = None) -> int:
             generator.backend.warm_up()
         if args.command == "review":
             promos = load_promotions(settings.data_dir / "promotions.yaml")
-            pairs = review.make(generator, review.review_sample(catalog, args.per_category),
+            seen = {json.loads(line)["product"] for path in args.exclude
+                    for line in path.read_text(encoding="utf-8").splitlines() if line}  # fmt: skip
+            fresh = Catalog([p for p in catalog.products if p.id not in seen])
+            pairs = review.make(generator, review.review_sample(fresh, args.per_category),
                                 promos, args.out)  # fmt: skip
             print(f"wrote {pairs} pairs to {args.out / 'blind.csv'} (which side is the model's: "
                   f"{args.out / 'key.json'}, not for the labeller)")  # fmt: skip
