@@ -71,3 +71,13 @@ def test_a_tiny_model_tunes_and_saves_a_marked_folder(tmp_path: Path, catalog: C
     assert done["examples"] == 2 and done["updates"] == 1
     assert (tmp_path / "tuned" / TUNED_MARK).exists()
     assert prompt_style("anything", "auto", tmp_path / "tuned") == "tuned"
+
+
+def test_a_tuned_model_is_asked_with_the_brief_and_no_lead(catalog: Catalog) -> None:
+    from shop.generate.backends import LocalGenerator
+
+    prompt = build_prompt(facts_for(catalog, "P0001", "en", "description"))
+    tuned = LocalGenerator("any", None, style="tuned")
+    assert tuned._text(prompt) == prompt.brief
+    base = LocalGenerator("google/gemma-3-270m", None, style="auto")
+    assert base.style == "completion"
