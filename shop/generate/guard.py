@@ -104,6 +104,7 @@ class Guard:
         if facts.lang == "zh" and DISCOUNT.search(text) and not DISCOUNT.search(source):
             out.append("promise:折")
         out += _stock(low, facts)
+        out += _rating(low, facts)
         named = [p for p in facts.products if p.brand.lower() in low or p.name.lower() in low
                  or p.type.lower() in low]  # fmt: skip
         if facts.products and not named:
@@ -255,6 +256,24 @@ def _stock(low: str, facts: Facts) -> list[str]:
     says_in = any(w in low for w in IN_STOCK) and not any(w in low for w in OUT_OF_STOCK)
     says_out = any(w in low for w in OUT_OF_STOCK)
     return ["stock"] if (out and says_in) or (not out and says_out) else []
+
+
+RATING = re.compile(
+    r"(?:评分|评价|打分|\brated(?! at)|\brating(?: of)?|\brate (?:it|them))\s*(?:为|是|高达|of)?\s*"
+    r"(\d[\d,]*(?:\.\d+)?)(?![\d.]|,\d|\s*(?:%|°|分钟|小时|(?:mm|cm|kg|g|w|v|ml|l|hz|db|mah|atm"
+    r"|rpm|pa|m|h|min|hp)\b))"
+)
+
+
+def _rating(low: str, facts: Facts) -> list[str]:
+    """A number said as the rating ("评分 4.2", "rated 4.2") must be a product's rating.
+
+    The model moves the battery's 4.2 g onto the rating of a product rated 4.0: each number
+    is in the facts, but not as the rating.
+    """
+    ratings = {float(p.rating) for p in facts.products}
+    said = {float(m.group(1).replace(",", "")) for m in RATING.finditer(low)}
+    return ["rating"] if said - ratings else []
 
 
 def _language(text: str, lang: str) -> list[str]:

@@ -138,3 +138,15 @@ def test_words_any_copy_uses_are_not_another_products_value(catalog: Catalog, gu
     # the real thing is still caught: a value of another product's feature, not glue
     said = guard.problems("净界 R9 Max 全能基站扫地机器人采用陀螺仪导航，售价 ¥4599。", robot)
     assert "value:陀螺仪" in said
+
+
+def test_a_rating_must_be_the_products_rating(catalog: Catalog, guard: Guard) -> None:
+    """The tuned model wrote "评分 4.2" for earphones rated 4.0 that weigh 4.2 g."""
+    zh = facts_for(catalog, "P0002", "zh", "description")
+    moved = "声悦 S1 青春版蓝牙耳机续航 20 小时，重量 4.2 克，评分 4.2。售价 ¥99，目前有货。"
+    assert "rating" in guard.problems(moved, zh)
+    right = "声悦 S1 青春版蓝牙耳机续航 20 小时，重量 4.2 克，评分 4.0。售价 ¥99，目前有货。"
+    assert "rating" not in guard.problems(right, zh)
+    en = facts_for(catalog, "P0002", "en", "pitch")
+    said = "The SonicJoy S1 Lite Bluetooth Earphones weigh 4.2 g, are rated 4.2 and cost ¥99."
+    assert "rating" in guard.problems(said, en)
