@@ -260,7 +260,7 @@ def _stock(low: str, facts: Facts) -> list[str]:
 
 RATING = re.compile(
     r"(?:评分|评价|打分|\brated(?! at)|\brating(?: of)?|\brate (?:it|them))\s*(?:为|是|高达|of)?\s*"
-    r"(\d[\d,]*(?:\.\d+)?)(?![\d.]|,\d|\s*(?:%|°|分钟|小时|(?:mm|cm|kg|g|w|v|ml|l|hz|db|mah|atm"
+    r"(\d[\d,]*(?:\.\d+)?)(?!\d|[.,]\d|\s*(?:%|°|分钟|小时|(?:mm|cm|kg|g|w|v|ml|l|hz|db|mah|atm"
     r"|rpm|pa|m|h|min|hp)\b))"
 )
 

@@ -150,3 +150,5 @@ def test_a_rating_must_be_the_products_rating(catalog: Catalog, guard: Guard) ->
     en = facts_for(catalog, "P0002", "en", "pitch")
     said = "The SonicJoy S1 Lite Bluetooth Earphones weigh 4.2 g, are rated 4.2 and cost ¥99."
     assert "rating" in guard.problems(said, en)
+    end = "The SonicJoy S1 Lite Bluetooth Earphones cost ¥99, and shoppers rate them 5."
+    assert "rating" in guard.problems(end, en)  # a second store's kettle, rated 3.2
