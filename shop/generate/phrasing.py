@@ -27,11 +27,13 @@ NONE = {"none", "无", "no", "n/a", "否", "不支持"}
 YES = {"yes", "是", "支持", "有"}
 
 EN: dict[str, Phrase] = {
-    "battery": ((r"mAh", "has {a} {v} battery"), (r"AA|rechargeable", "runs for {v}"),
+    "battery": ((r"mAh", "has {a} {v} battery"),
+                (r"\(rechargeable\)", "runs for {out} on a charge"), (r"AA", "runs for {v}"),
                 (r"mains", "is {v}"), (r"", "lasts {v} on a charge")),
     "runtime": "runs for {v} on a charge",
     "capacity": ((r"mAh", "holds {v}"), (r"HP", "is rated at {v}"),
-                 (r"^wash", "has a capacity of {v}"), (r"", "holds {v}")),
+                 (r"^wash (?P<wash>.+)/dry (?P<dry>.+)$", "takes {wash} to wash and {dry} to dry"),
+                 (r"", "holds {v}")),
     "weight": ((r"\d", "weighs {v}"), (r"", "is {v}")),
     "colours": ((r"^assorted$", "comes in assorted colours"), (r"", "comes in {or}")),
     "colour": "comes in {v}",
@@ -52,11 +54,12 @@ EN: dict[str, Phrase] = {
     "water resistance": ((r",", "is rated {first} for water resistance ({after})"),
                          (r"", "is rated {v} for water resistance")),
     "waterproof": ((r"^not", "is {v}"), (r"", "is waterproof to {v}")),
-    "features": ((r"^[\w-]+(ing|ant|free), [\w-]+(ing|ant|free)$", "is {first} and {after}"),
+    "features": ((r"^[\w-]+, [\w-]+$", "is {first} and {after}"),
                  (r"^for |brewed$|(resistant|free|wearing|ising)$", "is {v}"),
                  (r", ships", "has {a} {first} and {after}"), (r"box$", "comes in {a} {v}"),
                  (r"^no ", "has {v}"), (r"", "features {and}")),
-    "functions": "offers {and}",
+    "functions": ((r"only$", "is {v}"), (r"smoothie|milk|paste|butter|drink", "makes {and}"),
+                  (r"", "offers {and} functions")),
     "customisation": "can be personalised ({v})",
     "delivery": "is delivered as {a} {v}",
     "face value": "has a face value of {v}",
@@ -79,10 +82,10 @@ EN: dict[str, Phrase] = {
     "base station": ((r"only", "comes with a {v}"), (r"", "has a base station with {and}")),
     "controls": "has {and} controls",
     "cooling": ((r"cooling", "uses {v}"), (r"", "is {v}")),
-    "door style": "has a {v} design",
+    "door style": ((r"\(", "has a {out} design with {inner}"), (r"", "has a {v} design")),
     "energy class": "has an energy rating of {v}",
     "filter": "has {a} {v} filter",
-    "heat settings": "has {v}",
+    "heat settings": "has {and}",
     "heating": ((r"heating$", "uses {v}"), (r"", "uses {v} heating")),
     "inner pot": ((r"pot$", "has {a} {v}"), (r"", "has {a} {v} inner pot")),
     "material": "is made of {v}",
@@ -114,6 +117,7 @@ EN: dict[str, Phrase] = {
     "quantity": ((r"^1$", "comes as a single piece"), (r"^[\d]+$", "comes as a set of {v}"),
                  (r"", "comes as {v}")),
     "pages": ((r"^\d+$", "has {v} pages"), (r"^\d+ per ", "has {lead} pages {tail}"),
+              (r"^\d+ pages each$", "has {lead} pages per book"),
               (r"", "has {v} pages")),
     "suitable age": "is for ages {v}",
     "age": "is for ages {v}",
@@ -126,7 +130,8 @@ EN: dict[str, Phrase] = {
     "type": ((r",", "is {first} and {after}"),
              (r"load|standing|mounted|ceramic", "is {a} {v} model"), (r"", "is {v}")),
     # apparel
-    "fabric": "is made of {v}",
+    "fabric": ((r"\((?P<part>.+ (gusset|lining|sole))\)", "is made of {out} with {a_inner} {part}"),
+               (r"\(", "is made of {out}, {inner}"), (r"", "is made of {v}")),
     "fill": "is filled with {v}",
     "fill weight": "has a fill weight of {v}",
     "fit": ((r"^to ", "is made {v}"), (r"", "has {a} {v} fit")),
@@ -274,22 +279,28 @@ def plural(phrase: str) -> str:
     return f"{verb} {rest}".strip()
 
 
-def _pattern(table: dict[str, Phrase], key: str, value: str) -> str | None:
+def _pattern(table: dict[str, Phrase], key: str, value: str) -> tuple[str, dict[str, str]] | None:
+    """The phrase for ``key: value`` and what its pattern caught by name (None: no entry)."""
     entry = table.get(key) or table.get(key.lower())
     if entry is None or isinstance(entry, str):
-        return entry
+        return None if entry is None else (entry, {})
     for when, phrase in entry:
-        if re.search(when, value):
-            return phrase
+        found = re.search(when, value)
+        if found:
+            return phrase, {k: v for k, v in found.groupdict().items() if v}
     return None
 
 
-def _fill(pattern: str, value: str, many: bool) -> str:
+def _fill(pattern: str, value: str, many: bool, caught: dict[str, str] | None = None) -> str:
+    out, _, inner = value.partition(" (")
+    inner = inner.rstrip(")")
     first, _, after = value.partition(", ")
     lead, _, tail = value.partition(" ")
     rest = re.sub(r"^refrigerate", "", first)
     return pattern.format(
         v=value, a=article(value), rest=rest, first=first, after=after, lead=lead, tail=tail,
+        out=out, inner=inner, a_inner=article(caught.get("part", inner) if caught else inner),
+        **(caught or {}),
         its="their" if many else "its",
         **{"and": listed(value, "and"), "or": listed(value, "or"), "、": listed(value, "、")},
     )  # fmt: skip
@@ -299,10 +310,10 @@ def en_phrase(key: str, value: str, many: bool = False) -> str:
     """``key: value`` as a verb phrase for "It ..." ("They ..." when ``many``); "" for none."""
     if value.strip().lower() in NONE:
         return ""
-    pattern = _pattern(EN, key, value)
-    if pattern is None:  # a feature the table does not know
-        pattern = _en_general(key, value)
-    phrase = _fill(pattern, value, many)
+    found = _pattern(EN, key, value)
+    # a feature the table does not know is read by its value's shape
+    pattern, caught = found if found is not None else (_en_general(key, value), {})
+    phrase = _fill(pattern, value.replace(" + ", " and "), many, caught)  # no "+" in prose
     return plural(phrase) if many else phrase
 
 
@@ -341,9 +352,9 @@ def zh_phrase(key: str, value: str) -> str:
         return ""
     if value.strip() in YES:  # 可叠放: 是 -> 可叠放
         return key
-    pattern = _pattern(ZH, key, value)
-    if pattern is not None:
-        return _spaced(_fill(pattern, value, False))
+    found = _pattern(ZH, key, value)
+    if found is not None:
+        return _spaced(_fill(found[0], value, False, found[1]))
     if value.strip()[-1:] and value.strip()[-1] in key:
         return value
     return f"{key} {value}" if key[-1].isascii() else _spaced(f"{key}{value}")

@@ -231,7 +231,9 @@ def _en_book(p: ProductFacts) -> str:
     more = [f"is {article(binding)} {binding}"] if "book" in binding else []
     if b.get("volumes"):
         more.append(f"comes in {b['volumes']}")
-    if pages:
+    if pages.endswith(" pages each"):  # a set: "has 16 pages per book"
+        more.append(f"has {pages.split(' ')[0]} pages per book")
+    elif pages:
         more.append(f"runs to {pages if 'page' in pages else pages + ' pages'}")
     if b.get("language"):
         lang = b["language"]
@@ -244,7 +246,10 @@ def _en_book(p: ProductFacts) -> str:
 
 
 def _zh_book(p: ProductFacts) -> str:
-    return f"{_zh_name(p)}是一本{_zh_kind(p)}，{'，'.join(_zh_book_parts(p))}。"
+    many = _book(p).get("册数") or re.search(r"套装|全\s*\d+\s*册|\d+\s*本", p.name)
+    return (
+        f"{_zh_name(p)}是一{'套' if many else '本'}{_zh_kind(p)}，{'，'.join(_zh_book_parts(p))}。"
+    )
 
 
 def _zh_book_parts(p: ProductFacts) -> list[str]:

@@ -28,6 +28,27 @@ from shop.generate.phrasing import article, en_phrase, listed, plural, zh_phrase
             "is rated 10 ATM for water resistance (snorkelling)",
         ),
         ("DPI", "1600", "has a 1600 DPI sensor"),
+        ("battery", "70 days (rechargeable)", "runs for 70 days on a charge"),  # no "(...)"
+        ("door style", "French door (4 doors)", "has a French door design with 4 doors"),
+        (
+            "fabric",
+            "100% cotton (antibacterial gusset)",
+            "is made of 100% cotton with an antibacterial gusset",
+        ),
+        ("capacity", "wash 10 kg/dry 7 kg", "takes 10 kg to wash and 7 kg to dry"),
+        (
+            "heat settings",
+            "4 settings + smart heat control",
+            "has 4 settings and smart heat control",
+        ),
+        ("functions", "microwave/grill", "offers microwave and grill functions"),
+        ("functions", "smoothies/nut butter", "makes smoothies and nut butter"),
+        ("features", "gentle, fragrance-free", "is gentle and fragrance-free"),
+        (
+            "midsole",
+            "full-length carbon plate + PEBA",
+            "has a full-length carbon plate and PEBA midsole",
+        ),
         ("warranty", "2 years", "has a warranty of 2 years"),  # a key the table does not know
     ],
 )

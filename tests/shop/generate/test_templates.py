@@ -55,6 +55,12 @@ def test_a_book_is_described_by_its_credits(catalog: Catalog) -> None:
     assert zh.startswith("《星海回声》是一本科幻小说，林远舟著，星河文化出版，平装，共 416 页。")
 
 
+def test_a_set_of_books_is_a_set(catalog: Catalog) -> None:
+    assert "是一套" in template(Facts.of(catalog.by_id["P0276"], "description", "zh"))
+    en = template(Facts.of(catalog.by_id["P0311"], "description", "en"))
+    assert "has 16 pages per book" in en
+
+
 def test_stock_reads_right_for_one_left_and_for_many(catalog: Catalog) -> None:
     one = next(p for p in catalog.products if p.stock == 1)
     assert template(Facts.of(one, "description", "en")).endswith("and only 1 is left.")
