@@ -152,6 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     rm = rsub.add_parser("make", help="pairs to label -> DIR/blind.csv (and key.json, items.jsonl)")
     rm.add_argument("--per-category", type=int, default=10)
     rm.add_argument("--out", type=Path, default=REPO_ROOT / "eval" / "generate")
+    rm.add_argument("--lang", nargs="+", choices=("zh", "en"), default=["zh", "en"])
     rm.add_argument("--reuse", type=Path, help="an earlier round's items.jsonl: its model texts "
                     "against today's templates, without running the model")  # fmt: skip
     rm.add_argument(
@@ -212,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
                     for line in path.read_text(encoding="utf-8").splitlines() if line}  # fmt: skip
             fresh = Catalog([p for p in catalog.products if p.id not in seen])
             pairs = review.make(generator, review.review_sample(fresh, args.per_category),
-                                promos, args.out)  # fmt: skip
+                                promos, args.out, langs=tuple(args.lang))  # fmt: skip
             print(f"wrote {pairs} pairs to {args.out / 'blind.csv'} (which side is the model's: "
                   f"{args.out / 'key.json'}, not for the labeller)")  # fmt: skip
         elif args.command == "describe":

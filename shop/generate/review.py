@@ -53,6 +53,7 @@ def _facts_line(p: ProductFacts) -> str:
 def make(
     generator: Generator | None, products: Iterable[Product], promotions: list[Promotion],
     out: Path, seed: int = 26, reuse: dict[str, dict[str, Any]] | None = None,
+    langs: tuple[str, ...] = LANGS,
 ) -> int:  # fmt: skip
     """Write ``items.jsonl``, ``blind.csv`` and ``key.json`` to ``out``; the number of pairs.
 
@@ -66,7 +67,7 @@ def make(
     items = []
     for p in tqdm(list(products), desc="reviewing", unit="product"):
         promo = promotion_for(p.category, promotions)
-        for lang in LANGS:
+        for lang in langs:
             for kind in KINDS:
                 words = promo.text(lang) if promo and kind == "marketing" else ""
                 facts = Facts.of(p, kind, lang, words)
@@ -90,7 +91,7 @@ def make(
             f.write(json.dumps(item, ensure_ascii=False) + "\n")
     pairs = [(item["model"], item["template"]) for item in items]
     _write_blind(items, pairs, random.Random(seed), out / "blind.csv", out / "key.json")
-    for lang in LANGS:  # one file per language, for an editor of that language
+    for lang in langs:  # one file per language, for an editor of that language
         _split(out / "blind.csv", out / f"blind-{lang}.csv", lang)
     return len(items)
 
