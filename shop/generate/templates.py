@@ -59,7 +59,7 @@ def _plural(p: ProductFacts) -> bool:
     from the name's last word, past its brackets, sizes and units: a "Gift Box (12 Apples)" is
     one box. A book is one book, whatever its title.
     """
-    if p.category == "books":
+    if p.category == "books" or p.type.lower().endswith(MASS):  # software for 3 devices: one
         return False
     words = re.sub(r"\([^)]*\)", " ", p.name).lower().split()
     head = p.type.lower().split()[-1]
@@ -310,7 +310,16 @@ def _en_price(p: ProductFacts) -> str:
 def _marketing(p: ProductFacts, promotion: str, lang: str) -> str:
     if lang == "zh":
         return f"{_zh_name(p)}现价 ¥{p.price}，评分 {p.rating}。{promotion}".strip()
-    return f"{cap(_named(p))}, now ¥{p.price} and rated {p.rating}. {promotion}".strip()
+    # whole sentences, a selling point first (round 4: "The X, now ¥399 and rated 4.8." read as a
+    # caption, and "now" as a price cut the facts do not make)
+    if p.category == "books":
+        author = _book(p).get("author", "")
+        lead = f"{p.name} is {_kind(p)}{' ' + _en_by(author) if author else ''}"
+        lead = lead if lead.endswith(".") else f"{lead}."
+    else:
+        said = _selling(p, "en")[:1]
+        lead = f"{cap(_named(p))} {said[0]}." if said else _en_intro(p)
+    return " ".join(x for x in (lead, _en_price(p), promotion) if x)
 
 
 def _description(p: ProductFacts, lang: str) -> str:
