@@ -194,8 +194,9 @@ def main(argv: list[str] | None = None) -> int:
         promos = load_promotions(settings.data_dir / "promotions.yaml")
         earlier = [json.loads(x) for x in args.reuse.read_text(encoding="utf-8").splitlines()]
         products = list(dict.fromkeys(catalog.by_id[i["product"]] for i in earlier))
-        pairs = review.make(None, products, promos, args.out, seed=len(earlier),
-                            reuse={i["pair"]: i for i in earlier})  # fmt: skip
+        reuse = {i["pair"]: i for i in earlier}
+        pairs = review.make(None, products, promos, args.out, seed=len(earlier), reuse=reuse,
+                            langs=tuple(args.lang))  # fmt: skip
         print(f"wrote {pairs} pairs to {args.out / 'blind.csv'} (and blind-zh/en.csv; which side "
               f"is the model's: {args.out / 'key.json'}, not for the labeller)")  # fmt: skip
         return 0
