@@ -110,6 +110,8 @@ def _features(p: ProductFacts, lang: str) -> list[str]:
         said = _kind(p, lang) != _kind_plain(p, lang) or value.lower() in p.name.lower()
         if key in KIND_KEYS and said:
             continue
+        if key.lower() in ("ingredients", "配料") and value.lower() in p.name.lower():
+            continue  # "Unsalted Almonds" are not "made with almonds"
         phrase = zh_phrase(key, value) if lang == "zh" else en_phrase(key, value, _plural(p))
         if phrase:
             out.append(phrase)
@@ -155,7 +157,7 @@ def _en_intro(p: ProductFacts) -> str:
         return f"{cap(_named(p))} {words['is']} from {p.brand}."
     kind = _kind(p)
     if not _plural(p) and _plural_word(kind.split(" ")[-1]):  # a "Gift Tin" of biscuits
-        return f"{cap(_named(p))} is from {p.brand} ({kind})."
+        return f"{cap(_named(p))} is from {p.brand}."
     return f"{cap(_named(p))} {words['is']} {kind} from {p.brand}."
 
 
@@ -217,12 +219,26 @@ def _zh_by(author: str) -> str:
     return f"{author}{'合' if author.endswith('作者') else ''}著"
 
 
+def _books(p: ProductFacts) -> str:
+    """How many books a set holds, by its name ("... (10 Books)"); "" for one book."""
+    found = re.search(r"\((\d+) Books\)", p.name)
+    return found.group(1) if found else ""
+
+
+def _book_kind(p: ProductFacts) -> str:
+    """A book's kind: a science fiction novel, or a set of 10 children's picture books."""
+    kind = _kind(p)
+    return f"a set of {_books(p)} {kind.split(' ', 1)[1]}s" if _books(p) else kind
+
+
 def _en_book(p: ProductFacts) -> str:
     b = _book(p)
     kind = _kind(p)
     binding = b.get("binding", "")
     if binding and "book" not in binding:  # "a paperback novel", but a board book is said apart
         kind = f"{article(binding)} {binding} {kind.split(' ', 1)[1]}"
+    if _books(p):  # "a set of 10 paperback children's picture books", not "a ... picture book"
+        kind = f"a set of {_books(p)} {kind.split(' ', 1)[1]}s"
     sentence = f"{p.name} is {kind}"
     if b.get("author"):
         sentence += f" {_en_by(b['author'])}"
@@ -279,7 +295,7 @@ def _pitch(p: ProductFacts, lang: str) -> str:
         why = f"We recommend {_named(p)}: {p.reason[:1].lower()}{p.reason[1:]}."
     elif p.category == "books":
         author = _book(p).get("author", "")
-        why = f"We recommend {p.name}, {_kind(p)}{' ' + _en_by(author) if author else ''}"
+        why = f"We recommend {p.name}, {_book_kind(p)}{' ' + _en_by(author) if author else ''}"
         why = why if why.endswith(".") else f"{why}."  # "... et al." ends its own sentence
     else:
         said = _selling(p, "en")[:2]
@@ -314,7 +330,7 @@ def _marketing(p: ProductFacts, promotion: str, lang: str) -> str:
     # caption, and "now" as a price cut the facts do not make)
     if p.category == "books":
         author = _book(p).get("author", "")
-        lead = f"{p.name} is {_kind(p)}{' ' + _en_by(author) if author else ''}"
+        lead = f"{p.name} is {_book_kind(p)}{' ' + _en_by(author) if author else ''}"
         lead = lead if lead.endswith(".") else f"{lead}."
     else:
         said = _selling(p, "en")[:1]
