@@ -58,7 +58,15 @@ def test_a_book_is_described_by_its_credits(catalog: Catalog) -> None:
 def test_a_set_of_books_is_a_set(catalog: Catalog) -> None:
     assert "是一套" in template(Facts.of(catalog.by_id["P0276"], "description", "zh"))
     en = template(Facts.of(catalog.by_id["P0311"], "description", "en"))
+    assert "is a set of 20 paperback English learning books" in en
     assert "has 16 pages per book" in en
+    pitch = template(Facts.of(catalog.by_id["P0295"], "pitch", "en"))
+    assert "a set of 10 children's picture books" in pitch
+
+
+def test_a_product_is_not_made_with_itself(catalog: Catalog) -> None:
+    almonds = template(Facts.of(catalog.by_id["P0240"], "description", "en"))
+    assert "made with almonds" not in almonds
 
 
 def test_stock_reads_right_for_one_left_and_for_many(catalog: Catalog) -> None:
