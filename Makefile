@@ -31,6 +31,12 @@ eval-nlu: ## held-out NLU figures per language -> reports/nlu.json, reports/nlu_
 eval-recommend: setup ## recommender vs popularity (next purchase, wishes) -> reports/recommend.json
 	@$(APP_ENV)/bin/python -m shop recommend --evaluate
 
+tune-generator: setup ## tune the local generator on data/copy (≈ 1 h on 2 cores) into the cache; prints the folder for KEFU_GENERATOR_MODEL
+	@out="$${KEFU_CACHE:-$$HOME/.cache/kefu}/models/kefu--generator-copy-$$(cat data/copy/train.jsonl shop/generate/tune.py shop/generate/prompt.py | sha256sum | cut -c1-12)"; \
+	if [ -f "$$out/kefu-tuned.json" ]; then echo "already tuned: $$out"; \
+	else $(APP_ENV)/bin/python -m shop.generate tune data/copy/train.jsonl --out "$$out"; fi; \
+	echo "KEFU_GENERATOR_MODEL=$$out KEFU_GENERATOR_USE=marketing/en make run"
+
 eval-logistics: setup ## planner vs naive on a seeded day, ETA accuracy -> reports/logistics.json
 	@$(APP_ENV)/bin/python -m shop.logistics report > /dev/null && echo "wrote reports/logistics.json"
 
