@@ -59,7 +59,7 @@ def _plural(p: ProductFacts) -> bool:
     from the name's last word, past its brackets, sizes and units: a "Gift Box (12 Apples)" is
     one box. A book is one book, whatever its title.
     """
-    if p.category == "books" or p.type.lower().endswith(MASS):  # software for 3 devices: one
+    if p.category == "books" or p.type.lower().endswith("software"):  # for 3 devices: one
         return False
     words = re.sub(r"\([^)]*\)", " ", p.name).lower().split()
     head = p.type.lower().split()[-1]
@@ -126,7 +126,7 @@ def _kind_plain(p: ProductFacts, lang: str) -> str:
 def _and(first: str, second: str) -> str:
     """Two verb phrases as one: "has 87 keys and RGB backlighting" (a shared verb said once)."""
     verb, _, rest = second.partition(" ")
-    if first.split(" ", 1)[0] == verb and verb in ("has", "have", "is", "are"):
+    if first.split(" ", 1)[0] == verb and verb in ("has", "have", "is", "are", "comes", "come"):
         return f"{first} and {rest}"
     return f"{first} and {second}"
 
