@@ -7,14 +7,18 @@ days on a charge", "主动降噪". English phrases are verb phrases for "It ..."
 for "They ..."), Chinese phrases stand alone and are joined with "，".
 
 A phrase is chosen by the feature's key and, where the value decides (mAh or hours of
-battery), by a pattern on the value; the first that matches wins. A feature not in the table
-gets a general form that only states the key and the value. A value of "none" / "无" says the
-product lacks the feature: a selling text leaves it out.
+battery), by a pattern on the value; the first that matches wins, and its named groups are
+placeholders too ("takes {wash} to wash and {dry} to dry"). A feature not in the table is
+read by its value's shape (``_en_general``: "is stackable", "has 520 pieces", "has a top
+speed of 25 km/h"; in Chinese the key and the value, 续航 30 小时). A value of "none" / "无"
+says the product lacks the feature: a selling text leaves it out. A store whose catalog has
+other keys adds them to ``EN`` / ``ZH``.
 
 Placeholders: ``{v}`` the value as given, ``{and}`` / ``{or}`` a value listed with "/" or
 " + " written as "a, b and c", ``{、}`` the same in Chinese ("黑、白"), ``{its}`` its / their,
 ``{a}`` "a" or "an" for the value, ``{first}`` / ``{after}`` the value before and after its
-first ", ", ``{lead}`` / ``{tail}`` its first word and the rest.
+first ", ", ``{lead}`` / ``{tail}`` its first word and the rest, ``{out}`` / ``{inner}`` the
+value without its "(...)" and what the brackets hold.
 """
 
 from __future__ import annotations

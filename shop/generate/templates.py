@@ -1,8 +1,10 @@
 """Deterministic texts from the same facts: what the shopper sees when the model is not used.
 
-Written as sentences a copy editor would publish (issue 26's blind review: the field lists
-"Try X at ¥399, rated 4.8: battery: 30 hours, ..." were judged unpublishable in both
-languages, the sentences publishable).
+Written as copy a copy editor would publish (issue 26's blind reviews, eval/generate/): each
+feature a phrase (``phrasing.py``), two to a sentence; the product's type inside its kind; books
+by their credits; plural products read from their name. The field lists of before ("Try X at
+¥399, rated 4.8: battery: 30 hours, ...") were judged publishable in 0.60 of zh and 0.29 of en
+texts; these in 0.99 of zh and 0.94 of en texts on products no rule was fixed on.
 """
 
 from __future__ import annotations
