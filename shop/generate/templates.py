@@ -76,10 +76,8 @@ def _plural_word(word: str) -> bool:
 
 
 def _words(p: ProductFacts) -> dict[str, str]:
-    """The pronoun and verbs for the product: it is, they are."""
-    one = ("It", "Its", "is", "has", "weighs", "comes")
-    many = ("They", "Their", "are", "have", "weigh", "come")
-    return dict(zip(one, many if _plural(p) else one, strict=True))
+    """The pronoun and its verb for the product: it is, they are."""
+    return {"It": "They", "is": "are"} if _plural(p) else {"It": "It", "is": "is"}
 
 
 def _kind(p: ProductFacts, lang: str = "en") -> str:
@@ -108,13 +106,15 @@ def _features(p: ProductFacts, lang: str) -> list[str]:
     A feature the product lacks ("none") is left out; a type-like one is part of the kind.
     """
     out = []
+    in_kind = _kind(p, lang) != _kind_plain(p, lang)  # the type-like value joined the kind
+    many = _plural(p)
     for key, value in p.attributes:
-        said = _kind(p, lang) != _kind_plain(p, lang) or value.lower() in p.name.lower()
-        if key in KIND_KEYS and said:
+        in_name = value.lower() in p.name.lower()
+        if key in KIND_KEYS and (in_kind or in_name):
             continue
-        if key.lower() in ("ingredients", "配料") and value.lower() in p.name.lower():
+        if key.lower() in ("ingredients", "配料") and in_name:
             continue  # "Unsalted Almonds" are not "made with almonds"
-        phrase = zh_phrase(key, value) if lang == "zh" else en_phrase(key, value, _plural(p))
+        phrase = zh_phrase(key, value) if lang == "zh" else en_phrase(key, value, many)
         if phrase:
             out.append(phrase)
     return out
@@ -174,15 +174,6 @@ def _en_left(p: ProductFacts) -> str:
     return f"{it} {be} in stock"
 
 
-def _en_stock(p: ProductFacts) -> str:
-    words = _words(p)
-    if p.stock.startswith("only"):
-        return f"{cap(p.stock)}."
-    if "out" in p.stock:
-        return f"{words['It']} {words['is']} out of stock for now."
-    return f"{words['It']} {words['is']} in stock."
-
-
 def _zh_stock(p: ProductFacts) -> str:
     return "目前有货" if p.stock == "有货" else p.stock
 
@@ -227,21 +218,32 @@ def _books(p: ProductFacts) -> str:
     return found.group(1) if found else ""
 
 
-def _book_kind(p: ProductFacts) -> str:
-    """A book's kind: a science fiction novel, or a set of 10 children's picture books."""
+def _book_kind(p: ProductFacts, binding: str = "") -> str:
+    """A book's kind: a (paperback) science fiction novel, a set of 10 children's picture books.
+
+    A ``binding`` such as "board book" is said apart, not before the kind.
+    """
     kind = _kind(p)
+    if binding and "book" not in binding:
+        kind = f"{article(binding)} {binding} {kind.split(' ', 1)[1]}"
     return f"a set of {_books(p)} {kind.split(' ', 1)[1]}s" if _books(p) else kind
+
+
+def _en_credit(p: ProductFacts) -> str:
+    """What a book is and who wrote it: "a science fiction novel by Lin Yuanzhou"."""
+    author = _book(p).get("author", "")
+    return f"{_book_kind(p)}{' ' + _en_by(author) if author else ''}"
+
+
+def _end(sentence: str) -> str:
+    """``sentence`` with its full stop ("... et al." has one already)."""
+    return sentence if sentence.endswith(".") else f"{sentence}."
 
 
 def _en_book(p: ProductFacts) -> str:
     b = _book(p)
-    kind = _kind(p)
     binding = b.get("binding", "")
-    if binding and "book" not in binding:  # "a paperback novel", but a board book is said apart
-        kind = f"{article(binding)} {binding} {kind.split(' ', 1)[1]}"
-    if _books(p):  # "a set of 10 paperback children's picture books", not "a ... picture book"
-        kind = f"a set of {_books(p)} {kind.split(' ', 1)[1]}s"
-    sentence = f"{p.name} is {kind}"
+    sentence = f"{p.name} is {_book_kind(p, binding)}"
     if b.get("author"):
         sentence += f" {_en_by(b['author'])}"
     sentence += f", published by {b.get('publisher') or p.brand}."
@@ -296,9 +298,7 @@ def _pitch(p: ProductFacts, lang: str) -> str:
     if p.reason:
         why = f"We recommend {_named(p)}: {p.reason[:1].lower()}{p.reason[1:]}."
     elif p.category == "books":
-        author = _book(p).get("author", "")
-        why = f"We recommend {p.name}, {_book_kind(p)}{' ' + _en_by(author) if author else ''}"
-        why = why if why.endswith(".") else f"{why}."  # "... et al." ends its own sentence
+        why = _end(f"We recommend {p.name}, {_en_credit(p)}")
     else:
         said = _selling(p, "en")[:2]
         why = f"We recommend {_named(p)}" + (f": {_words(p)['It'].lower()} "
@@ -331,9 +331,7 @@ def _marketing(p: ProductFacts, promotion: str, lang: str) -> str:
     # whole sentences, a selling point first (round 4: "The X, now ¥399 and rated 4.8." read as a
     # caption, and "now" as a price cut the facts do not make)
     if p.category == "books":
-        author = _book(p).get("author", "")
-        lead = f"{p.name} is {_book_kind(p)}{' ' + _en_by(author) if author else ''}"
-        lead = lead if lead.endswith(".") else f"{lead}."
+        lead = _end(f"{p.name} is {_en_credit(p)}")
     else:
         said = _selling(p, "en")[:1]
         lead = f"{cap(_named(p))} {said[0]}." if said else _en_intro(p)
