@@ -141,7 +141,7 @@ class Guard:
         for p in facts.products:  # "English Grammar Illustrated by ..." names no illustrator
             low = low.replace(low_text(p.name), " | ")
             for _, value in p.attributes:  # "激光 + 3D 结构光导航" is not "激光导航"'s 光导
-                for part in re.split(r"[/、，,+]", low_text(value)):
+                for part in VALUE_PARTS.split(low_text(value)):
                     if len(part.strip()) > 1:
                         low = low.replace(part.strip(), " | ")
         values = self.values[facts.lang]
@@ -154,6 +154,7 @@ class Guard:
 
 
 FeatureValues = dict[str, dict[str, re.Pattern[str]]]
+VALUE_PARTS = re.compile(r"[/、，,+]")  # a value's alternatives: 黑/白, 激光 + 3D 结构光
 
 
 def feature_values(attributes: Iterable[str]) -> FeatureValues:
@@ -171,7 +172,7 @@ def feature_values(attributes: Iterable[str]) -> FeatureValues:
                 continue
             key, value = (low_text(x).strip() for x in pair.split(":", 1))
             phrases = out.setdefault(key, {})
-            for part in re.split(r"[/、，,+]", value):
+            for part in VALUE_PARTS.split(value):
                 for phrase in sorted(_phrases(part) - NOT_VALUES):
                     phrases.setdefault(phrase, re.compile(
                         re.escape(phrase) if CJK.search(phrase) else rf"\b{re.escape(phrase)}\b"

@@ -15,7 +15,7 @@ says the product lacks the feature: a selling text leaves it out. A store whose 
 other keys adds them to ``EN`` / ``ZH``.
 
 Placeholders: ``{v}`` the value as given, ``{and}`` / ``{or}`` a value listed with "/" or
-" + " written as "a, b and c", ``{、}`` the same in Chinese ("黑、白"), ``{its}`` its / their,
+" + " written as "a, b and c", ``{、}`` the same in Chinese ("黑、白"),
 ``{a}`` "a" or "an" for the value, ``{first}`` / ``{after}`` the value before and after its
 first ", ", ``{lead}`` / ``{tail}`` its first word and the rest, ``{out}`` / ``{inner}`` the
 value without its "(...)" and what the brackets hold.
@@ -298,7 +298,7 @@ def _pattern(table: dict[str, Phrase], key: str, value: str) -> tuple[str, dict[
     return None
 
 
-def _fill(pattern: str, value: str, many: bool, caught: dict[str, str] | None = None) -> str:
+def _fill(pattern: str, value: str, caught: dict[str, str] | None = None) -> str:
     out, _, inner = value.partition(" (")
     inner = inner.rstrip(")")
     first, _, after = value.partition(", ")
@@ -308,7 +308,6 @@ def _fill(pattern: str, value: str, many: bool, caught: dict[str, str] | None = 
         v=value, a=article(value), rest=rest, first=first, after=after, lead=lead, tail=tail,
         out=out, inner=inner, a_inner=article(caught.get("part", inner) if caught else inner),
         **(caught or {}),
-        its="their" if many else "its",
         **{"and": listed(value, "and"), "or": listed(value, "or"), "、": listed(value, "、")},
     )  # fmt: skip
 
@@ -320,7 +319,7 @@ def en_phrase(key: str, value: str, many: bool = False) -> str:
     found = _pattern(EN, key, value)
     # a feature the table does not know is read by its value's shape
     pattern, caught = found if found is not None else (_en_general(key, value), {})
-    phrase = _fill(pattern, value.replace(" + ", " and "), many, caught)  # no "+" in prose
+    phrase = _fill(pattern, value.replace(" + ", " and "), caught)  # no "+" in prose
     return plural(phrase) if many else phrase
 
 
@@ -361,7 +360,7 @@ def zh_phrase(key: str, value: str) -> str:
         return key
     found = _pattern(ZH, key, value)
     if found is not None:
-        return _spaced(_fill(found[0], value, False, found[1]))
+        return _spaced(_fill(found[0], value, found[1]))
     if value.strip()[-1:] and value.strip()[-1] in key:
         return value
     return f"{key} {value}" if key[-1].isascii() else _spaced(f"{key}{value}")
