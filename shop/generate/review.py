@@ -90,37 +90,35 @@ def make(
         for item in items:
             f.write(json.dumps(item, ensure_ascii=False) + "\n")
     pairs = [(item["model"], item["template"]) for item in items]
-    _write_blind(items, pairs, random.Random(seed), out / "blind.csv", out / "key.json")
-    for lang in langs:  # one file per language, for an editor of that language
-        _split(out / "blind.csv", out / f"blind-{lang}.csv", lang)
+    _write_blind(items, pairs, random.Random(seed), out / "blind.csv", out / "key.json", langs)
     return len(items)
-
-
-def _split(table: Path, part: Path, lang: str) -> None:
-    with table.open(encoding="utf-8", newline="") as f:
-        rows = list(csv.reader(f))
-    with part.open("w", encoding="utf-8", newline="") as f:
-        csv.writer(f).writerows([rows[0], *(r for r in rows[1:] if r[1] == lang)])
 
 
 def _write_blind(
     items: list[dict[str, Any]], pairs: list[tuple[str, str]], rng: random.Random,
-    table: Path, key_file: Path,
+    table: Path, key_file: Path, langs: tuple[str, ...] = (),
 ) -> None:  # fmt: skip
     """Each item's pair (the text under review first), in random order, as A / B to ``table``.
 
-    Which side is the text under review goes to ``key_file``, never to the labeller.
+    Which side is the text under review goes to ``key_file``, never to the labeller. For each
+    of ``langs``, that language's rows also go to ``table``'s ``-LANG`` file, for an editor of
+    that language.
     """
     key: dict[str, str] = {}
-    with table.open("w", encoding="utf-8", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(["pair", "lang", "kind", "facts", "promotion", "A", "B"])
-        for item, (mine, other) in zip(items, pairs, strict=True):
-            side = rng.choice("AB")
-            key[item["pair"]] = side
-            a, b = (mine, other) if side == "A" else (other, mine)
-            writer.writerow([item["pair"], item["lang"], item["kind"], item["facts"],
-                             item["promotion"], a, b])  # fmt: skip
+    rows = [["pair", "lang", "kind", "facts", "promotion", "A", "B"]]
+    for item, (mine, other) in zip(items, pairs, strict=True):
+        side = rng.choice("AB")
+        key[item["pair"]] = side
+        a, b = (mine, other) if side == "A" else (other, mine)
+        rows.append([item["pair"], item["lang"], item["kind"], item["facts"], item["promotion"],
+                     a, b])  # fmt: skip
+    parts = {table: rows[1:]} | {
+        table.with_name(f"{table.stem}-{lang}.csv"): [r for r in rows[1:] if r[1] == lang]
+        for lang in langs
+    }
+    for path, body in parts.items():
+        with path.open("w", encoding="utf-8", newline="") as f:
+            csv.writer(f).writerows([rows[0], *body])
     key_file.write_text(json.dumps(key, indent=0) + "\n", encoding="utf-8")
 
 
