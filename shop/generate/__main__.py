@@ -178,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging()
     if args.command == "review" and args.step == "templates":
         catalog = Catalog.load(ShopSettings.from_env().catalog_file)
-        items = [json.loads(x) for x in (args.dir / "items.jsonl").read_text().splitlines()]
+        items = jsonl(args.dir / "items.jsonl")
         n = review.template_pairs(items, catalog, args.dir)
         print(f"wrote {n} pairs to {args.dir / 'blind-templates.csv'}")
         return 0
@@ -192,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = ShopSettings.from_env()
         catalog = Catalog.load(settings.catalog_file)
         promos = load_promotions(settings.data_dir / "promotions.yaml")
-        earlier = [json.loads(x) for x in args.reuse.read_text(encoding="utf-8").splitlines()]
+        earlier = jsonl(args.reuse)
         products = list(dict.fromkeys(catalog.by_id[i["product"]] for i in earlier))
         reuse = {i["pair"]: i for i in earlier}
         pairs = review.make(None, products, promos, args.out, seed=len(earlier), reuse=reuse,
@@ -210,8 +210,7 @@ def main(argv: list[str] | None = None) -> int:
             generator.backend.warm_up()
         if args.command == "review":
             promos = load_promotions(settings.data_dir / "promotions.yaml")
-            seen = {json.loads(line)["product"] for path in args.exclude
-                    for line in path.read_text(encoding="utf-8").splitlines() if line}  # fmt: skip
+            seen = {row["product"] for path in args.exclude for row in jsonl(path)}
             fresh = Catalog([p for p in catalog.products if p.id not in seen])
             pairs = review.make(generator, review.review_sample(fresh, args.per_category),
                                 promos, args.out, langs=tuple(args.lang))  # fmt: skip
@@ -245,6 +244,11 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def jsonl(path: Path) -> list[Any]:
+    """The JSON objects of a JSON Lines file, blank lines skipped."""
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
 def tune_model(copy: Path, out: Path, epochs: int, lr: float) -> int:
     """``tune``: the guard-passed texts of ``copy`` -> a tuned model in ``out``."""
     from shop.generate.tune import examples, tune
@@ -252,7 +256,7 @@ def tune_model(copy: Path, out: Path, epochs: int, lr: float) -> int:
     settings, engine = ShopSettings.from_env(), Settings.from_env()
     catalog = Catalog.load(settings.catalog_file)
     promos = load_promotions(settings.data_dir / "promotions.yaml")
-    rows = [json.loads(line) for line in copy.read_text(encoding="utf-8").splitlines() if line]
+    rows = jsonl(copy)
     train, dropped = examples(rows, catalog, promos, Guard(catalog))
     for row in dropped:
         print(f"left out {row['product']} {row['lang']} {row['kind']}: {row['problems']}")
@@ -272,7 +276,7 @@ def review_score(
     by kefu's default ``KEFU_GENERATOR_USE`` (``default_shown``). With ``second``: the second
     editor's figures and how far the two agree.
     """
-    items = [json.loads(line) for line in (folder / "items.jsonl").read_text().splitlines()]
+    items = jsonl(folder / "items.jsonl")
     key = json.loads((folder / "key.json").read_text())
     review.rejudge(items, catalog, Guard(catalog))
     use = model_use(ShopSettings.from_env().generator_use)
