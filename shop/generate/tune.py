@@ -20,11 +20,11 @@ import json
 import logging
 import math
 import random
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from knowledge.train.common import Steps, adamw, seed_all
 from shop.catalog import Catalog
 from shop.generate.backends import TUNED_MARK
 from shop.generate.facts import Facts
@@ -79,14 +79,13 @@ def tune(
 
     if threads:
         torch.set_num_threads(threads)
-    torch.manual_seed(seed)
+    seed_all(seed)
     tok = AutoTokenizer.from_pretrained(str(model_folder))
     model: Any = AutoModelForCausalLM.from_pretrained(str(model_folder), dtype=torch.float32)
     model.train()
     for name, param in model.named_parameters():
         param.requires_grad = "embed" not in name and "lm_head" not in name
-    params = [p for p in model.parameters() if p.requires_grad]
-    optimiser = torch.optim.AdamW(params, lr=lr, weight_decay=0.0)
+    optimiser, params = adamw(model, lr, weight_decay=0.0)
     encoded = [_encode(tok, ex, max_tokens) for ex in train]
     updates = math.ceil(len(encoded) * epochs / accumulate)
     warm = max(1, updates // 10)
@@ -94,35 +93,24 @@ def tune(
         optimiser, lambda u: min(1.0, (u + 1) / warm) * max(0.0, (updates - u) / updates)
     )
     rng = random.Random(seed)
-    losses: list[float] = []
-    start, step = time.perf_counter(), 0
-    for epoch in range(epochs):
+    clip = lambda: torch.nn.utils.clip_grad_norm_(params, 1.0)  # noqa: E731
+    steps = Steps("tune", optimiser, schedule, every=50, before_update=clip, accumulate=accumulate)
+    for _ in range(epochs):
         order = list(range(len(encoded)))
         rng.shuffle(order)
         for i in order:
             ids, labels = encoded[i]
-            loss = model(input_ids=ids, labels=labels).loss / accumulate
-            loss.backward()
-            losses.append(float(loss.detach()) * accumulate)
-            step += 1
-            if step % accumulate == 0:
-                torch.nn.utils.clip_grad_norm_(params, 1.0)
-                optimiser.step()
-                schedule.step()
-                optimiser.zero_grad()
-            if step % 50 == 0:
-                log.info("epoch %d step %d loss %.3f (%.0f s)", epoch + 1, step,
-                         sum(losses[-50:]) / 50, time.perf_counter() - start)  # fmt: skip
-    optimiser.step()
+            steps.step(model(input_ids=ids, labels=labels).loss)
+    steps.flush()
     model.eval()
     out.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(str(out))
     tok.save_pretrained(str(out))
     done = {
         "base": str(model_folder), "examples": len(train), "epochs": epochs, "lr": lr,
-        "accumulate": accumulate, "updates": updates, "seconds": round(time.perf_counter() - start),
-        "loss_first_50": round(sum(losses[:50]) / max(1, len(losses[:50])), 3),
-        "loss_last_50": round(sum(losses[-50:]) / max(1, len(losses[-50:])), 3),
+        "accumulate": accumulate, "updates": updates, "seconds": round(steps.summary()["seconds"]),
+        "loss_first_50": round(sum(steps.losses[:50]) / max(1, len(steps.losses[:50])), 3),
+        "loss_last_50": round(steps.final_loss(), 3),
     }  # fmt: skip
     (out / TUNED_MARK).write_text(json.dumps(done, indent=1) + "\n", encoding="utf-8")
     return done
